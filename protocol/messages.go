@@ -1,0 +1,517 @@
+package protocol
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Type names a message in the envelope.
+type Type string
+
+// Message types. A type's meaning depends on its channel and direction; see
+// Routes for which types each one carries.
+const (
+	TypeHello     Type = "hello"
+	TypeWelcome   Type = "welcome"
+	TypeOffer     Type = "offer"
+	TypeAnswer    Type = "answer"
+	TypeCandidate Type = "candidate"
+	TypeHeartbeat Type = "heartbeat"
+	TypeEvent     Type = "event"
+	TypeAck       Type = "ack"
+	TypeCommand   Type = "command"
+	TypeError     Type = "error"
+	TypeSubscribe Type = "subscribe"
+	TypeSittings  Type = "sittings"
+	TypeSitting   Type = "sitting"
+	TypeRecord    Type = "record"
+	TypeWatch     Type = "watch"
+	TypeWatching  Type = "watching"
+	TypeUnwatch   Type = "unwatch"
+	TypeStatus    Type = "status"
+)
+
+// Message is the body of an envelope.
+type Message interface {
+	// Type is the envelope type this body travels under.
+	Type() Type
+	// Validate reports the first missing or out-of-range field.
+	Validate() error
+}
+
+// SittingID identifies one sitting: one candidate in one stage.
+type SittingID string
+
+// ViewID identifies one watching peer connection a browser opened; a browser
+// may watch several sittings, and one sitting twice (grid and focus).
+type ViewID string
+
+// ---- agent channel ----
+
+// Hello is the agent's first message: who it is and which versions it speaks.
+type Hello struct {
+	// Versions lists the protocol versions the agent speaks.
+	Versions []int `json:"versions"`
+	// Token is the sitting token the candidate was given for this stage.
+	Token string `json:"token"`
+	// Agent describes the program, for support; never personal data.
+	Agent AgentInfo `json:"agent"`
+	// Lang is the candidate's language: kk, ru or en.
+	Lang string `json:"lang"`
+}
+
+// AgentInfo describes the agent program and its platform.
+type AgentInfo struct {
+	Version string `json:"version"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+// Welcome accepts a hello: the negotiated version, the sitting, its policy.
+type Welcome struct {
+	// Version is the protocol version both sides now speak.
+	Version int `json:"version"`
+	// Sitting is the sitting the token belongs to.
+	Sitting SittingInfo `json:"sitting"`
+	// Policy is the exam policy the agent applies.
+	Policy Policy `json:"policy"`
+	// LastSeq is the highest event sequence number the server holds for
+	// this sitting; the agent numbers new events after it.
+	LastSeq uint64 `json:"last_seq"`
+	// CandidateURL is the candidate's page for this sitting, to open in
+	// the default browser.
+	CandidateURL string `json:"candidate_url"`
+	// ServerTime lets the agent notice a badly set clock.
+	ServerTime time.Time `json:"server_time"`
+	// ICEServers are STUN/TURN servers for the agent's peer connection.
+	ICEServers []ICEServer `json:"ice_servers,omitempty"`
+}
+
+// SittingInfo names a sitting as everyone but HR sees it: by PIN (p.74-1).
+type SittingInfo struct {
+	ID SittingID `json:"id"`
+	// PIN is the candidate's personal identification number (p.74-1); the
+	// only identity proctors, assessors and the commission ever see.
+	PIN string `json:"pin"`
+	// Competition is the competition's title.
+	Competition string `json:"competition"`
+	// Stage is the selection stage, e.g. "essay".
+	Stage string `json:"stage"`
+}
+
+// ICEServer is a STUN or TURN server.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Policy is the exam policy the server sends in Welcome. Durations are in
+// milliseconds. Later issues add sections for each rule; a zero field means
+// the agent's default.
+type Policy struct {
+	// HeartbeatMS is how often the agent sends a heartbeat.
+	HeartbeatMS int `json:"heartbeat_ms"`
+	// CameraLostMS is how long without a camera frame before rule 10.6 is
+	// reported (default 2000).
+	CameraLostMS int `json:"camera_lost_ms"`
+}
+
+// Validate checks the policy's ranges.
+func (p *Policy) Validate() error {
+	if p.HeartbeatMS < 100 || p.HeartbeatMS > 60000 {
+		return fieldErr("policy.heartbeat_ms", "must be between 100 and 60000")
+	}
+	if p.CameraLostMS < 0 || p.CameraLostMS > 600000 {
+		return fieldErr("policy.camera_lost_ms", "must be between 0 and 600000")
+	}
+	return nil
+}
+
+// Offer carries an SDP offer. On the agent channel the agent offers its
+// tracks; an offer with new ICE credentials restarts ICE.
+type Offer struct {
+	SDP string `json:"sdp"`
+}
+
+// Answer carries the SDP answer to an Offer.
+type Answer struct {
+	SDP string `json:"sdp"`
+}
+
+// Candidate is one trickled ICE candidate (RTCIceCandidateInit). An empty
+// Candidate string marks the end of candidates.
+type Candidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
+}
+
+// Heartbeat says the sender is alive. The agent sends one every
+// Policy.HeartbeatMS; the server answers each with its own.
+type Heartbeat struct {
+	Time time.Time `json:"time"`
+	// Frames is how many camera frames the agent captured so far, so a
+	// frozen agent shows up even while its socket stays open.
+	Frames uint64 `json:"frames,omitempty"`
+}
+
+// Ack confirms that the server has stored the event with sequence Seq; the
+// agent may drop it from its outbox. A resent event is acked again.
+type Ack struct {
+	Seq uint64 `json:"seq"`
+}
+
+// CommandKind is what a command asks of the agent.
+type CommandKind string
+
+// Command kinds.
+const (
+	CommandRoomScan   CommandKind = "room_scan"   // rule 10.7: turn the camera around the room
+	CommandMessage    CommandKind = "message"     // a message to show the candidate
+	CommandWarning    CommandKind = "warning"     // a formal warning citing a rule
+	CommandPause      CommandKind = "pause"       // the proctor paused the sitting
+	CommandResume     CommandKind = "resume"      // the proctor resumed it
+	CommandEndSitting CommandKind = "end_sitting" // the sitting is over; stop
+)
+
+// Command is an instruction from the proctor (or the system) to the agent
+// and the candidate's page.
+type Command struct {
+	// ID identifies the command, for its acknowledgement and the audit log.
+	ID string `json:"id"`
+	// Kind is what is asked.
+	Kind CommandKind `json:"kind"`
+	// Rule is the clause the command cites, if any (a warning must cite one).
+	Rule RuleID `json:"rule,omitempty"`
+	// Key and Args give a catalogue text to show the candidate.
+	Key  string            `json:"key,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
+	// Text is a proctor's own words, shown as written.
+	Text string `json:"text,omitempty"`
+	// Time is when the command was issued.
+	Time time.Time `json:"time"`
+}
+
+// ---- view channel (proctor's browser) ----
+
+// Subscribe asks for the live list of sittings and their records. Since
+// holds, per sitting, the last record number the browser has; the server
+// sends only later ones, so a reconnect loses and repeats nothing.
+type Subscribe struct {
+	Since map[SittingID]uint64 `json:"since,omitempty"`
+}
+
+// SittingState is where a sitting is in its life.
+type SittingState string
+
+// Sitting states.
+const (
+	StateWaiting SittingState = "waiting" // no agent has connected yet
+	StateLive    SittingState = "live"    // an agent is connected
+	StateOffline SittingState = "offline" // the agent was connected and is gone
+	StateEnded   SittingState = "ended"   // the sitting is over
+)
+
+// SittingSummary is one line of the proctor's list.
+type SittingSummary struct {
+	SittingInfo
+	State SittingState `json:"state"`
+	// Media is true while the agent publishes its camera.
+	Media bool `json:"media"`
+	// LastSeen is the time of the agent's last message.
+	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// Records is the number of records stored for the sitting.
+	Records uint64 `json:"records"`
+}
+
+// Sittings is the full list of sittings the viewer may see.
+type Sittings struct {
+	Sittings []SittingSummary `json:"sittings"`
+}
+
+// SittingUpdate replaces one line of the list.
+type SittingUpdate struct {
+	Sitting SittingSummary `json:"sitting"`
+}
+
+// Record is one stored entry of a sitting's feed, numbered by the server
+// from 1 per sitting.
+type Record struct {
+	Sitting SittingID `json:"sitting"`
+	// N is the record's number within the sitting.
+	N uint64 `json:"n"`
+	// Received is when the server stored it.
+	Received time.Time `json:"received"`
+	// Event is the agent's event.
+	Event Event `json:"event"`
+}
+
+// Watch is a browser's SDP offer to receive a sitting's media.
+type Watch struct {
+	View    ViewID    `json:"view"`
+	Sitting SittingID `json:"sitting"`
+	SDP     string    `json:"sdp"`
+}
+
+// Watching is the server's SDP answer to a Watch.
+type Watching struct {
+	View ViewID `json:"view"`
+	SDP  string `json:"sdp"`
+}
+
+// ViewCandidate trickles an ICE candidate of a watching connection.
+type ViewCandidate struct {
+	View      ViewID    `json:"view"`
+	Candidate Candidate `json:"candidate"`
+}
+
+// Unwatch closes a watching connection.
+type Unwatch struct {
+	View ViewID `json:"view"`
+}
+
+// ---- candidate channel ----
+
+// Status tells the candidate's page the state of its sitting.
+type Status struct {
+	Sitting SittingInfo  `json:"sitting"`
+	State   SittingState `json:"state"`
+	Media   bool         `json:"media"`
+}
+
+// ---- Type and Validate ----
+
+func (*Hello) Type() Type         { return TypeHello }
+func (*Welcome) Type() Type       { return TypeWelcome }
+func (*Offer) Type() Type         { return TypeOffer }
+func (*Answer) Type() Type        { return TypeAnswer }
+func (*Candidate) Type() Type     { return TypeCandidate }
+func (*Heartbeat) Type() Type     { return TypeHeartbeat }
+func (*Event) Type() Type         { return TypeEvent }
+func (*Ack) Type() Type           { return TypeAck }
+func (*Command) Type() Type       { return TypeCommand }
+func (*Error) Type() Type         { return TypeError }
+func (*Subscribe) Type() Type     { return TypeSubscribe }
+func (*Sittings) Type() Type      { return TypeSittings }
+func (*SittingUpdate) Type() Type { return TypeSitting }
+func (*Record) Type() Type        { return TypeRecord }
+func (*Watch) Type() Type         { return TypeWatch }
+func (*Watching) Type() Type      { return TypeWatching }
+func (*ViewCandidate) Type() Type { return TypeCandidate }
+func (*Unwatch) Type() Type       { return TypeUnwatch }
+func (*Status) Type() Type        { return TypeStatus }
+
+// MaxTokenLen caps a sitting token.
+const MaxTokenLen = 512
+
+// MaxSDPLen caps an SDP body.
+const MaxSDPLen = 32 << 10
+
+// Validate checks a hello.
+func (m *Hello) Validate() error {
+	switch {
+	case len(m.Versions) == 0 || len(m.Versions) > 16:
+		return fieldErr("versions", "must list 1 to 16 protocol versions")
+	case m.Token == "":
+		return Errorf(ErrUnauthorized, "no sitting token: start the agent with --token as given for your stage")
+	case len(m.Token) > MaxTokenLen:
+		return Errorf(ErrUnauthorized, "the sitting token is longer than %d characters; check that it was copied correctly", MaxTokenLen)
+	case len(m.Agent.Version) > MaxIDLen || len(m.Agent.OS) > MaxIDLen || len(m.Agent.Arch) > MaxIDLen:
+		return fieldErr("agent", fmt.Sprintf("fields must be up to %d characters", MaxIDLen))
+	}
+	switch m.Lang {
+	case "kk", "ru", "en":
+	default:
+		return fieldErr("lang", fmt.Sprintf("%q is not kk, ru or en", m.Lang))
+	}
+	return nil
+}
+
+// Validate checks a welcome.
+func (m *Welcome) Validate() error {
+	switch {
+	case m.Version <= 0:
+		return fieldErr("version", "must be positive")
+	case m.Sitting.ID == "":
+		return fieldErr("sitting.id", "is missing")
+	case m.Sitting.PIN == "":
+		return fieldErr("sitting.pin", "is missing")
+	case m.ServerTime.IsZero():
+		return fieldErr("server_time", "is missing")
+	}
+	return m.Policy.Validate()
+}
+
+func validSDP(sdp string) error {
+	switch {
+	case sdp == "":
+		return fieldErr("sdp", "is missing")
+	case len(sdp) > MaxSDPLen:
+		return fieldErr("sdp", fmt.Sprintf("is over %d bytes", MaxSDPLen))
+	case !strings.HasPrefix(sdp, "v=0"):
+		return fieldErr("sdp", "is not a session description (must start with v=0)")
+	}
+	return nil
+}
+
+// Validate checks an offer.
+func (m *Offer) Validate() error { return validSDP(m.SDP) }
+
+// Validate checks an answer.
+func (m *Answer) Validate() error { return validSDP(m.SDP) }
+
+// Validate checks a candidate.
+func (m *Candidate) Validate() error {
+	if len(m.Candidate) > 1024 {
+		return fieldErr("candidate", "is over 1024 bytes")
+	}
+	if m.Candidate != "" && !strings.HasPrefix(m.Candidate, "candidate:") {
+		return fieldErr("candidate", "must start with \"candidate:\" (or be empty to end candidates)")
+	}
+	if m.SDPMid != nil && len(*m.SDPMid) > 32 {
+		return fieldErr("sdpMid", "is over 32 bytes")
+	}
+	if m.UsernameFragment != nil && len(*m.UsernameFragment) > 256 {
+		return fieldErr("usernameFragment", "is over 256 bytes")
+	}
+	return nil
+}
+
+// Validate checks a heartbeat.
+func (m *Heartbeat) Validate() error {
+	if m.Time.IsZero() {
+		return fieldErr("time", "is missing")
+	}
+	return nil
+}
+
+// Validate checks an ack.
+func (m *Ack) Validate() error {
+	if m.Seq == 0 {
+		return fieldErr("seq", "must be 1 or more")
+	}
+	return nil
+}
+
+// Validate checks a command.
+func (m *Command) Validate() error {
+	switch m.Kind {
+	case CommandRoomScan, CommandMessage, CommandPause, CommandResume, CommandEndSitting:
+	case CommandWarning:
+		if m.Rule == "" {
+			return fieldErr("rule", "is required on a warning: a warning cites the rule that was broken")
+		}
+	default:
+		return fieldErr("kind", fmt.Sprintf("%q is not a command kind", m.Kind))
+	}
+	switch {
+	case m.ID == "" || len(m.ID) > MaxIDLen:
+		return fieldErr("id", fmt.Sprintf("must be 1 to %d characters", MaxIDLen))
+	case m.Rule != "" && !m.Rule.Valid():
+		return fieldErr("rule", fmt.Sprintf("%q is not a clause of p.10", m.Rule))
+	case len(m.Key) > MaxIDLen:
+		return fieldErr("key", "is too long")
+	case len(m.Args) > MaxEventArgs:
+		return fieldErr("args", "has too many entries")
+	case len(m.Text) > 4*MaxTextLen:
+		return fieldErr("text", fmt.Sprintf("is over %d characters", 4*MaxTextLen))
+	case m.Time.IsZero():
+		return fieldErr("time", "is missing")
+	}
+	return nil
+}
+
+// Validate checks an error message.
+func (m *Error) Validate() error {
+	if m.Code == "" {
+		return fieldErr("code", "is missing")
+	}
+	return nil
+}
+
+// Validate checks a subscribe.
+func (m *Subscribe) Validate() error {
+	if len(m.Since) > 10000 {
+		return fieldErr("since", "names over 10000 sittings")
+	}
+	for id := range m.Since {
+		if id == "" || len(id) > MaxIDLen {
+			return fieldErr("since", "has an empty or overlong sitting id")
+		}
+	}
+	return nil
+}
+
+// Validate checks a sittings list.
+func (m *Sittings) Validate() error {
+	for i := range m.Sittings {
+		if m.Sittings[i].ID == "" {
+			return fieldErr(fmt.Sprintf("sittings[%d].id", i), "is missing")
+		}
+	}
+	return nil
+}
+
+// Validate checks a sitting update.
+func (m *SittingUpdate) Validate() error {
+	if m.Sitting.ID == "" {
+		return fieldErr("sitting.id", "is missing")
+	}
+	return nil
+}
+
+// Validate checks a record.
+func (m *Record) Validate() error {
+	if m.Sitting == "" || m.N == 0 {
+		return fieldErr("sitting", "and n are required")
+	}
+	return m.Event.Validate()
+}
+
+func validView(v ViewID) error {
+	if v == "" || len(v) > MaxIDLen {
+		return fieldErr("view", fmt.Sprintf("must be 1 to %d characters", MaxIDLen))
+	}
+	return nil
+}
+
+// Validate checks a watch.
+func (m *Watch) Validate() error {
+	if err := validView(m.View); err != nil {
+		return err
+	}
+	if m.Sitting == "" || len(m.Sitting) > MaxIDLen {
+		return fieldErr("sitting", "is missing")
+	}
+	return validSDP(m.SDP)
+}
+
+// Validate checks a watching.
+func (m *Watching) Validate() error {
+	if err := validView(m.View); err != nil {
+		return err
+	}
+	return validSDP(m.SDP)
+}
+
+// Validate checks a view candidate.
+func (m *ViewCandidate) Validate() error {
+	if err := validView(m.View); err != nil {
+		return err
+	}
+	return m.Candidate.Validate()
+}
+
+// Validate checks an unwatch.
+func (m *Unwatch) Validate() error { return validView(m.View) }
+
+// Validate checks a status.
+func (m *Status) Validate() error {
+	if m.Sitting.ID == "" {
+		return fieldErr("sitting.id", "is missing")
+	}
+	return nil
+}
