@@ -449,7 +449,9 @@ func TestAppendRejectsBadEntries(t *testing.T) {
 		{"actor with spaces", func(e *Entry) { e.Actor = "Aigerim Nurlanovna" }, ErrBadEntry},
 		{"sitting with NUL", func(e *Entry) { e.Sitting = "S\x001" }, ErrBadEntry},
 		{"data not an object", func(e *Entry) { e.Data = json.RawMessage(`[1,2]`) }, ErrBadEntry},
-		{"absolute file path", func(e *Entry) { e.Files = []FileRef{{Path: "/etc/passwd", SHA256: hex.EncodeToString(make([]byte, 32))}} }, ErrBadFileRef},
+		{"absolute file path", func(e *Entry) {
+			e.Files = []FileRef{{Path: "/etc/passwd", SHA256: hex.EncodeToString(make([]byte, 32))}}
+		}, ErrBadFileRef},
 		{"escaping file path", func(e *Entry) { e.Files = []FileRef{{Path: "../x", SHA256: hex.EncodeToString(make([]byte, 32))}} }, ErrBadFileRef},
 		{"short hash", func(e *Entry) { e.Files = []FileRef{{Path: "evidence/S1/x", SHA256: "abcd"}} }, ErrBadFileRef},
 		{"too large", func(e *Entry) {

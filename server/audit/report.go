@@ -12,25 +12,25 @@ type Reason string
 
 // The reasons Verify and VerifyBundle give.
 const (
-	ReasonEntryMissing        Reason = "entry-missing"         // an index has no entry
-	ReasonEntryChanged        Reason = "entry-changed"         // entry bytes differ from the hash recorded when it was appended
-	ReasonEntryMoved          Reason = "entry-moved"           // the entry is one that was appended at another index
-	ReasonEntryInvalid        Reason = "entry-invalid"         // the bytes are not a canonical entry
-	ReasonTreeChanged         Reason = "tree-changed"          // a stored tree hash differs from the recomputed one
-	ReasonSittingChain        Reason = "sitting-chain"         // prev does not name the sitting's previous entry
-	ReasonSittingIndex        Reason = "sitting-index"         // the by-sitting index disagrees with the entries
-	ReasonSizeRecord          Reason = "size-record"           // the stored tree size disagrees with the entries
-	ReasonCheckpointSignature Reason = "checkpoint-signature"  // a checkpoint's signature or text is invalid
-	ReasonCheckpointRoot      Reason = "checkpoint-root"       // entries changed after a checkpoint was signed
-	ReasonCheckpointBeyond    Reason = "checkpoint-beyond"     // a checkpoint covers entries the log no longer has
-	ReasonCheckpointOrder     Reason = "checkpoint-order"      // checkpoints are missing or out of order
-	ReasonFileMissing         Reason = "file-missing"          // a referenced file is gone without a retention entry
-	ReasonFileChanged         Reason = "file-changed"          // a referenced file's bytes differ from its hash
-	ReasonProof               Reason = "proof"                 // an inclusion proof does not verify
-	ReasonWrongSitting        Reason = "wrong-sitting"         // a bundle entry belongs to another sitting
-	ReasonFileUnexpected      Reason = "file-unexpected"       // a bundle holds a file no entry references
-	ReasonKeyMismatch         Reason = "key-mismatch"          // the bundle's key is not the one the auditor trusts
-	ReasonBundleFormat        Reason = "bundle-format"         // the bundle is not laid out as Export writes it
+	ReasonEntryMissing        Reason = "entry-missing"        // an index has no entry
+	ReasonEntryChanged        Reason = "entry-changed"        // entry bytes differ from the hash recorded when it was appended
+	ReasonEntryMoved          Reason = "entry-moved"          // the entry is one that was appended at another index
+	ReasonEntryInvalid        Reason = "entry-invalid"        // the bytes are not a canonical entry
+	ReasonTreeChanged         Reason = "tree-changed"         // a stored tree hash differs from the recomputed one
+	ReasonSittingChain        Reason = "sitting-chain"        // prev does not name the sitting's previous entry
+	ReasonSittingIndex        Reason = "sitting-index"        // the by-sitting index disagrees with the entries
+	ReasonSizeRecord          Reason = "size-record"          // the stored tree size disagrees with the entries
+	ReasonCheckpointSignature Reason = "checkpoint-signature" // a checkpoint's signature or text is invalid
+	ReasonCheckpointRoot      Reason = "checkpoint-root"      // entries changed after a checkpoint was signed
+	ReasonCheckpointBeyond    Reason = "checkpoint-beyond"    // a checkpoint covers entries the log no longer has
+	ReasonCheckpointOrder     Reason = "checkpoint-order"     // checkpoints are missing or out of order
+	ReasonFileMissing         Reason = "file-missing"         // a referenced file is gone without a retention entry
+	ReasonFileChanged         Reason = "file-changed"         // a referenced file's bytes differ from its hash
+	ReasonProof               Reason = "proof"                // an inclusion proof does not verify
+	ReasonWrongSitting        Reason = "wrong-sitting"        // a bundle entry belongs to another sitting
+	ReasonFileUnexpected      Reason = "file-unexpected"      // a bundle holds a file no entry references
+	ReasonKeyMismatch         Reason = "key-mismatch"         // the bundle's key is not the one the auditor trusts
+	ReasonBundleFormat        Reason = "bundle-format"        // the bundle is not laid out as Export writes it
 )
 
 // Problem is one thing verification found wrong.

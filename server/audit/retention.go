@@ -95,7 +95,9 @@ func (l *Log) Expired(ctx context.Context, now time.Time, period time.Duration) 
 		}
 		out = append(out, ef)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index || (out[i].Index == out[j].Index && out[i].File.Path < out[j].File.Path) })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Index < out[j].Index || (out[i].Index == out[j].Index && out[i].File.Path < out[j].File.Path)
+	})
 	return out, nil
 }
 

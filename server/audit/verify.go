@@ -292,7 +292,7 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 		base := tlog.StoredHashIndex(0, idx)
 		for i, h := range stored {
 			si := base + int64(i)
-			for hk != nil && len(hk) == 8 && int64(binary.BigEndian.Uint64(hk)) < si {
+			for len(hk) == 8 && int64(binary.BigEndian.Uint64(hk)) < si {
 				hk, hv = hc.Next()
 			}
 			if hk == nil || len(hk) != 8 || int64(binary.BigEndian.Uint64(hk)) != si || len(hv) != tlog.HashSize {
