@@ -1,0 +1,87 @@
+//go:build linux
+
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DetectSession finds whether the agent's session is remote on Linux: the
+// SSH and xrdp variables, an X display reached over the network (SSH X11
+// forwarding), or a local X display whose server is a VNC or RDP server
+// (Xvnc, Xtigervnc, xrdp's Xorg). root is "/" outside tests.
+func DetectSession(ctx context.Context, env Env, root string) (Session, error) {
+	if s, ok := sessionFromEnv(env); ok {
+		return s, nil
+	}
+	display := env("DISPLAY")
+	if display == "" {
+		if env("WAYLAND_DISPLAY") != "" {
+			return Session{}, nil
+		}
+		return Session{}, fmt.Errorf("%w: DISPLAY and WAYLAND_DISPLAY are not set", ErrNoSession)
+	}
+	host, num, err := ParseDisplay(display)
+	if err != nil {
+		return Session{}, err
+	}
+	if host != "" && host != "unix" {
+		return Session{Remote: true, Kind: "x11_forwarded", Detail: map[string]string{"display": display}}, nil
+	}
+	lock := filepath.Join(root, "tmp", fmt.Sprintf(".X%d-lock", num))
+	raw, err := os.ReadFile(lock)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No lock: the server runs in another mount namespace (a
+		// container or Flatpak); nothing says it is remote.
+		return Session{}, nil
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("read X server lock %s: %w", lock, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || pid <= 0 {
+		return Session{}, fmt.Errorf("X server lock %s holds %q, not a process id", lock, strings.TrimSpace(string(raw)))
+	}
+	comm, err := os.ReadFile(filepath.Join(root, "proc", strconv.Itoa(pid), "comm"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Session{}, fmt.Errorf("%w: X server %d of display %s is not running", ErrNoSession, pid, display)
+		}
+		return Session{}, fmt.Errorf("read X server %d: %w", pid, err)
+	}
+	name := strings.TrimSpace(string(comm))
+	args, _ := os.ReadFile(filepath.Join(root, "proc", strconv.Itoa(pid), "cmdline"))
+	detail := map[string]string{"display": display, "server": name, "pid": strconv.Itoa(pid)}
+	lname := strings.ToLower(name)
+	switch {
+	case strings.Contains(lname, "vnc"):
+		return Session{Remote: true, Kind: "vnc", Detail: detail}, nil
+	case strings.Contains(strings.ToLower(string(args)), "xrdp"):
+		return Session{Remote: true, Kind: "rdp", Detail: detail}, nil
+	}
+	return Session{Detail: detail}, nil
+}
+
+// ParseDisplay splits an X display name "[host]:number[.screen]".
+func ParseDisplay(d string) (host string, number int, err error) {
+	i := strings.LastIndexByte(d, ':')
+	if i < 0 {
+		return "", 0, fmt.Errorf("display %q is not [host]:number[.screen]", d)
+	}
+	host, rest := d[:i], d[i+1:]
+	if j := strings.IndexByte(rest, '.'); j >= 0 {
+		rest = rest[:j]
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 0 {
+		return "", 0, fmt.Errorf("display %q: %q is not a display number", d, rest)
+	}
+	return host, n, nil
+}
