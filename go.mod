@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/at-wat/ebml-go v0.19.4 // indirect
+	github.com/blackjack/webcam v0.6.1 // indirect
 	github.com/ebitengine/purego v0.11.2 // indirect
 	github.com/esimov/pigo v1.4.6 // indirect
 	github.com/gen2brain/shm v0.1.0 // indirect

@@ -82,6 +82,18 @@ func (c ErrorCode) CloseCode() int {
 	}
 }
 
+// CodeForClose maps a close code back to its error code, for a client that
+// got the close frame without the error message before it.
+func CodeForClose(close int) (ErrorCode, bool) {
+	for _, c := range []ErrorCode{ErrMalformed, ErrUnknownType, ErrUnsupportedVersion, ErrInvalid, ErrUnexpected,
+		ErrTooLarge, ErrUnauthorized, ErrForbidden, ErrSittingClosed, ErrRateLimited, ErrShuttingDown, ErrInternal} {
+		if c.CloseCode() == close {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // Retryable reports whether a client that got c should reconnect and try
 // again. Errors that say the client is wrong (bad token, bad message) are not.
 func (c ErrorCode) Retryable() bool {

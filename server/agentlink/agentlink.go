@@ -1,0 +1,296 @@
+// Package agentlink is the server's end of the agent channel (/v1/agent):
+// the hello/welcome handshake with the sitting token, WebRTC signalling for
+// the agent's tracks, heartbeats, and event ingest with acknowledgements.
+// It also delivers the proctor's commands to a connected agent.
+//
+// One agent holds a sitting at a time. A second agent with the same token
+// takes the sitting over (the candidate restarted the program) and the first
+// is closed with sitting_closed.
+package agentlink
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/hub"
+	"kuzet.kz/kuzet/server/media"
+	"kuzet.kz/kuzet/server/roster"
+	"kuzet.kz/kuzet/server/store"
+	"kuzet.kz/kuzet/server/wsconn"
+)
+
+// ErrNotConnected is returned by Command when the sitting has no agent.
+var ErrNotConnected = errors.New("the sitting's agent is not connected")
+
+// Ingester stores an agent's event durably and returns its record.
+type Ingester interface {
+	Event(id protocol.SittingID, ev protocol.Event) (protocol.Record, bool, error)
+}
+
+// Config wires a Link.
+type Config struct {
+	Store  *store.Store
+	Hub    *hub.Hub
+	Roster *roster.Roster
+	SFU    *media.SFU
+	Ingest Ingester
+	Log    *slog.Logger
+	// PublicURL is the server's address, for the candidate page link.
+	PublicURL string
+	// Policy is the exam policy sent in Welcome.
+	Policy protocol.Policy
+	// LostAfter closes an agent that has been silent this long.
+	LostAfter time.Duration
+}
+
+// Link serves agent connections.
+type Link struct {
+	cfg   Config
+	log   *slog.Logger
+	codec *protocol.Codec
+
+	mu     sync.Mutex
+	agents map[protocol.SittingID]*agent
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type agent struct {
+	conn    *wsconn.Conn
+	sitting store.Sitting
+}
+
+// New returns a Link.
+func New(cfg Config) *Link {
+	return &Link{cfg: cfg, log: cfg.Log, codec: protocol.NewCodec(protocol.AgentToServer, protocol.ServerToAgent),
+		agents: map[protocol.SittingID]*agent{}}
+}
+
+// ServeHTTP upgrades the request and runs the agent's session until it ends.
+func (l *Link) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	l.wg.Add(1)
+	l.mu.Unlock()
+	defer l.wg.Done()
+
+	conn, err := wsconn.Accept(w, r, l.codec, wsconn.Options{ReadTimeout: 10 * time.Second, Log: l.log})
+	if err != nil {
+		l.log.Debug("agent upgrade failed", "err", err)
+		return
+	}
+	defer conn.Wait()
+	if err := l.session(conn); err != nil {
+		conn.Fail(err)
+	}
+}
+
+// Shutdown tells every connected agent the server is going away, and
+// waits for their sessions to end.
+func (l *Link) Shutdown() {
+	l.mu.Lock()
+	l.closed = true
+	for _, a := range l.agents {
+		a.conn.Fail(protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; the agent reconnects by itself"))
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
+
+// Connected reports whether sitting id has an agent connected.
+func (l *Link) Connected(id protocol.SittingID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.agents[id]
+	return ok
+}
+
+// Command sends a command to the sitting's agent.
+func (l *Link) Command(id protocol.SittingID, cmd *protocol.Command) error {
+	l.mu.Lock()
+	a, ok := l.agents[id]
+	l.mu.Unlock()
+	if !ok {
+		return ErrNotConnected
+	}
+	return a.conn.Send(cmd)
+}
+
+// session runs one agent connection. It returns the error to send the
+// agent, or nil when the connection simply ended.
+func (l *Link) session(conn *wsconn.Conn) error {
+	first, ok := <-conn.In()
+	if !ok {
+		return nil
+	}
+	if first.Err != nil {
+		if wsconn.IsClosed(first.Err) {
+			return nil
+		}
+		return first.Err
+	}
+	hello, ok := first.Msg.(*protocol.Hello)
+	if !ok {
+		return protocol.Errorf(protocol.ErrUnexpected, "the first message must be hello, not %s", first.Msg.Type())
+	}
+	version, err := protocol.Negotiate(hello.Versions)
+	if err != nil {
+		return err
+	}
+	st, err := l.cfg.Store.SittingByTokenHash(auth.TokenHash(hello.Token))
+	if errors.Is(err, store.ErrNotFound) {
+		return protocol.Errorf(protocol.ErrUnauthorized, "the sitting token is not valid: check it against the one your organiser gave for this stage")
+	}
+	if err != nil {
+		return fmt.Errorf("look up sitting token: %w", err)
+	}
+	if st.State == protocol.StateEnded {
+		return protocol.Errorf(protocol.ErrSittingClosed, "this sitting has ended; the token can no longer be used")
+	}
+	log := l.log.With("sitting", st.ID)
+
+	pageToken, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	st, err = l.cfg.Store.UpdateSitting(st.ID, func(s *store.Sitting) error {
+		s.PageTokenHash = auth.TokenHash(pageToken)
+		if s.State != protocol.StateEnded {
+			s.State = protocol.StateLive
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update sitting: %w", err)
+	}
+	lastSeq, _, err := l.cfg.Store.Counters(st.ID)
+	if err != nil {
+		return fmt.Errorf("read sitting counters: %w", err)
+	}
+	welcome := &protocol.Welcome{
+		Version:      version,
+		Sitting:      l.cfg.Roster.Info(st),
+		Policy:       l.cfg.Policy,
+		LastSeq:      lastSeq,
+		CandidateURL: l.cfg.PublicURL + "/candidate.html#" + url.Values{"t": {pageToken}}.Encode(),
+		ServerTime:   time.Now().UTC(),
+	}
+	a := &agent{conn: conn, sitting: st}
+	if err := l.register(a); err != nil {
+		return err
+	}
+	defer l.unregister(a)
+	if err := conn.Send(welcome); err != nil {
+		return err
+	}
+	log.Info("agent connected", "agent_version", hello.Agent.Version, "os", hello.Agent.OS)
+	l.cfg.Hub.SetConnected(st.ID, true, time.Now())
+
+	var peer *media.Peer
+	defer func() {
+		if peer != nil {
+			peer.Close()
+		}
+	}()
+	conn.SetReadTimeout(l.cfg.LostAfter)
+	for in := range conn.In() {
+		if in.Err != nil {
+			if wsconn.IsClosed(in.Err) {
+				log.Info("agent disconnected", "reason", in.Err.Error())
+				return nil
+			}
+			log.Warn("bad message from agent", "err", in.Err)
+			return in.Err
+		}
+		l.cfg.Hub.Seen(st.ID, time.Now())
+		switch m := in.Msg.(type) {
+		case *protocol.Offer:
+			var answer string
+			if peer != nil && peer.SameSession(m.SDP) {
+				answer, err = peer.Renegotiate(m.SDP)
+			} else {
+				// A new peer connection (the agent's media failed and it
+				// started over) replaces the old one.
+				peer, answer, err = l.cfg.SFU.Publish(st.ID, m.SDP)
+			}
+			if errors.Is(err, media.ErrBadSDP) {
+				return protocol.Errorf(protocol.ErrInvalid, "offer refused: %v", err)
+			}
+			if err != nil {
+				return fmt.Errorf("publish: %w", err)
+			}
+			if err := conn.Send(&protocol.Answer{SDP: answer}); err != nil {
+				return nil
+			}
+		case *protocol.Candidate:
+			if peer == nil {
+				return protocol.Errorf(protocol.ErrUnexpected, "candidate before offer: send the offer first")
+			}
+			if err := peer.AddCandidate(*m); err != nil {
+				return protocol.Errorf(protocol.ErrInvalid, "%v", err)
+			}
+		case *protocol.Heartbeat:
+			if err := conn.Send(&protocol.Heartbeat{Time: time.Now().UTC()}); err != nil {
+				return nil
+			}
+		case *protocol.Event:
+			if _, _, err := l.cfg.Ingest.Event(st.ID, *m); err != nil {
+				return err
+			}
+			if err := conn.Send(&protocol.Ack{Seq: m.Seq}); err != nil {
+				return nil
+			}
+		case *protocol.Hello:
+			return protocol.Errorf(protocol.ErrUnexpected, "hello was already received on this connection")
+		default:
+			return protocol.Errorf(protocol.ErrUnexpected, "%s is not expected from an agent", m.Type())
+		}
+	}
+	return nil
+}
+
+func (l *Link) register(a *agent) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; try again shortly")
+	}
+	if old, ok := l.agents[a.sitting.ID]; ok {
+		old.conn.Fail(protocol.Errorf(protocol.ErrSittingClosed, "another agent connected with this sitting's token; this one is closed"))
+	}
+	l.agents[a.sitting.ID] = a
+	return nil
+}
+
+func (l *Link) unregister(a *agent) {
+	l.mu.Lock()
+	current := l.agents[a.sitting.ID] == a
+	if current {
+		delete(l.agents, a.sitting.ID)
+	}
+	l.mu.Unlock()
+	if !current {
+		return
+	}
+	id := a.sitting.ID
+	if _, err := l.cfg.Store.UpdateSitting(id, func(s *store.Sitting) error {
+		if s.State == protocol.StateLive {
+			s.State = protocol.StateOffline
+		}
+		return nil
+	}); err != nil {
+		l.log.Error("mark sitting offline", "sitting", id, "err", err)
+	}
+	l.cfg.Hub.SetConnected(id, false, time.Now())
+}

@@ -1,0 +1,62 @@
+// Command kuzet-server is Kuzet's server: signalling, media forwarding, the
+// event store and the web app, in one binary with an embedded bbolt store.
+//
+//	kuzet-server [-listen 127.0.0.1:8080] [-data ./data] [-demo] …
+//
+// Every flag can also be set in the environment as KUZET_<FLAG> (e.g.
+// KUZET_DATA=/var/lib/kuzet). Run with -h for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"kuzet.kz/kuzet/server/app"
+	"kuzet.kz/kuzet/server/config"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	cfg, err := config.Load(os.Args[1:], os.Getenv, func(fs *flag.FlagSet) {
+		fmt.Fprintln(fs.Output(), "usage: kuzet-server [flags]\n\nEvery flag can also be set as KUZET_<FLAG> in the environment.\n\nflags:")
+		fs.PrintDefaults()
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kuzet-server: configuration:", err)
+		return 2
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := app.Run(ctx, cfg, log, func(r app.Ready) {
+		if r.Demo != nil {
+			log.Info("demo ready", "dashboard", r.URL, "proctor_user", r.Demo.ProctorUser, "pin", r.Demo.PIN)
+		}
+	}); err != nil {
+		log.Error("kuzet-server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,167 @@
+// Package config is kuzet-server's configuration: one documented struct,
+// defaults, then environment variables, then command-line flags, then
+// Validate with messages an operator can act on.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything kuzet-server can be told. Each field has a flag and an
+// environment variable (KUZET_ + the flag name in upper case, dashes as
+// underscores); flags win over the environment, the environment over defaults.
+type Config struct {
+	// Listen is the HTTP address (flag -listen, env KUZET_LISTEN).
+	// Default "127.0.0.1:8080": only this machine, until TLS is set up.
+	Listen string
+	// PublicURL is the address people and agents reach the server at, used
+	// in links the server hands out (candidate page). Default: derived from
+	// Listen.
+	PublicURL string
+	// DataDir holds the bbolt store, evidence, recordings and keys
+	// (flag -data, env KUZET_DATA). Default "./data".
+	DataDir string
+	// RTCPort is the single UDP port all WebRTC media uses (flag -rtc-port).
+	// One port keeps firewalls simple and scales to many peers. 0 picks a
+	// free port at start. Default 0.
+	RTCPort int
+	// RTCHost is the address media is bound to and announced at (flag
+	// -rtc-host). Default "127.0.0.1"; set the server's reachable address
+	// (or 0.0.0.0 with -rtc-public-ip) in deployments.
+	RTCHost string
+	// RTCPublicIPs are addresses to announce instead of the bound one, for
+	// a server behind 1:1 NAT (flag -rtc-public-ip, comma-separated).
+	RTCPublicIPs []string
+	// Demo seeds a demo competition, sitting and proctor account at start
+	// and writes their credentials to DataDir/demo.json (flag -demo).
+	Demo bool
+	// ShutdownTimeout bounds graceful shutdown (flag -shutdown-timeout).
+	// Default 10s.
+	ShutdownTimeout time.Duration
+	// HeartbeatInterval is how often agents send heartbeats (flag
+	// -heartbeat). Default 2s.
+	HeartbeatInterval time.Duration
+	// AgentLostAfter is how long without a message from an agent before its
+	// sitting is shown offline (flag -agent-lost). Default 6s.
+	AgentLostAfter time.Duration
+	// LogLevel is debug, info, warn or error (flag -log-level). Default info.
+	LogLevel string
+	// LogJSON writes logs as JSON lines (flag -log-json).
+	LogJSON bool
+}
+
+// Default returns the defaults described on each field.
+func Default() Config {
+	return Config{
+		Listen:            "127.0.0.1:8080",
+		DataDir:           "./data",
+		RTCHost:           "127.0.0.1",
+		ShutdownTimeout:   10 * time.Second,
+		HeartbeatInterval: 2 * time.Second,
+		AgentLostAfter:    6 * time.Second,
+		LogLevel:          "info",
+	}
+}
+
+// Load builds a Config from defaults, the environment (getenv) and args
+// (without the program name). It returns flag.ErrHelp for -h.
+func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) (Config, error) {
+	c := Default()
+	fs := flag.NewFlagSet("kuzet-server", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	publicIPs := ""
+	fs.StringVar(&c.Listen, "listen", c.Listen, "HTTP listen address")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people and agents reach the server at (default: from -listen)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: store, evidence, recordings, keys")
+	fs.IntVar(&c.RTCPort, "rtc-port", c.RTCPort, "UDP port for all WebRTC media (0: any free port)")
+	fs.StringVar(&c.RTCHost, "rtc-host", c.RTCHost, "address WebRTC media binds to")
+	fs.StringVar(&publicIPs, "rtc-public-ip", "", "comma-separated addresses to announce for media (1:1 NAT)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed a demo competition, sitting and proctor account")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long graceful shutdown may take")
+	fs.DurationVar(&c.HeartbeatInterval, "heartbeat", c.HeartbeatInterval, "agent heartbeat interval")
+	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
+	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
+	if usage != nil {
+		fs.Usage = func() { usage(fs) }
+	}
+
+	// The environment first, through the flags themselves so parsing is the same.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "KUZET_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("environment variable %s=%q: %v", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
+	}
+	if publicIPs != "" {
+		for _, ip := range strings.Split(publicIPs, ",") {
+			c.RTCPublicIPs = append(c.RTCPublicIPs, strings.TrimSpace(ip))
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the configuration and says what to change.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("-listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen))
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("-listen %q: port must be 0-65535", c.Listen))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("-public-url %q: want an absolute http(s) URL such as https://proctor.example.kz", c.PublicURL))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("-data is empty: give a directory for the store, e.g. ./data"))
+	}
+	if c.RTCPort < 0 || c.RTCPort > 65535 {
+		errs = append(errs, fmt.Errorf("-rtc-port %d: must be 0-65535", c.RTCPort))
+	}
+	if net.ParseIP(c.RTCHost) == nil {
+		errs = append(errs, fmt.Errorf("-rtc-host %q: want an IP address such as 127.0.0.1 or 0.0.0.0", c.RTCHost))
+	}
+	for _, ip := range c.RTCPublicIPs {
+		if net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("-rtc-public-ip %q: not an IP address", ip))
+		}
+	}
+	if c.ShutdownTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("-shutdown-timeout %s: give at least 1s so connections can close", c.ShutdownTimeout))
+	}
+	if c.HeartbeatInterval < 100*time.Millisecond || c.HeartbeatInterval > time.Minute {
+		errs = append(errs, fmt.Errorf("-heartbeat %s: must be between 100ms and 1m", c.HeartbeatInterval))
+	}
+	if c.AgentLostAfter < 2*c.HeartbeatInterval {
+		errs = append(errs, fmt.Errorf("-agent-lost %s: must be at least two heartbeats (%s) so one late heartbeat is not a loss", c.AgentLostAfter, 2*c.HeartbeatInterval))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("-log-level %q: use debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,116 @@
+// Package demo seeds a server for a first look: an administrator, a proctor,
+// a demo competition and one sitting whose token a demo agent can use. The
+// credentials go to DATA/demo.json (mode 0600) so scripts/run can start the
+// agent and print the login; a second start reuses them.
+package demo
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"kuzet.kz/kuzet/server/admin"
+	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/store"
+)
+
+// File is the name of the credentials file in the data directory.
+const File = "demo.json"
+
+// Credentials are what the demo prints and the demo agent uses.
+type Credentials struct {
+	ProctorUser     string `json:"proctor_user"`
+	ProctorPassword string `json:"proctor_password"`
+	AdminUser       string `json:"admin_user"`
+	AdminPassword   string `json:"admin_password"`
+	Competition     string `json:"competition"`
+	SittingID       string `json:"sitting_id"`
+	PIN             string `json:"pin"`
+	SittingToken    string `json:"sitting_token"`
+}
+
+// Seed creates the demo records unless dataDir's demo.json shows they
+// exist, and returns the credentials.
+func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) {
+	path := filepath.Join(dataDir, File)
+	if raw, err := os.ReadFile(path); err == nil {
+		var c Credentials
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return c, fmt.Errorf("read %s: %w (delete it to seed the demo again)", path, err)
+		}
+		if _, err := st.AccountByUsername(c.ProctorUser); err == nil {
+			return c, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return Credentials{}, fmt.Errorf("read %s: %w", path, err)
+	}
+
+	var c Credentials
+	var err error
+	c.ProctorUser, c.AdminUser = "proctor", "admin"
+	if c.ProctorPassword, err = password(); err != nil {
+		return c, err
+	}
+	if c.AdminPassword, err = password(); err != nil {
+		return c, err
+	}
+	for _, acct := range []struct {
+		user, pass string
+		role       store.Role
+	}{{c.ProctorUser, c.ProctorPassword, store.RoleProctor}, {c.AdminUser, c.AdminPassword, store.RoleAdmin}} {
+		if old, err := st.AccountByUsername(acct.user); err == nil {
+			// A store from an earlier demo whose file was deleted: reset
+			// the password so the printed one works.
+			hash, err := auth.HashPassword(acct.pass)
+			if err != nil {
+				return c, err
+			}
+			old.PasswordHash = hash
+			if err := st.PutAccount(old); err != nil {
+				return c, err
+			}
+			continue
+		}
+		if _, err := a.CreateAccount(acct.user, acct.pass, acct.role); err != nil {
+			return c, fmt.Errorf("create demo account %s: %w", acct.user, err)
+		}
+	}
+	comp, err := a.CreateCompetition("Demo: Ministry of Digital Development, chief expert (corps B)")
+	if err != nil {
+		return c, err
+	}
+	ns, err := a.CreateSitting(comp.ID, "essay")
+	if err != nil {
+		return c, err
+	}
+	c.Competition, c.SittingID, c.PIN, c.SittingToken = comp.ID, string(ns.Sitting.ID), ns.Sitting.PIN, ns.Token
+	raw, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return c, err
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return c, fmt.Errorf("write %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// password makes a readable random password: four groups of four letters
+// and digits without look-alikes.
+func password() (string, error) {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	out := make([]byte, 0, 19)
+	for i, v := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(v)%len(alphabet)])
+	}
+	return string(out), nil
+}

@@ -1,0 +1,343 @@
+// Package feed serves the browsers' live channels: the proctor's view
+// channel (/v1/view: the list of sittings, their records, and WebRTC
+// signalling to watch a sitting) and the candidate page's channel
+// (/v1/candidate: the sitting's status, the events that concern the
+// candidate, and the proctor's messages).
+//
+// Both resume without loss or repetition: the browser says, per sitting,
+// the last record number it has; the server sends the later ones from the
+// store, then live ones from the hub, skipping any it already sent.
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/hub"
+	"kuzet.kz/kuzet/server/media"
+	"kuzet.kz/kuzet/server/roster"
+	"kuzet.kz/kuzet/server/store"
+	"kuzet.kz/kuzet/server/wsconn"
+)
+
+// Config wires the feeds.
+type Config struct {
+	Store  *store.Store
+	Hub    *hub.Hub
+	Roster *roster.Roster
+	SFU    *media.SFU
+	Log    *slog.Logger
+}
+
+// Feed serves both browser channels.
+type Feed struct {
+	cfg    Config
+	log    *slog.Logger
+	viewer *protocol.Codec
+	cand   *protocol.Codec
+
+	mu     sync.Mutex
+	conns  map[*wsconn.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New returns a Feed.
+func New(cfg Config) *Feed {
+	return &Feed{cfg: cfg, log: cfg.Log,
+		viewer: protocol.NewCodec(protocol.ViewerToServer, protocol.ServerToViewer),
+		cand:   protocol.NewCodec(protocol.CandidateToServer, protocol.ServerToCandidate),
+		conns:  map[*wsconn.Conn]struct{}{}}
+}
+
+// catchUpPage is how many stored records go out per sitting per query.
+const catchUpPage = 500
+
+func (f *Feed) track(c *wsconn.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.conns[c] = struct{}{}
+	f.wg.Add(1)
+	return true
+}
+
+func (f *Feed) untrack(c *wsconn.Conn) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+	f.wg.Done()
+}
+
+// Shutdown closes every browser channel and waits for them.
+func (f *Feed) Shutdown() {
+	f.mu.Lock()
+	f.closed = true
+	for c := range f.conns {
+		c.Fail(protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; the page reconnects by itself"))
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+}
+
+// sender sends records of sittings without repeating any.
+type sender struct {
+	conn *wsconn.Conn
+	st   *store.Store
+	sent map[protocol.SittingID]uint64
+}
+
+// catchUp sends the sitting's stored records after the last one sent.
+func (s *sender) catchUp(id protocol.SittingID) error {
+	for {
+		recs, err := s.st.Records(id, s.sent[id], catchUpPage)
+		if err != nil {
+			return fmt.Errorf("read records of %s: %w", id, err)
+		}
+		for i := range recs {
+			if err := s.conn.Send(&recs[i]); err != nil {
+				return err
+			}
+			s.sent[id] = recs[i].N
+		}
+		if len(recs) < catchUpPage {
+			return nil
+		}
+	}
+}
+
+// live sends a record from the hub unless it was sent already; a gap (the
+// hub is ahead of what was sent) is filled from the store first.
+func (s *sender) live(rec *protocol.Record) error {
+	last := s.sent[rec.Sitting]
+	switch {
+	case rec.N <= last:
+		return nil
+	case rec.N > last+1:
+		return s.catchUp(rec.Sitting)
+	}
+	if err := s.conn.Send(rec); err != nil {
+		return err
+	}
+	s.sent[rec.Sitting] = rec.N
+	return nil
+}
+
+// Viewer serves a proctor's (or auditor's) view channel. allowed says which
+// sittings the account may see; it is asked for every sitting concerned.
+func (f *Feed) Viewer(w http.ResponseWriter, r *http.Request, allowed func(store.Sitting) bool) {
+	conn, err := wsconn.Accept(w, r, f.viewer, wsconn.Options{QueueLen: 4096, Log: f.log, ReadTimeout: 90 * time.Second})
+	if err != nil {
+		f.log.Debug("viewer upgrade failed", "err", err)
+		return
+	}
+	if !f.track(conn) {
+		conn.Fail(protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting"))
+		conn.Wait()
+		return
+	}
+	defer f.untrack(conn)
+	defer conn.Wait()
+	if err := f.viewerSession(conn, allowed); err != nil {
+		conn.Fail(err)
+	}
+}
+
+func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool) error {
+	var cache sync.Map // sitting id → bool
+	mayView := func(id protocol.SittingID) bool {
+		if v, ok := cache.Load(id); ok {
+			return v.(bool)
+		}
+		st, err := f.cfg.Store.Sitting(id)
+		ok := err == nil && allowed(st)
+		cache.Store(id, ok)
+		return ok
+	}
+	views := map[protocol.ViewID]*media.Peer{}
+	defer func() {
+		for _, p := range views {
+			p.Close()
+		}
+	}()
+
+	var sub *hub.Sub
+	defer func() {
+		if sub != nil {
+			f.cfg.Hub.Unsubscribe(sub)
+		}
+	}()
+	snd := &sender{conn: conn, st: f.cfg.Store, sent: map[protocol.SittingID]uint64{}}
+	var hubC <-chan protocol.Message
+	for {
+		select {
+		case in, ok := <-conn.In():
+			if !ok {
+				return nil
+			}
+			if in.Err != nil {
+				if wsconn.IsClosed(in.Err) {
+					return nil
+				}
+				return in.Err
+			}
+			switch m := in.Msg.(type) {
+			case *protocol.Subscribe:
+				if sub != nil {
+					return protocol.Errorf(protocol.ErrUnexpected, "already subscribed; reconnect to subscribe again")
+				}
+				// Subscribe before reading the store, so nothing falls
+				// between the two; the sender drops what it already sent.
+				sub = f.cfg.Hub.Subscribe(mayView)
+				hubC = sub.C
+				list, err := f.cfg.Roster.List(allowed)
+				if err != nil {
+					return err
+				}
+				if err := conn.Send(&protocol.Sittings{Sittings: list}); err != nil {
+					return nil
+				}
+				for _, s := range list {
+					snd.sent[s.ID] = m.Since[s.ID]
+					if err := snd.catchUp(s.ID); err != nil {
+						return err
+					}
+				}
+			case *protocol.Watch:
+				if !mayView(m.Sitting) {
+					return protocol.Errorf(protocol.ErrForbidden, "sitting %s is not assigned to you", m.Sitting)
+				}
+				peer, answer, err := f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP)
+				if errors.Is(err, media.ErrBadSDP) {
+					return protocol.Errorf(protocol.ErrInvalid, "watch offer refused: %v", err)
+				}
+				if err != nil {
+					return err
+				}
+				if old := views[m.View]; old != nil && old != peer {
+					old.Close()
+				}
+				views[m.View] = peer
+				if err := conn.Send(&protocol.Watching{View: m.View, SDP: answer}); err != nil {
+					return nil
+				}
+			case *protocol.ViewCandidate:
+				peer := views[m.View]
+				if peer == nil {
+					return protocol.Errorf(protocol.ErrUnexpected, "candidate for view %s before its watch", m.View)
+				}
+				if err := peer.AddCandidate(m.Candidate); err != nil {
+					return protocol.Errorf(protocol.ErrInvalid, "%v", err)
+				}
+			case *protocol.Unwatch:
+				if p := views[m.View]; p != nil {
+					p.Close()
+					delete(views, m.View)
+				}
+			}
+		case m, ok := <-hubC:
+			if !ok {
+				if sub.Overflowed() {
+					return protocol.Errorf(protocol.ErrRateLimited, "this page fell behind the live feed; it reconnects and catches up")
+				}
+				return nil
+			}
+			switch m := m.(type) {
+			case *protocol.Record:
+				if err := snd.live(m); err != nil {
+					return nil
+				}
+			case *protocol.SittingUpdate:
+				if err := conn.Send(m); err != nil {
+					return nil
+				}
+			}
+		}
+	}
+}
+
+// Candidate serves the candidate page's channel; the page token (query t)
+// opens exactly one sitting.
+func (f *Feed) Candidate(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("t")
+	st, err := f.cfg.Store.SittingByPageTokenHash(auth.TokenHash(token))
+	conn, aerr := wsconn.Accept(w, r, f.cand, wsconn.Options{Log: f.log, ReadTimeout: 90 * time.Second})
+	if aerr != nil {
+		return
+	}
+	if !f.track(conn) {
+		conn.Fail(protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting"))
+		conn.Wait()
+		return
+	}
+	defer f.untrack(conn)
+	defer conn.Wait()
+	switch {
+	case token == "" || errors.Is(err, store.ErrNotFound):
+		conn.Fail(protocol.Errorf(protocol.ErrUnauthorized, "this page's link is not valid any more: open the link the agent printed last"))
+		return
+	case err != nil:
+		conn.Fail(err)
+		return
+	}
+	if err := f.candidateSession(conn, st); err != nil {
+		conn.Fail(err)
+	}
+}
+
+func (f *Feed) candidateSession(conn *wsconn.Conn, st store.Sitting) error {
+	sub := f.cfg.Hub.Subscribe(func(id protocol.SittingID) bool { return id == st.ID })
+	defer f.cfg.Hub.Unsubscribe(sub)
+	status := func(s protocol.SittingSummary) *protocol.Status {
+		return &protocol.Status{Sitting: s.SittingInfo, State: s.State, Media: s.Media}
+	}
+	if err := conn.Send(status(f.cfg.Roster.Summary(st))); err != nil {
+		return nil
+	}
+	snd := &sender{conn: conn, st: f.cfg.Store, sent: map[protocol.SittingID]uint64{}}
+	if err := snd.catchUp(st.ID); err != nil {
+		return err
+	}
+	for {
+		select {
+		case in, ok := <-conn.In():
+			if !ok {
+				return nil
+			}
+			if in.Err != nil {
+				if wsconn.IsClosed(in.Err) {
+					return nil
+				}
+				return in.Err
+			}
+			// Heartbeats only keep the connection open.
+		case m, ok := <-sub.C:
+			if !ok {
+				if sub.Overflowed() {
+					return protocol.Errorf(protocol.ErrRateLimited, "this page fell behind; it reconnects and catches up")
+				}
+				return nil
+			}
+			var err error
+			switch m := m.(type) {
+			case *protocol.Record:
+				err = snd.live(m)
+			case *protocol.SittingUpdate:
+				err = conn.Send(status(m.Sitting))
+			case *protocol.Command:
+				err = conn.Send(m)
+			}
+			if err != nil {
+				return nil
+			}
+		}
+	}
+}

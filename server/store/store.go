@@ -1,0 +1,422 @@
+// Package store keeps the server's records in one bbolt file: accounts,
+// competitions, sittings, login sessions and each sitting's event records.
+//
+// Ingest is idempotent: an event is stored once per (sitting, seq), and a
+// resent event returns the record stored the first time. The audit log
+// (package audit) lives in the same file, in its own buckets, so that a
+// record and its log entry can be written in one transaction (see the *Tx
+// methods).
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"kuzet.kz/kuzet/protocol"
+)
+
+// Errors returned by the store.
+var (
+	// ErrNotFound: no record with that key.
+	ErrNotFound = errors.New("not found")
+	// ErrLocked: another process has the store open.
+	ErrLocked = errors.New("the store is in use by another process")
+	// ErrExists: a record with that key already exists.
+	ErrExists = errors.New("already exists")
+)
+
+// Role is what a staff account may do.
+type Role string
+
+// Roles of staff accounts (see the architecture's table of users).
+const (
+	RoleAdmin     Role = "admin"
+	RoleHR        Role = "hr"
+	RoleProctor   Role = "proctor"
+	RoleAssessor  Role = "assessor"
+	RoleAuditor   Role = "auditor"
+	RoleCommittee Role = "commission"
+)
+
+// Account is a staff login. Candidates have no account here: they hold a
+// sitting token.
+type Account struct {
+	ID           string    `json:"id"`
+	Username     string    `json:"username"`
+	Role         Role      `json:"role"`
+	PasswordHash string    `json:"password_hash"`
+	Created      time.Time `json:"created"`
+}
+
+// Competition is a selection for one or more positions.
+type Competition struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Created time.Time `json:"created"`
+}
+
+// Sitting is one candidate in one stage: the unit that is proctored. It
+// knows the candidate only by PIN (p.74-1).
+type Sitting struct {
+	ID          protocol.SittingID    `json:"id"`
+	Competition string                `json:"competition"`
+	PIN         string                `json:"pin"`
+	Stage       string                `json:"stage"`
+	State       protocol.SittingState `json:"state"`
+	// TokenHash is the SHA-256 of the agent's sitting token; the token
+	// itself is never stored.
+	TokenHash string `json:"token_hash"`
+	// PageTokenHash is the SHA-256 of the candidate page's token.
+	PageTokenHash string `json:"page_token_hash"`
+	// Proctors lists the accounts assigned to watch the sitting; empty
+	// means every proctor may.
+	Proctors []string   `json:"proctors,omitempty"`
+	Created  time.Time  `json:"created"`
+	Ended    *time.Time `json:"ended,omitempty"`
+}
+
+// Session is a staff login session, stored by the hash of its cookie value.
+type Session struct {
+	Account string    `json:"account"`
+	Expires time.Time `json:"expires"`
+}
+
+var (
+	bAccounts      = []byte("accounts")
+	bAccountByName = []byte("accounts.byname")
+	bCompetitions  = []byte("competitions")
+	bSittings      = []byte("sittings")
+	bSittingToken  = []byte("sittings.bytoken")
+	bSittingPage   = []byte("sittings.bypage")
+	bSessions      = []byte("sessions")
+	bEvents        = []byte("events")
+	bRecords       = []byte("records")
+	bSeqs          = []byte("seqs")
+)
+
+// Store is the open bbolt file. It is safe for concurrent use.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens (creating if needed) the store file at path. If another
+// process holds it, Open gives up after a second with ErrLocked.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w (is another kuzet-server running with the same -data?)", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bAccounts, bAccountByName, bCompetitions, bSittings, bSittingToken, bSittingPage, bSessions, bEvents} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file. Every write has been synced when it returned.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB is the underlying bbolt handle, shared with the audit log.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+func u64(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw := b.Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// PutAccount creates an account; the username must be new.
+func (s *Store) PutAccount(a Account) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		byName := tx.Bucket(bAccountByName)
+		if id := byName.Get([]byte(a.Username)); id != nil && string(id) != a.ID {
+			return fmt.Errorf("account %q: %w", a.Username, ErrExists)
+		}
+		if err := byName.Put([]byte(a.Username), []byte(a.ID)); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bAccounts), []byte(a.ID), a)
+	})
+}
+
+// AccountByUsername finds an account by its login name.
+func (s *Store) AccountByUsername(name string) (Account, error) {
+	var a Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bAccountByName).Get([]byte(name))
+		if id == nil {
+			return ErrNotFound
+		}
+		return getJSON(tx.Bucket(bAccounts), id, &a)
+	})
+	return a, err
+}
+
+// Account finds an account by id.
+func (s *Store) Account(id string) (Account, error) {
+	var a Account
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bAccounts), []byte(id), &a) })
+	return a, err
+}
+
+// PutCompetition creates or replaces a competition.
+func (s *Store) PutCompetition(c Competition) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bCompetitions), []byte(c.ID), c) })
+}
+
+// Competition finds a competition by id.
+func (s *Store) Competition(id string) (Competition, error) {
+	var c Competition
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bCompetitions), []byte(id), &c) })
+	return c, err
+}
+
+// PutSitting creates or replaces a sitting and its token indexes.
+func (s *Store) PutSitting(st Sitting) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSittings)
+		var old Sitting
+		if err := getJSON(b, []byte(st.ID), &old); err == nil {
+			if old.TokenHash != "" && old.TokenHash != st.TokenHash {
+				if err := tx.Bucket(bSittingToken).Delete([]byte(old.TokenHash)); err != nil {
+					return err
+				}
+			}
+			if old.PageTokenHash != "" && old.PageTokenHash != st.PageTokenHash {
+				if err := tx.Bucket(bSittingPage).Delete([]byte(old.PageTokenHash)); err != nil {
+					return err
+				}
+			}
+		}
+		if st.TokenHash != "" {
+			if err := tx.Bucket(bSittingToken).Put([]byte(st.TokenHash), []byte(st.ID)); err != nil {
+				return err
+			}
+		}
+		if st.PageTokenHash != "" {
+			if err := tx.Bucket(bSittingPage).Put([]byte(st.PageTokenHash), []byte(st.ID)); err != nil {
+				return err
+			}
+		}
+		return putJSON(b, []byte(st.ID), st)
+	})
+}
+
+// UpdateSitting applies fn to a stored sitting and saves the result.
+func (s *Store) UpdateSitting(id protocol.SittingID, fn func(*Sitting) error) (Sitting, error) {
+	var st Sitting
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSittings)
+		if err := getJSON(b, []byte(id), &st); err != nil {
+			return err
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(id), st)
+	})
+	return st, err
+}
+
+// Sitting finds a sitting by id.
+func (s *Store) Sitting(id protocol.SittingID) (Sitting, error) {
+	var st Sitting
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bSittings), []byte(id), &st) })
+	return st, err
+}
+
+func (s *Store) sittingByIndex(index []byte, hash string) (Sitting, error) {
+	var st Sitting
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(index).Get([]byte(hash))
+		if id == nil {
+			return ErrNotFound
+		}
+		return getJSON(tx.Bucket(bSittings), id, &st)
+	})
+	return st, err
+}
+
+// SittingByTokenHash finds the sitting an agent token (by its hash) opens.
+func (s *Store) SittingByTokenHash(hash string) (Sitting, error) {
+	return s.sittingByIndex(bSittingToken, hash)
+}
+
+// SittingByPageTokenHash finds the sitting a candidate-page token opens.
+func (s *Store) SittingByPageTokenHash(hash string) (Sitting, error) {
+	return s.sittingByIndex(bSittingPage, hash)
+}
+
+// Sittings lists every sitting, oldest first.
+func (s *Store) Sittings() ([]Sitting, error) {
+	var out []Sitting
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bSittings).ForEach(func(k, v []byte) error {
+			var st Sitting
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("sitting %s: %w", k, err)
+			}
+			out = append(out, st)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// PutSession stores a login session under the hash of its cookie value.
+func (s *Store) PutSession(hash string, ses Session) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bSessions), []byte(hash), ses) })
+}
+
+// Session finds a login session by the hash of its cookie value.
+func (s *Store) Session(hash string) (Session, error) {
+	var ses Session
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bSessions), []byte(hash), &ses) })
+	return ses, err
+}
+
+// DeleteSession ends a login session.
+func (s *Store) DeleteSession(hash string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
+}
+
+// AppendEvent stores an agent's event as the sitting's next record. If the
+// sitting already has an event with the same sequence number, nothing is
+// written and the stored record comes back with dup set: a resent event is
+// acknowledged again but never stored twice.
+func (s *Store) AppendEvent(id protocol.SittingID, ev protocol.Event, received time.Time) (rec protocol.Record, dup bool, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		rec, dup, err = AppendEventTx(tx, id, ev, received)
+		return err
+	})
+	return rec, dup, err
+}
+
+// AppendEventTx is AppendEvent inside a caller's transaction, so that the
+// record and its audit-log entry commit together.
+func AppendEventTx(tx *bolt.Tx, id protocol.SittingID, ev protocol.Event, received time.Time) (protocol.Record, bool, error) {
+	sb, err := tx.Bucket(bEvents).CreateBucketIfNotExists([]byte(id))
+	if err != nil {
+		return protocol.Record{}, false, err
+	}
+	recs, err := sb.CreateBucketIfNotExists(bRecords)
+	if err != nil {
+		return protocol.Record{}, false, err
+	}
+	seqs, err := sb.CreateBucketIfNotExists(bSeqs)
+	if err != nil {
+		return protocol.Record{}, false, err
+	}
+	if n := seqs.Get(u64(ev.Seq)); n != nil {
+		var rec protocol.Record
+		if err := getJSON(recs, n, &rec); err != nil {
+			return rec, true, fmt.Errorf("stored record for seq %d: %w", ev.Seq, err)
+		}
+		return rec, true, nil
+	}
+	n, err := recs.NextSequence()
+	if err != nil {
+		return protocol.Record{}, false, err
+	}
+	rec := protocol.Record{Sitting: id, N: n, Received: received.UTC(), Event: ev}
+	if err := putJSON(recs, u64(n), rec); err != nil {
+		return rec, false, err
+	}
+	return rec, false, seqs.Put(u64(ev.Seq), u64(n))
+}
+
+// HasEvent reports whether the sitting already stored the event seq.
+func (s *Store) HasEvent(id protocol.SittingID, seq uint64) (bool, error) {
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sb := tx.Bucket(bEvents).Bucket([]byte(id))
+		if sb == nil || sb.Bucket(bSeqs) == nil {
+			return nil
+		}
+		found = sb.Bucket(bSeqs).Get(u64(seq)) != nil
+		return nil
+	})
+	return found, err
+}
+
+// Records returns up to limit records of a sitting numbered after after,
+// in order.
+func (s *Store) Records(id protocol.SittingID, after uint64, limit int) ([]protocol.Record, error) {
+	var out []protocol.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sb := tx.Bucket(bEvents).Bucket([]byte(id))
+		if sb == nil || sb.Bucket(bRecords) == nil {
+			return nil
+		}
+		c := sb.Bucket(bRecords).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var rec protocol.Record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("record %d of %s: %w", binary.BigEndian.Uint64(k), id, err)
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Counters returns the highest event sequence number stored for a sitting
+// and how many records it has.
+func (s *Store) Counters(id protocol.SittingID) (lastSeq, records uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		sb := tx.Bucket(bEvents).Bucket([]byte(id))
+		if sb == nil {
+			return nil
+		}
+		if seqs := sb.Bucket(bSeqs); seqs != nil {
+			if k, _ := seqs.Cursor().Last(); k != nil {
+				lastSeq = binary.BigEndian.Uint64(k)
+			}
+		}
+		if recs := sb.Bucket(bRecords); recs != nil {
+			records = recs.Sequence()
+		}
+		return nil
+	})
+	return lastSeq, records, err
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"kuzet.kz/kuzet/protocol"
+)
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kuzet.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, path
+}
+
+func event(seq uint64) protocol.Event {
+	return protocol.Event{Seq: seq, Time: time.Unix(1700000000+int64(seq), 0).UTC(), Rule: protocol.Rule10_6,
+		Kind: protocol.KindInstant, Subject: "camera", Severity: protocol.SeverityInfo, Key: "camera.started"}
+}
+
+func TestAppendEventIsIdempotentAndDurable(t *testing.T) {
+	s, path := openTemp(t)
+	id := protocol.SittingID("s1")
+	now := time.Now()
+	r1, dup, err := s.AppendEvent(id, event(1), now)
+	if err != nil || dup || r1.N != 1 {
+		t.Fatalf("first append: %+v dup=%v err=%v", r1, dup, err)
+	}
+	r2, dup, err := s.AppendEvent(id, event(2), now)
+	if err != nil || dup || r2.N != 2 {
+		t.Fatalf("second append: %+v dup=%v err=%v", r2, dup, err)
+	}
+	again, dup, err := s.AppendEvent(id, event(1), now.Add(time.Minute))
+	if err != nil || !dup || again.N != 1 || !again.Received.Equal(r1.Received) {
+		t.Fatalf("resent event: %+v dup=%v err=%v; want the first record back", again, dup, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, err := s.Records(id, 0, 10)
+	if err != nil || len(recs) != 2 || recs[0].Event.Seq != 1 || recs[1].Event.Seq != 2 {
+		t.Fatalf("after reopen: %+v, %v", recs, err)
+	}
+	if recs, _ := s.Records(id, 1, 10); len(recs) != 1 || recs[0].N != 2 {
+		t.Fatalf("records after 1: %+v", recs)
+	}
+	last, n, err := s.Counters(id)
+	if err != nil || last != 2 || n != 2 {
+		t.Fatalf("counters = %d, %d, %v", last, n, err)
+	}
+	if ok, _ := s.HasEvent(id, 2); !ok {
+		t.Fatal("HasEvent(2) = false")
+	}
+}
+
+func TestOpenLockedStoreSaysSo(t *testing.T) {
+	s, path := openTemp(t)
+	defer s.Close()
+	_, err := Open(path)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open error = %v, want ErrLocked", err)
+	}
+}
+
+func TestSittingTokenIndexes(t *testing.T) {
+	s, _ := openTemp(t)
+	defer s.Close()
+	st := Sitting{ID: "s1", PIN: "123456", TokenHash: "h1", PageTokenHash: "p1", State: protocol.StateWaiting, Created: time.Now()}
+	if err := s.PutSitting(st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SittingByTokenHash("h1")
+	if err != nil || got.PIN != "123456" {
+		t.Fatalf("by token: %+v %v", got, err)
+	}
+	st.TokenHash = "h2"
+	if err := s.PutSitting(st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SittingByTokenHash("h1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old token still opens the sitting: %v", err)
+	}
+	if got, err := s.SittingByPageTokenHash("p1"); err != nil || got.ID != "s1" {
+		t.Fatalf("by page token: %+v %v", got, err)
+	}
+	if err := s.PutAccount(Account{ID: "a1", Username: "proctor"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutAccount(Account{ID: "a2", Username: "proctor"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+}

@@ -1,0 +1,408 @@
+// Package web is the server's HTTP surface: the JSON API (login, sittings),
+// the WebSocket channels (handed to agentlink and feed), the text
+// catalogue, health, and the embedded web app. Errors from handlers become
+// HTTP responses in one place (writeError), with a code, a catalogue key
+// and a message.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/protocol/i18n"
+	"kuzet.kz/kuzet/server/admin"
+	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/feed"
+	"kuzet.kz/kuzet/server/store"
+)
+
+// SessionCookie is the name of the staff login cookie.
+const SessionCookie = "kuzet_session"
+
+// SessionTTL is how long a login lasts.
+const SessionTTL = 12 * time.Hour
+
+// maxBody caps JSON request bodies.
+const maxBody = 64 << 10
+
+// Config wires the web server.
+type Config struct {
+	Store     *store.Store
+	Admin     *admin.Admin
+	Feed      *feed.Feed
+	Agents    http.Handler
+	Catalogue *i18n.Catalogue
+	// UI is the built web app; nil or without index.html serves a page
+	// that says how to build it.
+	UI  fs.FS
+	Log *slog.Logger
+	// SecureCookies marks cookies Secure (set when serving HTTPS).
+	SecureCookies bool
+	// Health reports whether the server can serve (the store answers).
+	Health func() error
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+
+	loginMu     sync.Mutex
+	loginLimits map[string]*rate.Limiter
+}
+
+// New builds the routes.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), loginLimits: map[string]*rate.Limiter{}}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /v1/agent", cfg.Agents)
+	s.mux.HandleFunc("GET /v1/view", s.staff(s.view, store.RoleProctor, store.RoleAdmin, store.RoleAuditor))
+	s.mux.HandleFunc("GET /v1/candidate", cfg.Feed.Candidate)
+	s.mux.HandleFunc("GET /api/i18n", s.catalogue)
+	s.mux.HandleFunc("POST /api/login", s.api(s.login))
+	s.mux.HandleFunc("POST /api/logout", s.api(s.logout))
+	s.mux.HandleFunc("GET /api/me", s.staff(s.api(s.me)))
+	s.mux.HandleFunc("POST /api/competitions", s.staff(s.api(s.createCompetition), store.RoleAdmin, store.RoleHR))
+	s.mux.HandleFunc("POST /api/sittings", s.staff(s.api(s.createSitting), store.RoleAdmin, store.RoleHR))
+	s.mux.Handle("GET /", s.ui())
+	return s
+}
+
+// ServeHTTP adds the security headers every response carries.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Error is a handler error with its HTTP status, machine code and text.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(status int, code, key, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Key: key, Message: fmt.Sprintf(format, args...)}
+}
+
+// writeError is the one place errors become HTTP responses. Unexpected
+// errors are logged here, once, and shown to the user only as "internal".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, admin.ErrInvalid):
+		e = errorf(http.StatusBadRequest, "invalid", "", "%s", err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		e = errorf(http.StatusNotFound, "not_found", "", "%s", err.Error())
+	case errors.Is(err, store.ErrExists):
+		e = errorf(http.StatusConflict, "exists", "", "%s", err.Error())
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = errorf(http.StatusInternalServerError, "internal", "error.internal", "the server failed; try again in a minute")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(map[string]*Error{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body strictly. Requiring application/json also keeps
+// cross-site forms out: a browser sends that type cross-origin only after a
+// CORS preflight, which this server never approves.
+func decode(r *http.Request, v any) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return errorf(http.StatusUnsupportedMediaType, "invalid", "", "send the request body as application/json")
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errorf(http.StatusBadRequest, "invalid", "", "request body: %v", err)
+	}
+	if dec.More() {
+		return errorf(http.StatusBadRequest, "invalid", "", "request body: trailing data after the JSON object")
+	}
+	return nil
+}
+
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) api(fn apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+type ctxKey struct{}
+
+// account returns the logged-in account a staff handler runs for.
+func account(r *http.Request) store.Account {
+	a, _ := r.Context().Value(ctxKey{}).(store.Account)
+	return a
+}
+
+// staff admits a request with a valid login session whose role is one of
+// roles (any staff role when none are given).
+func (s *Server) staff(next http.HandlerFunc, roles ...store.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		acct, err := s.session(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(roles) > 0 {
+			ok := false
+			for _, role := range roles {
+				ok = ok || acct.Role == role
+			}
+			if !ok {
+				s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "error.forbidden", "the %s role may not do this", acct.Role))
+				return
+			}
+		}
+		next(w, r.WithContext(contextWith(r, acct)))
+	}
+}
+
+func (s *Server) session(r *http.Request) (store.Account, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "log in first")
+	}
+	ses, err := s.cfg.Store.Session(auth.TokenHash(c.Value))
+	if err != nil || time.Now().After(ses.Expires) {
+		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "your login has expired; log in again")
+	}
+	acct, err := s.cfg.Store.Account(ses.Account)
+	if err != nil {
+		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "log in again")
+	}
+	return acct, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Health != nil {
+		if err := s.cfg.Health(); err != nil {
+			s.log.Error("health check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "max-age=300")
+	writeJSON(w, http.StatusOK, s.cfg.Catalogue.All())
+}
+
+// loginAllowed limits login attempts per client address: bursts of 10,
+// then one every 6 s.
+func (s *Server) loginAllowed(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
+	lim, ok := s.loginLimits[host]
+	if !ok {
+		if len(s.loginLimits) > 10000 {
+			s.loginLimits = map[string]*rate.Limiter{}
+		}
+		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
+		s.loginLimits[host] = lim
+	}
+	return lim.Allow()
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type me struct {
+	Username string     `json:"username"`
+	Role     store.Role `json:"role"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if !s.loginAllowed(r) {
+		return errorf(http.StatusTooManyRequests, "rate_limited", "login.too_many", "too many login attempts; wait a minute")
+	}
+	var req loginRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	bad := errorf(http.StatusUnauthorized, "unauthorized", "login.failed", "wrong username or password")
+	acct, err := s.cfg.Store.AccountByUsername(strings.TrimSpace(req.Username))
+	if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as a real check, so timing does not tell
+		// which usernames exist.
+		_ = auth.CheckPassword(dummyHash, req.Password)
+		return bad
+	}
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(acct.PasswordHash, req.Password); err != nil {
+		if errors.Is(err, auth.ErrBadPassword) {
+			return bad
+		}
+		return err
+	}
+	token, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutSession(auth.TokenHash(token), store.Session{Account: acct.ID, Expires: time.Now().Add(SessionTTL)}); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
+	s.log.Info("login", "account", acct.ID, "role", acct.Role)
+	writeJSON(w, http.StatusOK, me{Username: acct.Username, Role: acct.Role})
+	return nil
+}
+
+// dummyHash is checked against when the username does not exist.
+const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$2m2OJ3mvF1TzKNHkUO8H0wSx1O6rbKqTzVtiz7VxD/I"
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := s.cfg.Store.DeleteSession(auth.TokenHash(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	a := account(r)
+	writeJSON(w, http.StatusOK, me{Username: a.Username, Role: a.Role})
+	return nil
+}
+
+// MayView reports whether acct may watch sitting st: administrators and
+// auditors see every sitting, a proctor those assigned to them (or, while a
+// sitting has no assignment, every proctor).
+func MayView(acct store.Account, st store.Sitting) bool {
+	switch acct.Role {
+	case store.RoleAdmin, store.RoleAuditor:
+		return true
+	case store.RoleProctor:
+		if len(st.Proctors) == 0 {
+			return true
+		}
+		for _, p := range st.Proctors {
+			if p == acct.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) view(w http.ResponseWriter, r *http.Request) {
+	acct := account(r)
+	s.cfg.Feed.Viewer(w, r, func(st store.Sitting) bool { return MayView(acct, st) })
+}
+
+type competitionRequest struct {
+	Title string `json:"title"`
+}
+
+func (s *Server) createCompetition(w http.ResponseWriter, r *http.Request) error {
+	var req competitionRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	c, err := s.cfg.Admin.CreateCompetition(req.Title)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+type sittingRequest struct {
+	Competition string `json:"competition"`
+	Stage       string `json:"stage"`
+}
+
+type sittingResponse struct {
+	ID  protocol.SittingID `json:"id"`
+	PIN string             `json:"pin"`
+	// Token is shown once: give it to the candidate for this stage.
+	Token string `json:"token"`
+}
+
+func (s *Server) createSitting(w http.ResponseWriter, r *http.Request) error {
+	var req sittingRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	ns, err := s.cfg.Admin.CreateSitting(req.Competition, req.Stage)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, sittingResponse{ID: ns.Sitting.ID, PIN: ns.Sitting.PIN, Token: ns.Token})
+	return nil
+}
+
+func (s *Server) ui() http.Handler {
+	if s.cfg.UI == nil {
+		return http.HandlerFunc(notBuilt)
+	}
+	if _, err := fs.Stat(s.cfg.UI, "index.html"); err != nil {
+		return http.HandlerFunc(notBuilt)
+	}
+	files := http.FileServerFS(s.cfg.UI)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func notBuilt(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprintln(w, "The web app is not built into this server. Build it with scripts/run (or: cd proctor-ui && npm ci && npm run build), then rebuild kuzet-server.")
+}
