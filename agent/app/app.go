@@ -1,0 +1,243 @@
+// Package app assembles kuzet-agent for a stage: camera capture with the
+// rule 10.6 watch, the durable outbox, the VP8 publisher and the session
+// with the server, and the candidate's terminal and page.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"runtime"
+	"sync"
+	"time"
+
+	"kuzet.kz/kuzet/agent/camera"
+	"kuzet.kz/kuzet/agent/config"
+	"kuzet.kz/kuzet/agent/finding"
+	"kuzet.kz/kuzet/agent/outbox"
+	"kuzet.kz/kuzet/agent/publish"
+	"kuzet.kz/kuzet/agent/session"
+	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/protocol/i18n"
+)
+
+// Version is the agent's version, reported in hello.
+const Version = "0.1.0"
+
+// Exit codes of the agent.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // could not start, or the server is unreachable
+	ExitRefused     = 3 // the server refused the token or the sitting is closed
+	ExitUsage       = 2
+	ExitCameraError = 4
+)
+
+// Terminal prints catalogue texts for the candidate, one line each.
+type Terminal struct {
+	mu   sync.Mutex
+	w    io.Writer
+	cat  *i18n.Catalogue
+	lang i18n.Lang
+}
+
+// NewTerminal writes to w in lang.
+func NewTerminal(w io.Writer, cat *i18n.Catalogue, lang i18n.Lang) *Terminal {
+	return &Terminal{w: w, cat: cat, lang: lang}
+}
+
+// Say prints one text.
+func (t *Terminal) Say(key i18n.Key, args i18n.Args) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintln(t.w, t.cat.Text(t.lang, key, args))
+}
+
+// Event prints a rule event the way the candidate should read it: the
+// rule, its title and what happened or what to do.
+func (t *Terminal) Event(rule protocol.RuleID, key i18n.Key, args i18n.Args) {
+	t.Say(i18n.Key("agent.event"), i18n.Args{
+		"rule":  string(rule),
+		"title": t.cat.Text(t.lang, i18n.Key("rule."+string(rule)+".title"), nil),
+		"text":  t.cat.Text(t.lang, key, args),
+	})
+}
+
+// Hooks let tests and demos reach inside a running agent.
+type Hooks struct {
+	// Source, if set, receives the opened camera source.
+	Source func(camera.Source)
+}
+
+// Run runs the agent until ctx ends or the session ends, and returns the
+// process exit code.
+func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Terminal, log *slog.Logger, hooks Hooks) int {
+	term.Say(i18n.Key("agent.connecting"), i18n.Args{"server": cfg.ServerURL.Redacted()})
+	opts := camera.Options{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+	open := func() (camera.Source, error) { return openCamera(cfg.CameraSpec, opts) }
+	src, err := open()
+	if errors.Is(err, camera.ErrNoCamera) {
+		term.Say(i18n.Key("camera.none"), nil)
+		return ExitCameraError
+	}
+	if err != nil {
+		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": cfg.Camera, "reason": err.Error()})
+		return ExitCameraError
+	}
+	if hooks.Source != nil {
+		hooks.Source(src)
+	}
+	ob, err := outbox.Open(cfg.OutboxPath())
+	if err != nil {
+		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
+		src.Close()
+		return ExitFailed
+	}
+	defer ob.Close()
+	if n, err := ob.CloseOpen(time.Now()); err != nil {
+		log.Error("close spans of an earlier run", "err", err)
+	} else if n > 0 {
+		log.Info("closed spans left open by an earlier run", "spans", n)
+	}
+
+	emit := func(t finding.Transition) {
+		ev, added, err := ob.Add(t)
+		if err != nil {
+			log.Error("outbox", "err", err)
+			return
+		}
+		if added && (ev.Severity != protocol.SeverityInfo || ev.Kind == protocol.KindEnd) {
+			term.Event(t.Rule, t.Key, t.Args)
+		}
+	}
+	if sw := cfg.CameraSpec; sw.Kind == "test" || sw.Kind == "file" {
+		open = nil // a synthetic or recorded source does not come back by reopening
+	}
+	pipe := camera.NewPipeline(src, open, 2*time.Second, emit)
+	defer pipe.Close()
+	w, h := src.Size()
+	pub, err := publish.New(pipe, publish.VideoOptions{Width: w, Height: h, FPS: src.FPS(), BitRate: cfg.BitRate}, log)
+	if err != nil {
+		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": src.Name(), "reason": err.Error()})
+		return ExitCameraError
+	}
+	defer pub.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		pipe.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := pub.Run(ctx); err != nil {
+			log.Error("camera encoder stopped", "err", err)
+		}
+	}()
+	// The encoder blocks in Read while the camera is stalled; closing the
+	// pipeline on the way out unblocks it.
+	go func() {
+		<-ctx.Done()
+		pipe.Close()
+	}()
+
+	err = session.Run(ctx, session.Config{
+		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version,
+		Outbox: ob, Media: mediaAdapter{pub}, Frames: pipe.Frames, Log: log,
+		OnWelcome: func(wl *protocol.Welcome, first bool) {
+			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+			if first {
+				term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
+				if !cfg.NoBrowser {
+					openBrowser(wl.CandidateURL, log)
+				}
+			}
+		},
+		OnCommand: func(c *protocol.Command) {
+			switch c.Kind {
+			case protocol.CommandMessage:
+				term.Say(i18n.Key("agent.message"), i18n.Args{"text": commandText(cat, cfg.Lang, c)})
+			case protocol.CommandWarning:
+				term.Say(i18n.Key("agent.warning"), i18n.Args{"rule": string(c.Rule), "text": commandText(cat, cfg.Lang, c)})
+			}
+		},
+		OnStatus: func(s session.Status) { term.Say(s.Key, s.Args) },
+	})
+	var fatal *session.FatalError
+	var unreachable *session.UnreachableError
+	switch {
+	case err == nil:
+		term.Say(i18n.Key("agent.stopped"), nil)
+		return ExitOK
+	case errors.Is(err, session.ErrEnded):
+		term.Say(i18n.Key("agent.ended"), nil)
+		return ExitOK
+	case errors.As(err, &fatal):
+		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": fatal.Err.Message})
+		return ExitRefused
+	case errors.As(err, &unreachable):
+		term.Say(i18n.Key("agent.unreachable"), i18n.Args{"server": cfg.ServerURL.Host, "reason": unreachable.Err.Error()})
+		return ExitFailed
+	default:
+		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
+		return ExitFailed
+	}
+}
+
+func commandText(cat *i18n.Catalogue, lang i18n.Lang, c *protocol.Command) string {
+	if c.Text != "" {
+		return c.Text
+	}
+	args := i18n.Args{}
+	for k, v := range c.Args {
+		args[k] = v
+	}
+	return cat.Text(lang, i18n.Key(c.Key), args)
+}
+
+func openCamera(spec camera.Spec, o camera.Options) (camera.Source, error) {
+	switch spec.Kind {
+	case "test":
+		return camera.NewSynthetic(o), nil
+	case "file":
+		return camera.OpenFile(spec.Path, o)
+	case "device":
+		return camera.OpenDevice(spec.Path, o)
+	default:
+		return camera.OpenDevice("", o)
+	}
+}
+
+// mediaAdapter gives the session the publisher's peers.
+type mediaAdapter struct{ p *publish.Publisher }
+
+func (m mediaAdapter) Connect(ice []protocol.ICEServer) (session.Peer, string, error) {
+	return m.p.NewPeer(ice)
+}
+
+// openBrowser opens url in the default browser; failing to is not fatal
+// (the URL was printed).
+func openBrowser(url string, log *slog.Logger) {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	case "darwin":
+		cmd = exec.Command("open", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		log.Info("could not open the browser", "err", err)
+		return
+	}
+	go func() { _ = cmd.Wait() }()
+}
