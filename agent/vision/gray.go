@@ -194,3 +194,19 @@ func shrink(dst *Gray, g *Gray, f int) {
 		}
 	}
 }
+
+// ToGray converts img to luma and box-shrinks it to exactly w×h into dst
+// (aspect not kept), reusing dst's buffer. It checks the frame as Analyze
+// does: empty or inconsistent frames give an error wrapping ErrEmptyFrame
+// or ErrBadFrame. Other packages (the room scan) use it to share the
+// analyser's handling of every image type.
+func ToGray(dst *Gray, img image.Image, w, h int) error {
+	if err := checkFrame(img); err != nil {
+		return err
+	}
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("%w: target size %dx%d", ErrEmptyFrame, w, h)
+	}
+	downscaleInto(dst, img, w, h, nil, nil)
+	return nil
+}
