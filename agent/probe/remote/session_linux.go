@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DetectSession finds whether the agent's session is remote on Linux: the
@@ -35,19 +39,15 @@ func DetectSession(ctx context.Context, env Env, root string) (Session, error) {
 	if host != "" && host != "unix" {
 		return Session{Remote: true, Kind: "x11_forwarded", Detail: map[string]string{"display": display}}, nil
 	}
-	lock := filepath.Join(root, "tmp", fmt.Sprintf(".X%d-lock", num))
-	raw, err := os.ReadFile(lock)
-	if errors.Is(err, fs.ErrNotExist) {
-		// No lock: the server runs in another mount namespace (a
-		// container or Flatpak); nothing says it is remote.
-		return Session{}, nil
-	}
+	pid, err := xServerPID(root, num)
 	if err != nil {
-		return Session{}, fmt.Errorf("read X server lock %s: %w", lock, err)
+		return Session{}, err
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 0 {
-		return Session{}, fmt.Errorf("X server lock %s holds %q, not a process id", lock, strings.TrimSpace(string(raw)))
+	if pid == 0 {
+		// Neither a socket nor a lock: the server runs in another mount
+		// or network namespace (a container, Flatpak); nothing says it
+		// is remote.
+		return Session{}, nil
 	}
 	comm, err := os.ReadFile(filepath.Join(root, "proc", strconv.Itoa(pid), "comm"))
 	if err != nil {
@@ -84,4 +84,55 @@ func ParseDisplay(d string) (host string, number int, err error) {
 		return "", 0, fmt.Errorf("display %q: %q is not a display number", d, rest)
 	}
 	return host, n, nil
+}
+
+// xServerPID finds the process of the X server of display num: the peer
+// credentials of its socket (abstract or in /tmp/.X11-unix), or else its
+// lock file (/tmp/.X<num>-lock; servers started with -displayfd write
+// none). It returns 0 when neither exists.
+func xServerPID(root string, num int) (int, error) {
+	sock := filepath.Join(root, "tmp", ".X11-unix", fmt.Sprintf("X%d", num))
+	for _, addr := range []string{"@" + filepath.Join("/tmp", ".X11-unix", fmt.Sprintf("X%d", num)), sock} {
+		if pid, err := peerPID(addr); err == nil && pid > 0 {
+			return pid, nil
+		}
+	}
+	lock := filepath.Join(root, "tmp", fmt.Sprintf(".X%d-lock", num))
+	raw, err := os.ReadFile(lock)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read X server lock %s: %w", lock, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("X server lock %s holds %q, not a process id", lock, strings.TrimSpace(string(raw)))
+	}
+	return pid, nil
+}
+
+// peerPID connects to the unix socket addr ("@name" for the abstract
+// namespace) and returns the process id of the listener (SO_PEERCRED).
+func peerPID(addr string) (int, error) {
+	c, err := net.DialTimeout("unix", addr, time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	raw, err := c.(*net.UnixConn).SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var cred *unix.Ucred
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return 0, err
+	}
+	if serr != nil {
+		return 0, serr
+	}
+	return int(cred.Pid), nil
 }

@@ -1,0 +1,310 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+)
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// faultProc is a process whose reads fail as told: the faults a real
+// system produces only by chance (a process exiting between two reads) or
+// not at all for root (permission denied).
+type faultProc struct {
+	pid          int32
+	name, exe    string
+	nameErr      error
+	exeErr       error
+	nameCalls    int
+	nameErrAfter int // fail Name from this call on (0: per nameErr)
+	mu           sync.Mutex
+}
+
+func (p *faultProc) PID() int32 { return p.pid }
+func (p *faultProc) Name(context.Context) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.nameCalls++
+	if p.nameErrAfter > 0 && p.nameCalls >= p.nameErrAfter {
+		return "", fmt.Errorf("open /proc/%d/status: %w", p.pid, fs.ErrNotExist)
+	}
+	return p.name, p.nameErr
+}
+func (p *faultProc) Exe(context.Context) (string, error)    { return p.exe, p.exeErr }
+func (p *faultProc) Args(context.Context) ([]string, error) { return []string{p.exe}, nil }
+
+type faultSystem struct {
+	procs    []Process
+	procsErr error
+	socks    []Socket
+	socksErr error
+}
+
+func (s faultSystem) Processes(context.Context) ([]Process, error) { return s.procs, s.procsErr }
+func (s faultSystem) Sockets(context.Context) ([]Socket, error)    { return s.socks, s.socksErr }
+
+func TestScanFaults(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := fmt.Errorf("open /proc/1/status: %w", fs.ErrPermission)
+	cases := []struct {
+		name           string
+		sys            faultSystem
+		wantErr        error
+		wantTools      []string
+		wantUnreadable int
+		wantGone       int
+		wantSocketsErr bool
+	}{
+		{
+			name:    "process list unreadable",
+			sys:     faultSystem{procsErr: fs.ErrPermission},
+			wantErr: ErrProcessList,
+		},
+		{
+			name:           "permission denied reading a process name",
+			sys:            faultSystem{procs: []Process{&faultProc{pid: 10, name: "anydesk"}, &faultProc{pid: 11, nameErr: denied}}},
+			wantTools:      []string{"anydesk"},
+			wantUnreadable: 1,
+		},
+		{
+			name:      "permission denied reading the executable still matches by name",
+			sys:       faultSystem{procs: []Process{&faultProc{pid: 12, name: "rustdesk", exeErr: fmt.Errorf("readlink: %w", fs.ErrPermission)}}},
+			wantTools: []string{"rustdesk"},
+		},
+		{
+			name:     "process exits before its name is read",
+			sys:      faultSystem{procs: []Process{&faultProc{pid: 13, nameErr: fmt.Errorf("status: %w", syscall.ESRCH)}}},
+			wantGone: 1,
+		},
+		{
+			name: "process exits between its name and its executable",
+			sys: faultSystem{procs: []Process{&faultProc{pid: 14, name: "teamviewer",
+				exeErr: fmt.Errorf("readlink: %w", fs.ErrNotExist), nameErrAfter: 2}}},
+			wantGone: 1,
+		},
+		{
+			name:           "socket table unreadable",
+			sys:            faultSystem{procs: []Process{&faultProc{pid: 15, name: "bash"}}, socksErr: fs.ErrPermission},
+			wantSocketsErr: true,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewScanner(cat, tc.sys, "linux", discard())
+			rep, err := s.Scan(context.Background())
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("Scan error = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tools []string
+			for _, m := range rep.Processes {
+				tools = append(tools, m.Tool.ID)
+			}
+			if fmt.Sprint(tools) != fmt.Sprint(tc.wantTools) {
+				t.Errorf("tools = %v, want %v", tools, tc.wantTools)
+			}
+			if rep.Unreadable != tc.wantUnreadable || rep.Gone != tc.wantGone {
+				t.Errorf("unreadable %d gone %d, want %d %d", rep.Unreadable, rep.Gone, tc.wantUnreadable, tc.wantGone)
+			}
+			if (rep.SocketsErr != nil) != tc.wantSocketsErr {
+				t.Errorf("SocketsErr = %v", rep.SocketsErr)
+			}
+			if rep.Complete() != (tc.wantUnreadable == 0 && !tc.wantSocketsErr) {
+				t.Errorf("Complete() = %v", rep.Complete())
+			}
+		})
+	}
+}
+
+func TestScanPortsAndConnections(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := faultSystem{
+		procs: []Process{&faultProc{pid: 20, name: "x11vnc"}, &faultProc{pid: 21, name: "nginx"}},
+		socks: []Socket{
+			{Proto: "tcp", LocalPort: 5900, Listening: true, PID: 20},
+			{Proto: "tcp", LocalPort: 5900, RemoteAddr: "203.0.113.7", RemotePort: 51000, Established: true, PID: 20},
+			{Proto: "tcp", LocalPort: 80, Listening: true, PID: 21},
+			{Proto: "tcp", LocalPort: 3389, Listening: true}, // owner unknown
+		},
+	}
+	rep, err := NewScanner(cat, sys, "linux", discard()).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Processes) != 1 || rep.Processes[0].Tool.ID != "x11vnc" {
+		t.Fatalf("processes = %+v", rep.Processes)
+	}
+	m := rep.Processes[0]
+	if fmt.Sprint(m.Listening) != "[tcp/5900]" || fmt.Sprint(m.Established) != "[203.0.113.7:51000]" {
+		t.Errorf("x11vnc listening %v established %v", m.Listening, m.Established)
+	}
+	if len(rep.Ports) != 2 || rep.Ports[0].Port != 3389 || rep.Ports[1].Port != 5900 || rep.Ports[1].Process != "x11vnc" {
+		t.Errorf("ports = %+v", rep.Ports)
+	}
+}
+
+// TestScanLive runs real processes under catalogued names and finds them
+// through gopsutil, and finds them gone once they exit.
+func TestScanLive(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live process test runs on Linux")
+	}
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(cat, SystemSource{}, runtime.GOOS, discard())
+	cmd, kill := testenv.Process(t, "rustdesk")
+	rep, err := s.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasPID(rep, "rustdesk", int32(cmd.Process.Pid)) {
+		t.Fatalf("rustdesk (pid %d) not found in %+v", cmd.Process.Pid, rep.Processes)
+	}
+	if rep.Unreadable != 0 {
+		t.Errorf("as root every process is readable, got %d unreadable: %v", rep.Unreadable, rep.UnreadableErr)
+	}
+	kill()
+	rep, err = s.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasPID(rep, "rustdesk", int32(cmd.Process.Pid)) {
+		t.Fatal("rustdesk still reported after it exited")
+	}
+}
+
+func hasPID(rep Report, tool string, pid int32) bool {
+	for _, m := range rep.Processes {
+		if m.Tool.ID == tool && m.PID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// TestScanChurn scans while processes start and exit all the time: a
+// process that exits mid-scan must be counted as gone, never as
+// unreadable, and nothing may fail.
+func TestScanChurn(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live process test runs on Linux")
+	}
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(cat, SystemSource{}, runtime.GOOS, discard())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			_ = exec.Command("/bin/true").Run()
+		}
+	}()
+	defer wg.Wait()
+	scans, gone := 0, 0
+	for ctx.Err() == nil {
+		rep, err := s.Scan(context.Background())
+		if err != nil {
+			t.Fatalf("scan %d: %v", scans, err)
+		}
+		if rep.Unreadable != 0 {
+			t.Fatalf("scan %d: %d processes unreadable (%v); an exited process must count as gone", scans, rep.Unreadable, rep.UnreadableErr)
+		}
+		scans++
+		gone += rep.Gone
+	}
+	t.Logf("%d scans, %d processes exited mid-scan", scans, gone)
+}
+
+// TestScanAsUnprivilegedUser runs a scan as user nobody, who may not read
+// root's executables (a real permission denied): processes are still
+// found by name and nothing is counted unreadable.
+func TestScanAsUnprivilegedUser(t *testing.T) {
+	if os.Getenv("KUZET_SCAN_CHILD") == "1" {
+		scanChild()
+		return
+	}
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("needs Linux and root to start a process as nobody")
+	}
+	cmd, _ := testenv.Process(t, "teamviewer")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir's parent is private to root; nobody must reach the binary.
+	dir, err := os.MkdirTemp("", "scan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := dir + "/remote.test"
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command(bin, "-test.run=^TestScanAsUnprivilegedUser$")
+	child.Env = append(os.Environ(), "KUZET_SCAN_CHILD=1")
+	child.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := child.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan as nobody failed: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("teamviewer %d exe=\"\"", cmd.Process.Pid)
+	if !strings.Contains(string(out), want) || !strings.Contains(string(out), "unreadable=0") {
+		t.Fatalf("scan as nobody did not find %q:\n%s", want, out)
+	}
+}
+
+func scanChild() {
+	cat, err := Load()
+	if err != nil {
+		fmt.Println("load:", err)
+		os.Exit(1)
+	}
+	rep, err := NewScanner(cat, SystemSource{}, "linux", discard()).Scan(context.Background())
+	if err != nil {
+		fmt.Println("scan:", err)
+		os.Exit(1)
+	}
+	for _, m := range rep.Processes {
+		fmt.Printf("%s %d exe=%q\n", m.Tool.ID, m.PID, m.Exe)
+	}
+	fmt.Printf("unreadable=%d\n", rep.Unreadable)
+}
