@@ -56,3 +56,34 @@ func FuzzVerifyBundle(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuickFields checks that the verifier's fast path never disagrees
+// with the full decoder on an entry the full decoder accepts.
+func FuzzQuickFields(f *testing.F) {
+	for _, e := range []Entry{
+		benchEntry(3),
+		{Time: t0, Kind: KindEvidence, Sitting: "S1", Prev: 4, Actor: "agent", Files: []FileRef{{Path: "evidence/S1/a b", SHA256: "0000000000000000000000000000000000000000000000000000000000000000", Size: 3}}},
+		{Time: t0, Kind: KindAction, Actor: "p-1", Data: []byte(`{"a":"}\"{","b":[{"c":1}]}`)},
+	} {
+		b, err := Encode(e)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := Decode(b)
+		sitting, prev, files, ok := quickFields(b)
+		if err != nil || !ok {
+			return
+		}
+		if string(sitting) != e.Sitting || prev != e.Prev || len(files) != len(e.Files) {
+			t.Fatalf("fast path read sitting %q prev %d files %v; decoder %q %d %v", sitting, prev, files, e.Sitting, e.Prev, e.Files)
+		}
+		for i := range files {
+			if files[i] != e.Files[i] {
+				t.Fatalf("file %d: %+v vs %+v", i, files[i], e.Files[i])
+			}
+		}
+	})
+}

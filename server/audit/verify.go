@@ -57,6 +57,7 @@ func (t *treeBuilder) root() tlog.Hash {
 // decoded is what the verifier keeps of an entry after decoding it.
 type decoded struct {
 	sitting   string
+	sittingB  []byte // set instead of sitting by the fast path; valid during the transaction
 	prev      int64
 	files     []FileRef
 	retention []FileRef
@@ -200,6 +201,14 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 					dec.add(Problem{Index: idx, Reason: ReasonEntryInvalid, Detail: d.err.Error()})
 					sittings = append(sittings, "")
 					continue
+				}
+				if d.sittingB != nil {
+					s, ok := sittingOf[string(d.sittingB)]
+					if !ok {
+						s = string(d.sittingB)
+						sittingOf[s] = s
+					}
+					d.sitting = s
 				}
 				s, ok := sittingOf[d.sitting]
 				if !ok {
@@ -424,6 +433,9 @@ func leafIndex(bh *bbolt.Bucket) map[tlog.Hash]int64 {
 }
 
 func decodeForVerify(v []byte) decoded {
+	if sitting, prev, files, ok := quickFields(v); ok {
+		return decoded{sittingB: sitting, prev: prev, files: files}
+	}
 	e, err := Decode(v)
 	if err != nil {
 		return decoded{err: err}
