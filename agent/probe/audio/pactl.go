@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -206,11 +207,31 @@ type Pactl struct {
 	textOnly bool // pactl is older than 16 and has no -f json
 }
 
-func (p *Pactl) path() string {
-	if p.Path == "" {
-		return "pactl"
+// path finds the binary: Path, or "pactl" in the PATH of the
+// environment pactl runs with (which may differ from the agent's).
+func (p *Pactl) path() (string, error) {
+	if p.Path != "" {
+		return p.Path, nil
 	}
-	return p.Path
+	dirs := os.Getenv("PATH")
+	if p.Env != nil {
+		dirs = ""
+		for _, kv := range p.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				dirs = v
+			}
+		}
+	}
+	for _, dir := range filepath.SplitList(dirs) {
+		if dir == "" {
+			dir = "."
+		}
+		f := filepath.Join(dir, "pactl")
+		if st, err := os.Stat(f); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%w: not found in PATH %q", ErrPactlMissing, dirs)
 }
 
 func (p *Pactl) env() []string {
@@ -258,7 +279,11 @@ func (p *Pactl) run(ctx context.Context, args ...string) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.path(), args...)
+	bin, err := p.path()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = p.env()
 	// A hung pactl may leave children holding the pipes; stop waiting
 	// for them shortly after killing it.
@@ -266,7 +291,7 @@ func (p *Pactl) run(ctx context.Context, args ...string) ([]byte, error) {
 	var stdout, stderr limitedBuffer
 	stdout.max, stderr.max = maxPactlOutput, 64<<10
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() == context.DeadlineExceeded {
 		return nil, fmt.Errorf("%w (%s, %s)", ErrPactlTimeout, strings.Join(args, " "), timeout)
 	}
@@ -356,15 +381,19 @@ func (e SubscribeEvent) Relevant() bool {
 // may change the devices, until ctx is done (returning nil) or pactl exits
 // (returning why). It is how a plugged-in headset is seen at once.
 func (p *Pactl) Subscribe(ctx context.Context, changed func()) error {
-	cmd := exec.CommandContext(ctx, p.path(), "subscribe")
+	bin, err := p.path()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, "subscribe")
 	cmd.Env = p.env()
 	cmd.WaitDelay = 500 * time.Millisecond
 	var stderr limitedBuffer
 	stderr.max = 64 << 10
 	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("pactl subscribe: %w", err)
+	out, perr := cmd.StdoutPipe()
+	if perr != nil {
+		return fmt.Errorf("pactl subscribe: %w", perr)
 	}
 	if err := cmd.Start(); err != nil {
 		return classifyPactlErr(err, "", []string{"subscribe"})

@@ -119,7 +119,13 @@ func PulseAudio(t testing.TB) *Pulse {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	env := append(os.Environ(), "XDG_RUNTIME_DIR="+dir, "HOME="+dir, "PULSE_SERVER=", "LC_ALL=C")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PULSE_SERVER=") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "XDG_RUNTIME_DIR="+dir, "HOME="+dir, "LC_ALL=C")
 	cmd := exec.Command(bin, "--daemonize=no", "-n", "--exit-idle-time=-1", "--disable-shm=yes",
 		"--use-pid-file=no", "--log-target=stderr", "-L", "module-native-protocol-unix")
 	cmd.Env = env
