@@ -334,7 +334,13 @@ func TestWatcherSnapshotsAndEnd(t *testing.T) {
 			started = started || (tr.Rule == protocol.Rule10_3 && tr.Kind == protocol.KindStart)
 		}
 	}
+	if open := w.Open(); len(open) != 1 || open[0] != SubjectFace {
+		t.Fatalf("Open = %v, want [%s]", open, SubjectFace)
+	}
 	ends := w.End(t0.Add(time.Minute))
+	if open := w.Open(); len(open) != 0 {
+		t.Fatalf("Open after End = %v", open)
+	}
 	if !started || len(ends) != 1 || ends[0].Rule != protocol.Rule10_3 || ends[0].Kind != protocol.KindEnd {
 		t.Fatalf("started %v, End gave %+v", started, ends)
 	}

@@ -203,6 +203,24 @@ func (w *Watcher) IDPhoto(now time.Time, img image.Image) (finding.Transition, e
 	}, nil
 }
 
+// Open lists the subjects of the spans open now, e.g. for a report that
+// ends before they do.
+func (w *Watcher) Open() []string {
+	var out []string
+	for _, d := range []struct {
+		on      bool
+		subject string
+	}{
+		{w.covered.Active(), SubjectCovered}, {w.frozen.Active(), SubjectFrozen}, {w.noFace.Active(), SubjectFace},
+		{w.away.Active(), SubjectGaze}, {w.many, SubjectPersons},
+	} {
+		if d.on {
+			out = append(out, d.subject)
+		}
+	}
+	return out
+}
+
 // End closes every open span at now (the stage ended, or the camera is
 // handed to a room scan) and resets the hysteresis, so spans do not stay
 // open across a gap the watcher did not see.
