@@ -69,7 +69,9 @@ func xserver(t testing.TB, bin string, args []string) string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	full := append([]string{"-displayfd", "3", "-nolisten", "tcp"}, args...)
+	// -noreset: a real desktop always has clients; without them Xvfb
+	// would reset between two test connections.
+	full := append([]string{"-displayfd", "3", "-nolisten", "tcp", "-noreset"}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
