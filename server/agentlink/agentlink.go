@@ -183,7 +183,7 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		Sitting:      l.cfg.Roster.Info(st),
 		Policy:       l.cfg.Policy,
 		LastSeq:      lastSeq,
-		CandidateURL: l.cfg.PublicURL + "/candidate.html#" + url.Values{"t": {pageToken}}.Encode(),
+		CandidateURL: l.cfg.PublicURL + "/candidate.html#" + url.Values{"t": {pageToken}, "lang": {hello.Lang}}.Encode(),
 		ServerTime:   time.Now().UTC(),
 	}
 	a := &agent{conn: conn, sitting: st}

@@ -211,47 +211,51 @@ func (s *Store) Competition(id string) (Competition, error) {
 
 // PutSitting creates or replaces a sitting and its token indexes.
 func (s *Store) PutSitting(st Sitting) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bSittings)
-		var old Sitting
-		if err := getJSON(b, []byte(st.ID), &old); err == nil {
-			if old.TokenHash != "" && old.TokenHash != st.TokenHash {
-				if err := tx.Bucket(bSittingToken).Delete([]byte(old.TokenHash)); err != nil {
-					return err
-				}
-			}
-			if old.PageTokenHash != "" && old.PageTokenHash != st.PageTokenHash {
-				if err := tx.Bucket(bSittingPage).Delete([]byte(old.PageTokenHash)); err != nil {
-					return err
-				}
-			}
-		}
-		if st.TokenHash != "" {
-			if err := tx.Bucket(bSittingToken).Put([]byte(st.TokenHash), []byte(st.ID)); err != nil {
+	return s.db.Update(func(tx *bolt.Tx) error { return putSittingTx(tx, st) })
+}
+
+// putSittingTx writes a sitting and keeps its token indexes in step: an
+// old token stops opening the sitting the moment a new one is stored.
+func putSittingTx(tx *bolt.Tx, st Sitting) error {
+	b := tx.Bucket(bSittings)
+	var old Sitting
+	if err := getJSON(b, []byte(st.ID), &old); err == nil {
+		if old.TokenHash != "" && old.TokenHash != st.TokenHash {
+			if err := tx.Bucket(bSittingToken).Delete([]byte(old.TokenHash)); err != nil {
 				return err
 			}
 		}
-		if st.PageTokenHash != "" {
-			if err := tx.Bucket(bSittingPage).Put([]byte(st.PageTokenHash), []byte(st.ID)); err != nil {
+		if old.PageTokenHash != "" && old.PageTokenHash != st.PageTokenHash {
+			if err := tx.Bucket(bSittingPage).Delete([]byte(old.PageTokenHash)); err != nil {
 				return err
 			}
 		}
-		return putJSON(b, []byte(st.ID), st)
-	})
+	}
+	if st.TokenHash != "" {
+		if err := tx.Bucket(bSittingToken).Put([]byte(st.TokenHash), []byte(st.ID)); err != nil {
+			return err
+		}
+	}
+	if st.PageTokenHash != "" {
+		if err := tx.Bucket(bSittingPage).Put([]byte(st.PageTokenHash), []byte(st.ID)); err != nil {
+			return err
+		}
+	}
+	return putJSON(b, []byte(st.ID), st)
 }
 
 // UpdateSitting applies fn to a stored sitting and saves the result.
 func (s *Store) UpdateSitting(id protocol.SittingID, fn func(*Sitting) error) (Sitting, error) {
 	var st Sitting
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bSittings)
-		if err := getJSON(b, []byte(id), &st); err != nil {
+		if err := getJSON(tx.Bucket(bSittings), []byte(id), &st); err != nil {
 			return err
 		}
 		if err := fn(&st); err != nil {
 			return err
 		}
-		return putJSON(b, []byte(id), st)
+		st.ID = id
+		return putSittingTx(tx, st)
 	})
 	return st, err
 }

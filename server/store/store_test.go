@@ -94,6 +94,16 @@ func TestSittingTokenIndexes(t *testing.T) {
 	if got, err := s.SittingByPageTokenHash("p1"); err != nil || got.ID != "s1" {
 		t.Fatalf("by page token: %+v %v", got, err)
 	}
+	// Updating a sitting keeps the indexes in step too.
+	if _, err := s.UpdateSitting("s1", func(st *Sitting) error { st.PageTokenHash = "p2"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SittingByPageTokenHash("p2"); err != nil || got.ID != "s1" {
+		t.Fatalf("by new page token after update: %+v %v", got, err)
+	}
+	if _, err := s.SittingByPageTokenHash("p1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old page token still opens the sitting: %v", err)
+	}
 	if err := s.PutAccount(Account{ID: "a1", Username: "proctor"}); err != nil {
 		t.Fatal(err)
 	}

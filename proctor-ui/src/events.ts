@@ -1,0 +1,31 @@
+// How an event reads for a person: the rule it concerns, the rule's title,
+// and the agent's text for it (what happened, what to do), in the current
+// language.
+
+import type { Event, FeedRecord } from "./gen/protocol";
+import { h, formatTime } from "./dom";
+import { t, has } from "./i18n";
+
+export function eventText(e: Event): string {
+  return has(e.key) ? t(e.key, e.args) : e.key;
+}
+
+export function ruleTitle(rule: string): string {
+  return t(`rule.${rule}.title`);
+}
+
+export function eventItem(r: FeedRecord): HTMLLIElement {
+  const e = r.event;
+  const kind = e.kind === "start" ? t("ui.event.start") : e.kind === "end" ? t("ui.event.end") : "";
+  return h(
+    "li",
+    { class: `event sev-${e.severity} kind-${e.kind}`, "data-rule": e.rule, "data-seq": e.seq, "data-n": r.n },
+    h("time", { datetime: e.time }, formatTime(e.time)),
+    " ",
+    h("span", { class: "rule" }, t("ui.rule", { rule: e.rule })),
+    " ",
+    h("span", { class: "rule-title" }, ruleTitle(e.rule)),
+    kind ? h("span", { class: "kind" }, ` · ${kind}`) : null,
+    h("div", { class: "text" }, eventText(e)),
+  );
+}
