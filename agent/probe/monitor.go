@@ -141,7 +141,9 @@ func (m *Monitor) loop(ctx context.Context, idx int, c Checker, results chan<- c
 			// Watch is running: events bring changes, polls are a safety net.
 			next = max(interval, m.cfg.WatchedInterval)
 		}
-		timer.Reset(next)
+		// Keep the period at next from the start of this check, so a
+		// change is seen within one interval plus one check's time.
+		timer.Reset(max(0, next-time.Since(at)))
 	}
 }
 
