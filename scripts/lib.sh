@@ -1,0 +1,60 @@
+# Shared by the scripts: paths, logging, and installing what is missing.
+# Source it; do not run it.
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/bin"
+export PATH="/usr/local/go/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build needs (cgo: libvpx for VP8, libopus for Opus,
+# kernel headers for V4L2).
+BUILD_PACKAGES=(gcc pkg-config libvpx-dev libopus-dev linux-libc-dev)
+# Debian packages the tests need: a browser, a display, a VNC server, a sound
+# server, speech, a media decoder, X tools.
+TEST_PACKAGES=(chromium xvfb x11vnc pulseaudio pulseaudio-utils espeak-ng ffmpeg x11-xserver-utils x11-utils xauth)
+
+# need_packages installs the named Debian packages that are not installed.
+need_packages() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing Debian packages: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -qq
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+need_go() {
+	command -v go >/dev/null || die "Go is not installed (expected at /usr/local/go): install Go 1.26 from https://go.dev/dl/"
+}
+
+need_node() {
+	command -v npm >/dev/null || die "Node.js and npm are not installed: install Node.js 20 or newer"
+}
+
+# ui_deps installs the web app's npm packages from the lock file.
+ui_deps() {
+	need_node
+	if [ ! -d "$ROOT/proctor-ui/node_modules" ] || [ "$ROOT/proctor-ui/package-lock.json" -nt "$ROOT/proctor-ui/node_modules/.package-lock.json" ]; then
+		say "installing the web app's npm packages"
+		(cd "$ROOT/proctor-ui" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}
+
+# build builds the web app, then the binaries with the app embedded.
+build() {
+	need_go
+	ui_deps
+	say "building the web app"
+	(cd "$ROOT/proctor-ui" && npm run --silent build >/dev/null)
+	say "building kuzet-server and kuzet-agent"
+	mkdir -p "$BIN"
+	(cd "$ROOT" && go build -o "$BIN/" ./server/cmd/... ./agent/cmd/...)
+}
