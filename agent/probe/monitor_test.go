@@ -12,7 +12,7 @@ import (
 
 	"kuzet.kz/kuzet/agent/finding"
 	"kuzet.kz/kuzet/agent/probe/audio"
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 	"kuzet.kz/kuzet/agent/probe/remote"
 	"kuzet.kz/kuzet/protocol"
 )
@@ -84,7 +84,7 @@ func TestMonitorRemoteProcesses(t *testing.T) {
 	drain(ch, 1500*time.Millisecond)
 	for _, name := range []string{"anydesk", "teamviewer", "rustdesk"} {
 		t0 := time.Now()
-		cmd, kill := testenv.Process(t, name)
+		cmd, kill := probetest.Process(t, name)
 		tr, at := await(t, ch, protocol.KindStart, "process:"+name, 10*time.Second)
 		if tr.Rule != protocol.Rule10_9 || tr.Severity != protocol.SeverityViolation || tr.Args["process"] != name {
 			t.Errorf("%s start = %+v", name, tr)
@@ -114,9 +114,9 @@ func contains(s, sub string) bool {
 // TestX11vncDetected serves a real Xvfb display with a real x11vnc: it is
 // found both as a process and as a listening VNC port.
 func TestX11vncDetected(t *testing.T) {
-	d := testenv.Xvfb(t)
-	port := testenv.FreePort(t, 5900, 5909)
-	vnc := testenv.X11vnc(t, d, port)
+	d := probetest.Xvfb(t)
+	port := probetest.FreePort(t, 5900, 5909)
+	vnc := probetest.X11vnc(t, d, port)
 	cat, err := remote.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestX11vncDetected(t *testing.T) {
 // the next poll would have found it, and when the daemon stops the check
 // reports that it cannot run.
 func TestMonitorHeadsetEvents(t *testing.T) {
-	pa := testenv.PulseAudio(t)
+	pa := probetest.PulseAudio(t)
 	pa.NullSink(t, "plain")
 	cfg := DefaultConfig()
 	cfg.ScreenshotInterval = 0
@@ -173,11 +173,11 @@ func TestMonitorHeadsetEvents(t *testing.T) {
 
 func TestDisplaysChecker(t *testing.T) {
 	cfg := DefaultConfig()
-	t.Setenv("DISPLAY", testenv.Xvfb(t))
+	t.Setenv("DISPLAY", probetest.Xvfb(t))
 	if r := NewDisplays(cfg).Check(context.Background()); r.Status != StatusOK {
 		t.Errorf("one display: %s %v", r.Status, r.Cause)
 	}
-	t.Setenv("DISPLAY", testenv.Xvfb(t, "-screen", "1", "800x600x24", "+xinerama"))
+	t.Setenv("DISPLAY", probetest.Xvfb(t, "-screen", "1", "800x600x24", "+xinerama"))
 	r := NewDisplays(cfg).Check(context.Background())
 	if r.Status != StatusViolation || len(r.Findings) != 1 || r.Findings[0].Args["count"] != "2" {
 		t.Errorf("two displays: %+v", r)
@@ -191,7 +191,7 @@ func TestDisplaysChecker(t *testing.T) {
 
 // TestScreenEvidence keeps a real screenshot of an Xvfb display.
 func TestScreenEvidence(t *testing.T) {
-	t.Setenv("DISPLAY", testenv.Xvfb(t))
+	t.Setenv("DISPLAY", probetest.Xvfb(t))
 	shot, rep, err := ScreenEvidence(context.Background(), 320, 60)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestScreenEvidence(t *testing.T) {
 }
 
 func TestMonitorScreenEvidence(t *testing.T) {
-	t.Setenv("DISPLAY", testenv.Xvfb(t))
+	t.Setenv("DISPLAY", probetest.Xvfb(t))
 	cfg := DefaultConfig()
 	cfg.ScreenshotInterval = time.Second
 	ch := monitor(t, NewMonitor(cfg, nil, quiet()))

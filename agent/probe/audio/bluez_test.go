@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 )
 
 type objects = map[dbus.ObjectPath]map[string]map[string]dbus.Variant
@@ -62,7 +62,7 @@ func TestBlueZAudioDevices(t *testing.T) {
 // bus starts a private dbus-daemon and returns its address.
 func bus(t *testing.T) string {
 	t.Helper()
-	bin := testenv.Need(t, "dbus-daemon", "dbus-daemon")
+	bin := probetest.Need(t, "dbus-daemon", "dbus-daemon")
 	dir, err := os.MkdirTemp("", "dbus")
 	if err != nil {
 		t.Fatal(err)

@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 )
 
 // TestPactlLive asks a real PulseAudio daemon: null sinks made to look
 // like a headset, headphones and a Bluetooth device are reported; a plain
 // null sink (and every monitor source) is not.
 func TestPactlLive(t *testing.T) {
-	pa := testenv.PulseAudio(t)
+	pa := probetest.PulseAudio(t)
 	pa.NullSink(t, "plain")
 	pa.NullSink(t, "hs", "device.form_factor=headset")
 	pa.NullSink(t, "hp", "device.form_factor=headphone")
@@ -43,7 +43,7 @@ func TestPactlLive(t *testing.T) {
 // TestPactlSubscribeLive follows a real daemon's events: loading a sink
 // after the subscription started is seen.
 func TestPactlSubscribeLive(t *testing.T) {
-	pa := testenv.PulseAudio(t)
+	pa := probetest.PulseAudio(t)
 	p := &Pactl{Env: pa.Env}
 	ctx, cancel := context.WithCancel(context.Background())
 	var events atomic.Int32
@@ -83,11 +83,11 @@ func TestPactlSubscribeLive(t *testing.T) {
 // that hangs, one that prints garbage, no sound server, and an old pactl
 // without JSON output.
 func TestPactlFaults(t *testing.T) {
-	testenv.Need(t, "sh", "dash")
-	hangDir, _ := testenv.Script(t, "pactl", "sleep 30")
-	_, garbage := testenv.Script(t, "pactl", `echo '[{"name": "x", "balance": 0,00}]'`)
-	_, noServer := testenv.Script(t, "pactl", `echo 'Connection failure: Connection refused' >&2; exit 1`)
-	_, old := testenv.Script(t, "pactl", `if [ "$1" = "-f" ]; then echo "pactl: unrecognized option '-f'" >&2; exit 1; fi
+	probetest.Need(t, "sh", "dash")
+	hangDir, _ := probetest.Script(t, "pactl", "sleep 30")
+	_, garbage := probetest.Script(t, "pactl", `echo '[{"name": "x", "balance": 0,00}]'`)
+	_, noServer := probetest.Script(t, "pactl", `echo 'Connection failure: Connection refused' >&2; exit 1`)
+	_, old := probetest.Script(t, "pactl", `if [ "$1" = "-f" ]; then echo "pactl: unrecognized option '-f'" >&2; exit 1; fi
 cat "`+mustAbs(t, "testdata/pactl-text-pulseaudio-15.0-laptop-sinks.txt")+`"`)
 	cases := []struct {
 		name    string

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 )
 
 func TestCountXvfb(t *testing.T) {
@@ -27,7 +27,7 @@ func TestCountXvfb(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("DISPLAY", testenv.Xvfb(t, tc.args...))
+			t.Setenv("DISPLAY", probetest.Xvfb(t, tc.args...))
 			n, err := Count(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -58,7 +58,7 @@ func TestCountNoDisplay(t *testing.T) {
 }
 
 func TestScreenshotXvfb(t *testing.T) {
-	t.Setenv("DISPLAY", testenv.Xvfb(t, "-screen", "1", "800x600x24", "+xinerama"))
+	t.Setenv("DISPLAY", probetest.Xvfb(t, "-screen", "1", "800x600x24", "+xinerama"))
 	b, err := Screenshot(context.Background(), 320, 50)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestEncodeJPEG(t *testing.T) {
 // maps a window, names it and marks it active the way EWMH window
 // managers do.
 func TestForegroundTitle(t *testing.T) {
-	d := testenv.Xvfb(t)
+	d := probetest.Xvfb(t)
 	t.Setenv("DISPLAY", d)
 	if _, err := ForegroundTitle(context.Background()); !errors.Is(err, ErrNoActiveWindow) {
 		t.Fatalf("no window manager: err = %v, want ErrNoActiveWindow", err)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 )
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -178,7 +178,7 @@ func TestScanLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewScanner(cat, SystemSource{}, runtime.GOOS, discard())
-	cmd, kill := testenv.Process(t, "rustdesk")
+	cmd, kill := probetest.Process(t, "rustdesk")
 	rep, err := s.Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestScanAsUnprivilegedUser(t *testing.T) {
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 		t.Skip("needs Linux and root to start a process as nobody")
 	}
-	cmd, _ := testenv.Process(t, "teamviewer")
+	cmd, _ := probetest.Process(t, "teamviewer")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"kuzet.kz/kuzet/agent/probe/internal/testenv"
+	"kuzet.kz/kuzet/agent/probe/probetest"
 )
 
 func envOf(m map[string]string) Env { return func(k string) string { return m[k] } }
@@ -64,7 +64,7 @@ func TestDetectSessionFromEnvironment(t *testing.T) {
 // TestDetectSessionXServers asks about real X servers: a local Xvfb is
 // not remote; a TigerVNC X server is.
 func TestDetectSessionXServers(t *testing.T) {
-	d := testenv.Xvfb(t)
+	d := probetest.Xvfb(t)
 	s, err := DetectSession(context.Background(), envOf(map[string]string{"DISPLAY": d}), "/")
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +72,8 @@ func TestDetectSessionXServers(t *testing.T) {
 	if s.Remote || s.Detail["server"] != "Xvfb" {
 		t.Fatalf("Xvfb session = %+v, want local with server Xvfb", s)
 	}
-	port := testenv.FreePort(t, 5900, 5999)
-	v := testenv.Xvnc(t, port)
+	port := probetest.FreePort(t, 5900, 5999)
+	v := probetest.Xvnc(t, port)
 	s, err = DetectSession(context.Background(), envOf(map[string]string{"DISPLAY": v}), "/")
 	if err != nil {
 		t.Fatal(err)

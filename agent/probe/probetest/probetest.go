@@ -1,8 +1,8 @@
-// Package testenv starts the real programs the system-check tests run
+// Package probetest starts the real programs the system-check tests run
 // against — an Xvfb display, a PulseAudio daemon, a process under a
 // catalogued name, x11vnc — and stops them when the test ends. A test
 // whose program is not installed is skipped with a message naming it.
-package testenv
+package probetest
 
 import (
 	"bufio"
