@@ -17,9 +17,11 @@ const (
 	tagExtensible = 0xFFFE
 )
 
-// guidTail is the part of a KSDATAFORMAT_SUBTYPE_* GUID after its first two
-// bytes, which carry the plain format tag (1 PCM, 3 float).
-var guidTail = [14]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
+// guidTail returns the part of a KSDATAFORMAT_SUBTYPE_* GUID after its
+// first two bytes, which carry the plain format tag (1 PCM, 3 float).
+func guidTail() [14]byte {
+	return [14]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
+}
 
 // Reader decodes the samples of one WAV file as they are read.
 type Reader struct {
@@ -165,7 +167,7 @@ func readFmt(r io.Reader, size int64) (Format, error) {
 			return Format{}, fmt.Errorf("%w: %d valid bits in a %d-bit sample", ErrMalformed, valid, f.BitsPerSample)
 		}
 		sub := le.Uint16(b[24:26])
-		if !bytes.Equal(b[26:40], guidTail[:]) || (sub != tagPCM && sub != tagFloat) {
+		if tail := guidTail(); !bytes.Equal(b[26:40], tail[:]) || (sub != tagPCM && sub != tagFloat) {
 			return Format{}, fmt.Errorf("%w: WAVE_FORMAT_EXTENSIBLE sub-format is not PCM or IEEE float (convert the file to 16-bit PCM)", ErrUnsupported)
 		}
 		f.Encoding = Encoding(sub)

@@ -55,7 +55,8 @@ func extensible(sub, channels, rate, bits, valid int) []byte {
 	b = le.AppendUint16(b, uint16(valid))
 	b = le.AppendUint32(b, 0x4) // front centre
 	b = le.AppendUint16(b, uint16(sub))
-	return append(b, guidTail[:]...)
+	tail := guidTail()
+	return append(b, tail[:]...)
 }
 
 func TestReadFormats(t *testing.T) {
