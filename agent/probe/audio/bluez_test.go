@@ -1,15 +1,11 @@
 package audio
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,36 +55,6 @@ func TestBlueZAudioDevices(t *testing.T) {
 	}
 }
 
-// bus starts a private dbus-daemon and returns its address.
-func bus(t *testing.T) string {
-	t.Helper()
-	bin := probetest.Need(t, "dbus-daemon", "dbus-daemon")
-	dir, err := os.MkdirTemp("", "dbus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	addr := "unix:path=" + filepath.Join(dir, "bus")
-	cmd := exec.Command(bin, "--session", "--nofork", "--nopidfile", "--print-address=1", "--address="+addr)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon did not print its address: %v", err)
-	}
-	return strings.TrimSpace(line)
-}
-
 // fakeBlueZ serves BlueZ's ObjectManager on a real bus. No Bluetooth
 // adapter exists here, so the real bluetoothd cannot produce a connected
 // headset; this stands in for it with the same D-Bus interface.
@@ -104,7 +70,7 @@ func (f *fakeBlueZ) GetManagedObjects() (objects, *dbus.Error) {
 }
 
 func TestBlueZOverDBus(t *testing.T) {
-	addr := bus(t)
+	addr := probetest.DBusDaemon(t)
 	bz := BlueZ{Address: addr}
 	ctx := context.Background()
 	// A bus without BlueZ: no Bluetooth stack, no Bluetooth headset.

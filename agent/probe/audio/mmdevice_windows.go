@@ -19,7 +19,7 @@ import (
 var ErrUnsupported = errors.New("not supported on this operating system")
 
 // ErrMMDevice: the Windows MMDevice API failed.
-var ErrMMDevice = errors.New("Windows audio endpoint query failed")
+var ErrMMDevice = errors.New("audio endpoint query (Windows MMDevice) failed")
 
 // MMDevice API constants (mmdeviceapi.h, functiondiscoverykeys_devpkey.h).
 const (

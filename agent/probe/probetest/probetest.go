@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -36,13 +35,13 @@ func stop(cmd *exec.Cmd) {
 	if cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	signalGroup(cmd, false)
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(3 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		signalGroup(cmd, true)
 		<-done
 	}
 }
@@ -74,7 +73,7 @@ func xserver(t testing.TB, bin string, args []string) string {
 	full := append([]string{"-displayfd", "3", "-nolisten", "tcp", "-noreset"}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -131,7 +130,7 @@ func PulseAudio(t testing.TB) *Pulse {
 	cmd := exec.Command(bin, "--daemonize=no", "-n", "--exit-idle-time=-1", "--disable-shm=yes",
 		"--use-pid-file=no", "--log-target=stderr", "-L", "module-native-protocol-unix")
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -205,7 +204,7 @@ func Process(t testing.TB, name string) (*exec.Cmd, func()) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "300")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -235,7 +234,7 @@ func X11vnc(t testing.TB, display string, port int) *exec.Cmd {
 	bin := Need(t, "x11vnc", "x11vnc")
 	cmd := exec.Command(bin, "-display", display, "-rfbport", strconv.Itoa(port), "-localhost",
 		"-forever", "-shared", "-nopw", "-quiet", "-noxdamage")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -267,4 +266,31 @@ func Script(t testing.TB, name, body string) (dir, path string) {
 		t.Fatal(err)
 	}
 	return dir, path
+}
+
+// DBusDaemon starts a private dbus-daemon and returns its address.
+func DBusDaemon(t testing.TB) string {
+	t.Helper()
+	bin := Need(t, "dbus-daemon", "dbus-daemon")
+	dir, err := os.MkdirTemp("", "dbus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	addr := "unix:path=" + filepath.Join(dir, "bus")
+	cmd := exec.Command(bin, "--session", "--nofork", "--nopidfile", "--print-address=1", "--address="+addr)
+	ownGroup(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(cmd) })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon did not print its address: %v", err)
+	}
+	return strings.TrimSpace(line)
 }

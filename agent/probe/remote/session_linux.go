@@ -107,7 +107,7 @@ func xServerPID(root string, num int) (int, error) {
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
 	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("X server lock %s holds %q, not a process id", lock, strings.TrimSpace(string(raw)))
+		return 0, fmt.Errorf("lock file %s of the X server holds %q, not a process id", lock, strings.TrimSpace(string(raw)))
 	}
 	return pid, nil
 }
