@@ -2,7 +2,6 @@ package footage
 
 import (
 	"image"
-	"image/color"
 	"math"
 )
 
@@ -154,18 +153,21 @@ func bilerp(a, b, c, d, fx, fy float32) float32 {
 	return (a*(1-fx)+b*fx)*(1-fy) + (c*(1-fx)+d*fx)*fy
 }
 
-// toYCbCr converts the canvas to a 4:2:0 frame, adding luma noise from rnd
-// (sigma in luma levels) the way a camera sensor would.
-func (c *canvas) toYCbCr(dst *image.YCbCr, noise func() float32) {
+// toYCbCr converts the canvas to a 4:2:0 frame (BT.601, as JPEG and
+// cameras use), adding luma noise from noise, a table of sensor-like
+// deviations read from offset on.
+func (c *canvas) toYCbCr(dst *image.YCbCr, noise []int8, offset int) {
+	k := offset
 	for y := 0; y < c.h; y++ {
+		row := dst.Y[dst.YOffset(0, y):]
 		for x := 0; x < c.w; x++ {
 			i := 3 * (y*c.w + x)
-			r, g, b := clamp8(c.pix[i]), clamp8(c.pix[i+1]), clamp8(c.pix[i+2])
-			yy, _, _ := color.RGBToYCbCr(r, g, b)
+			l := 0.299*c.pix[i] + 0.587*c.pix[i+1] + 0.114*c.pix[i+2]
 			if noise != nil {
-				yy = clamp8(float32(yy) + noise())
+				l += float32(noise[k%len(noise)])
+				k++
 			}
-			dst.Y[dst.YOffset(x, y)] = yy
+			row[x] = clamp8(l)
 		}
 	}
 	for cy := 0; cy < (c.h+1)/2; cy++ {
@@ -179,9 +181,10 @@ func (c *canvas) toYCbCr(dst *image.YCbCr, noise func() float32) {
 					n++
 				}
 			}
-			_, cb, cr := color.RGBToYCbCr(clamp8(r/n), clamp8(g/n), clamp8(b/n))
+			r, g, b = r/n, g/n, b/n
 			j := dst.COffset(2*cx, 2*cy)
-			dst.Cb[j], dst.Cr[j] = cb, cr
+			dst.Cb[j] = clamp8(128 - 0.168736*r - 0.331264*g + 0.5*b)
+			dst.Cr[j] = clamp8(128 + 0.5*r - 0.418688*g - 0.081312*b)
 		}
 	}
 }

@@ -167,6 +167,7 @@ type Renderer struct {
 	shirt  [3]float32
 	panos  map[float64]*canvas
 	frozen *image.YCbCr
+	noise  []int8 // sensor noise, Gaussian with σ 1.8 luma levels
 }
 
 // NewRenderer prepares a renderer of w×h frames. seed picks the room, the
@@ -186,6 +187,12 @@ func NewRenderer(w, h int, seed uint64) (*Renderer, error) {
 		head:  spriteFrom(photo, 158, 190, 114, 170, 6),
 		panos: map[float64]*canvas{},
 		shirt: [3]float32{40 + 150*rnd.Float32(), 40 + 150*rnd.Float32(), 40 + 150*rnd.Float32()},
+	}
+	// A prime length, so frames starting at different offsets do not line
+	// their noise up.
+	r.noise = make([]int8, 65521)
+	for i := range r.noise {
+		r.noise[i] = int8(math.Round(math.Max(-100, math.Min(100, rnd.NormFloat64()*1.8))))
 	}
 	r.room = newCanvas(w, h)
 	drawRoom(r.room, rnd)
@@ -261,7 +268,9 @@ func (r *Renderer) Frame(s Scene, t time.Duration, n int) (*image.YCbCr, error) 
 		c.vgradient(0, r.h, base, [3]float32{base[0] * 0.9, base[1] * 0.9, base[2] * 0.9})
 	}
 	out := image.NewYCbCr(image.Rect(0, 0, r.w, r.h), image.YCbCrSubsampleRatio420)
-	c.toYCbCr(out, func() float32 { return float32(rnd.NormFloat64() * 1.8) })
+	// Each frame reads the noise table from a random place, so no two
+	// live frames share their noise.
+	c.toYCbCr(out, r.noise, rnd.IntN(len(r.noise)))
 	return out, nil
 }
 

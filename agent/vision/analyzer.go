@@ -132,6 +132,7 @@ type Analyzer struct {
 	sums   []uint32
 	row    []uint8
 	track  *trackRef
+	pose   *poseMemo
 }
 
 // trackRef is the region around the last frontal face, kept for the tracker.
@@ -169,6 +170,7 @@ func (a *Analyzer) Config() Config { return a.cfg }
 func (a *Analyzer) Reset() {
 	a.prev.W, a.prev.H = 0, 0
 	a.track = nil
+	a.pose = nil
 }
 
 // Analyze shrinks img to the analysis size and measures it. Any image type
@@ -203,6 +205,8 @@ func (a *Analyzer) Analyze(img image.Image) (Observation, error) {
 	}
 	if !obs.Dark && !obs.Uniform {
 		obs.Faces = a.faces(g)
+	} else {
+		a.pose = nil
 	}
 	a.updateTrack(g, &obs)
 	return obs, nil
@@ -286,9 +290,32 @@ func (a *Analyzer) faces(g *Gray) []Face {
 	if len(out) > 0 {
 		// Only the largest face, the candidate's, is tested for pose
 		// (rule 10.4); every face counts for rule 10.2 whatever its pose.
-		a.describe(&out[0], img)
+		// The pupil localiser is the costliest step, so a face that has
+		// hardly moved since the previous frame, where the pose was
+		// measured, keeps that pose for this frame: pose is measured at
+		// least every second frame (a turn is seen one frame later at most).
+		f := &out[0]
+		if p := a.pose; p != nil && !p.reused && absInt(f.X-p.face.X) <= p.face.Size/10 &&
+			absInt(f.Y-p.face.Y) <= p.face.Size/10 && absInt(f.Size-p.face.Size) <= p.face.Size/7 {
+			d := image.Pt(f.X-p.face.X, f.Y-p.face.Y)
+			f.PoseChecked, f.EyesFound, f.Frontal = true, p.face.EyesFound, p.face.Frontal
+			f.LeftEye, f.RightEye = p.face.LeftEye.Add(d), p.face.RightEye.Add(d)
+			f.Offset, f.EyeSpan = p.face.Offset, p.face.EyeSpan
+			a.pose = &poseMemo{face: p.face, reused: true}
+		} else {
+			a.describe(f, img)
+			a.pose = &poseMemo{face: *f}
+		}
+	} else {
+		a.pose = nil
 	}
 	return out
+}
+
+// poseMemo is the last measured pose of the candidate's face.
+type poseMemo struct {
+	face   Face
+	reused bool // the pose was already reused once
 }
 
 // dropNested removes a face whose centre lies inside a larger, surer face:

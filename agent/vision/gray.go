@@ -28,7 +28,9 @@ func fitSize(w, h, maxW, maxH int) (int, int) {
 
 // checkFrame reports frames whose buffers are smaller than their bounds and
 // strides say (a broken capture source), which would otherwise make indexing
-// panic.
+// panic. Offsets grow monotonically with x and y (also for negative
+// coordinates, where chroma rows are found by truncating division), so
+// checking the first and last pixel's offsets covers every pixel.
 func checkFrame(img image.Image) error {
 	if img == nil {
 		return fmt.Errorf("%w: no image", ErrEmptyFrame)
@@ -37,53 +39,38 @@ func checkFrame(img image.Image) error {
 	if b.Empty() {
 		return fmt.Errorf("%w: size %dx%d", ErrEmptyFrame, b.Dx(), b.Dy())
 	}
-	need := func(stride, bpp, have int, rect image.Rectangle, name string) error {
-		if stride < rect.Dx()*bpp {
-			return fmt.Errorf("%w: %s stride %d is shorter than a row of %d pixels", ErrBadFrame, name, stride, rect.Dx())
+	if b.Dx() > maxSide || b.Dy() > maxSide {
+		return fmt.Errorf("%w: size %dx%d (at most %d per side)", ErrBadFrame, b.Dx(), b.Dy(), maxSide)
+	}
+	last := b.Max.Sub(image.Pt(1, 1))
+	span := func(name string, stride, rowBytes, first, lastOff, n int) error {
+		if stride < rowBytes {
+			return fmt.Errorf("%w: %s stride %d is shorter than a row of %d bytes", ErrBadFrame, name, stride, rowBytes)
 		}
-		if have < (rect.Dy()-1)*stride+rect.Dx()*bpp {
-			return fmt.Errorf("%w: %s buffer holds %d bytes, %dx%d at stride %d needs more", ErrBadFrame, name, have, rect.Dx(), rect.Dy(), stride)
+		if first < 0 || lastOff < first || lastOff >= n {
+			return fmt.Errorf("%w: %s buffer holds %d bytes; %dx%d at stride %d needs offsets %d to %d", ErrBadFrame, name, n, b.Dx(), b.Dy(), stride, first, lastOff)
 		}
 		return nil
 	}
 	switch m := img.(type) {
 	case *image.YCbCr:
-		if err := need(m.YStride, 1, len(m.Y)-m.YOffset(b.Min.X, b.Min.Y), b, "luma"); err != nil {
+		if err := span("luma", m.YStride, b.Dx(), m.YOffset(b.Min.X, b.Min.Y), m.YOffset(last.X, last.Y), len(m.Y)); err != nil {
 			return err
 		}
-		cw, ch := chromaSize(b, m.SubsampleRatio)
-		c := image.Rect(0, 0, cw, ch)
-		off := m.COffset(b.Min.X, b.Min.Y)
-		if err := need(m.CStride, 1, min(len(m.Cb), len(m.Cr))-off, c, "chroma"); err != nil {
-			return err
-		}
+		cw := m.COffset(last.X, b.Min.Y) - m.COffset(b.Min.X, b.Min.Y) + 1
+		return span("chroma", m.CStride, cw, m.COffset(b.Min.X, b.Min.Y), m.COffset(last.X, last.Y), min(len(m.Cb), len(m.Cr)))
 	case *image.Gray:
-		return need(m.Stride, 1, len(m.Pix)-m.PixOffset(b.Min.X, b.Min.Y), b, "gray")
+		return span("gray", m.Stride, b.Dx(), m.PixOffset(b.Min.X, b.Min.Y), m.PixOffset(last.X, last.Y), len(m.Pix))
 	case *image.RGBA:
-		return need(m.Stride, 4, len(m.Pix)-m.PixOffset(b.Min.X, b.Min.Y), b, "RGBA")
+		return span("RGBA", m.Stride, 4*b.Dx(), m.PixOffset(b.Min.X, b.Min.Y), m.PixOffset(last.X, last.Y)+3, len(m.Pix))
 	case *image.NRGBA:
-		return need(m.Stride, 4, len(m.Pix)-m.PixOffset(b.Min.X, b.Min.Y), b, "NRGBA")
+		return span("NRGBA", m.Stride, 4*b.Dx(), m.PixOffset(b.Min.X, b.Min.Y), m.PixOffset(last.X, last.Y)+3, len(m.Pix))
 	}
 	return nil
 }
 
-func chromaSize(b image.Rectangle, r image.YCbCrSubsampleRatio) (int, int) {
-	// The chroma rectangle of a sub-image starts at Min/2 (rounded down), so
-	// count samples between the rounded ends.
-	switch r {
-	case image.YCbCrSubsampleRatio422:
-		return (b.Max.X+1)/2 - b.Min.X/2, b.Dy()
-	case image.YCbCrSubsampleRatio420:
-		return (b.Max.X+1)/2 - b.Min.X/2, (b.Max.Y+1)/2 - b.Min.Y/2
-	case image.YCbCrSubsampleRatio440:
-		return b.Dx(), (b.Max.Y+1)/2 - b.Min.Y/2
-	case image.YCbCrSubsampleRatio411:
-		return (b.Max.X+3)/4 - b.Min.X/4, b.Dy()
-	case image.YCbCrSubsampleRatio410:
-		return (b.Max.X+3)/4 - b.Min.X/4, (b.Max.Y+1)/2 - b.Min.Y/2
-	}
-	return b.Dx(), b.Dy()
-}
+// maxSide bounds a frame's width and height (8K is 7680).
+const maxSide = 16384
 
 // lumaRow writes the luma of row y of img (x from Bounds().Min.X) into dst.
 func lumaRow(img image.Image, y int, dst []uint8) {
@@ -123,7 +110,8 @@ func luma8(r, g, b uint8) uint8 {
 
 // downscaleInto converts img to luma and shrinks it by box averaging into
 // dst (resized to w×h). Box averaging also averages sensor noise down, which
-// the frozen-frame test relies on being consistent frame to frame.
+// the frozen-frame test relies on being consistent frame to frame. sums and
+// row are scratch buffers, returned for reuse.
 func downscaleInto(dst *Gray, img image.Image, w, h int, sums []uint32, row []uint8) ([]uint32, []uint8) {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
@@ -136,38 +124,40 @@ func downscaleInto(dst *Gray, img image.Image, w, h int, sums []uint32, row []ui
 		row = make([]uint8, sw)
 	}
 	row = row[:sw]
-	if cap(sums) < w {
-		sums = make([]uint32, w)
+	if cap(sums) < 2*w+1 {
+		sums = make([]uint32, 2*w+1)
 	}
-	sums = sums[:w]
+	acc, xs := sums[:w], sums[w:2*w+1]
+	// xs[i] is the first source column of destination column i.
+	for i := 0; i <= w; i++ {
+		xs[i] = uint32(i * sw / w)
+	}
+	for i := 0; i < w; i++ {
+		if xs[i+1] <= xs[i] {
+			xs[i+1] = xs[i] + 1
+		}
+	}
 	for dy := 0; dy < h; dy++ {
 		y0, y1 := dy*sh/h, (dy+1)*sh/h
 		if y1 <= y0 {
 			y1 = y0 + 1
 		}
-		clear(sums)
+		clear(acc)
 		for sy := y0; sy < y1; sy++ {
 			lumaRow(img, b.Min.Y+sy, row)
 			for dx := 0; dx < w; dx++ {
-				x0, x1 := dx*sw/w, (dx+1)*sw/w
-				if x1 <= x0 {
-					x1 = x0 + 1
-				}
 				var s uint32
-				for _, v := range row[x0:x1] {
+				for _, v := range row[xs[dx]:xs[dx+1]] {
 					s += uint32(v)
 				}
-				sums[dx] += s
+				acc[dx] += s
 			}
 		}
 		out := dst.Pix[dy*w : (dy+1)*w]
+		rows := uint32(y1 - y0)
 		for dx := 0; dx < w; dx++ {
-			x0, x1 := dx*sw/w, (dx+1)*sw/w
-			if x1 <= x0 {
-				x1 = x0 + 1
-			}
-			n := uint32((x1 - x0) * (y1 - y0))
-			out[dx] = uint8((sums[dx] + n/2) / n)
+			n := (xs[dx+1] - xs[dx]) * rows
+			out[dx] = uint8((acc[dx] + n/2) / n)
 		}
 	}
 	return sums, row

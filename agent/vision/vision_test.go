@@ -416,3 +416,30 @@ func TestWatcherOnFootage(t *testing.T) {
 		}
 	}
 }
+
+// The pose of a face that has not moved is reused for one frame at most.
+func TestPoseMeasuredEverySecondFrame(t *testing.T) {
+	a := newAnalyzer(t)
+	img := render(t, 320, 240, 2, footage.Scene{Kind: footage.Face, Duration: time.Second}, 0)
+	var reused []bool
+	for range 5 {
+		obs, err := a.Analyze(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs.Faces) != 1 || !obs.Faces[0].PoseChecked || !obs.Faces[0].Frontal {
+			t.Fatalf("faces %+v", obs.Faces)
+		}
+		reused = append(reused, a.pose.reused)
+	}
+	want := []bool{false, true, false, true, false}
+	for i := range want {
+		if reused[i] != want[i] {
+			t.Fatalf("pose reused %v, want %v", reused, want)
+		}
+	}
+	turned := render(t, 320, 240, 2, footage.Scene{Kind: footage.Profile, Duration: time.Second}, 0)
+	if obs, err := a.Analyze(turned); err != nil || (len(obs.Faces) > 0 && obs.Faces[0].Frontal) {
+		t.Fatalf("a turned head right after a frontal one: %+v, %v", obs.Faces, err)
+	}
+}
