@@ -267,23 +267,16 @@ func (v *Viewer) Watch(ctx context.Context, sitting protocol.SittingID, view pro
 
 func (s *Subscriber) consume(t *webrtc.TrackRemote, decode bool) {
 	sb := samplebuilder.New(64, &codecs.VP8Packet{}, 90000)
-	var last uint16
-	first := true
+	var seq seqCounter
 	for {
 		pkt, _, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
-		s.Packets.Add(1)
-		if !first {
-			if gap := int16(pkt.SequenceNumber - last - 1); gap > 0 {
-				s.Lost.Add(int64(gap))
-			}
+		if seq.add(pkt.SequenceNumber) {
+			s.Packets.Add(1)
 		}
-		if first || int16(pkt.SequenceNumber-last) > 0 {
-			last = pkt.SequenceNumber
-		}
-		first = false
+		s.Lost.Store(seq.lost())
 		if !decode {
 			continue
 		}
@@ -295,6 +288,55 @@ func (s *Subscriber) consume(t *webrtc.TrackRemote, decode bool) {
 			}
 		}
 	}
+}
+
+// seqCounter counts unique RTP packets and, as RFC 3550 does, those lost:
+// expected (from the first to the highest sequence number seen) minus
+// received. A packet retransmitted after a NACK counts as received, once.
+type seqCounter struct {
+	started  bool
+	base     int64 // extended number of the first packet
+	highest  int64
+	received int64
+	seen     [1024]int64 // extended number last seen in each slot, +1
+}
+
+func (c *seqCounter) add(sn uint16) bool {
+	var ext int64
+	if !c.started {
+		c.started = true
+		ext = int64(sn)
+		c.base, c.highest = ext, ext
+	} else {
+		// Place sn in the 64k window nearest the highest so far.
+		cycle := c.highest &^ 0xffff
+		ext = cycle | int64(sn)
+		if ext-c.highest > 0x8000 {
+			ext -= 0x10000
+		} else if c.highest-ext > 0x8000 {
+			ext += 0x10000
+		}
+		if ext < c.base {
+			return false
+		}
+		if ext > c.highest {
+			c.highest = ext
+		}
+	}
+	slot := &c.seen[ext%int64(len(c.seen))]
+	if *slot == ext+1 {
+		return false // a duplicate
+	}
+	*slot = ext + 1
+	c.received++
+	return true
+}
+
+func (c *seqCounter) lost() int64 {
+	if !c.started {
+		return 0
+	}
+	return max(0, c.highest-c.base+1-c.received)
 }
 
 // decodeKeyframe decodes a VP8 keyframe with golang.org/x/image/vp8, which

@@ -1,0 +1,454 @@
+// Command kuzet-load measures the server's media forwarding under load: it
+// starts a real kuzet-server, creates N sittings through the admin API,
+// connects N synthetic publishers that send pre-encoded VP8 at about
+// 256 kbit/s over the real agent channel (so the generator spends nothing on
+// encoding), has one proctor watch every sitting, and reports the server
+// process's CPU time per stream-second, packets forwarded per CPU-second and
+// packet loss seen by the viewers.
+//
+//	go run ./e2e/cmd/kuzet-load -n 10,50,100,200 -duration 30s
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/interceptor"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"kuzet.kz/kuzet/e2e/kit"
+	"kuzet.kz/kuzet/protocol"
+)
+
+func main() {
+	ns := flag.String("n", "10", "comma-separated numbers of concurrent streams to measure")
+	dur := flag.Duration("duration", 30*time.Second, "measurement window per N (after a warm-up)")
+	warm := flag.Duration("warmup", 8*time.Second, "warm-up before measuring")
+	serverBin := flag.String("server", "bin/kuzet-server", "kuzet-server binary")
+	bitrate := flag.Int("bitrate", 256_000, "VP8 bitrate of each stream, bit/s")
+	flag.Parse()
+	// libvpx's real-time rate control lands far from its target on this
+	// synthetic content; adjust the target until the stream is within 10 %.
+	var frames [][]byte
+	target := *bitrate
+	for try := 0; try < 5; try++ {
+		f, err := preEncode(target, 15, 8*time.Second)
+		if err != nil {
+			fail("pre-encode: %v", err)
+		}
+		frames = f
+		got := kbps(frames, 15) * 1000
+		if got > 0.9*float64(*bitrate) && got < 1.1*float64(*bitrate) {
+			break
+		}
+		target = int(float64(target) * float64(*bitrate) / got)
+	}
+	fmt.Printf("pre-encoded %d VP8 frames, %.0f kbit/s at 15 fps\n", len(frames), kbps(frames, 15))
+	fmt.Println("| streams | window | server CPU | CPU per stream-second | packets forwarded/s | packets per CPU-second | loss |")
+	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, s := range strings.Split(*ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fail("-n %q: want numbers like 10,50,100", s)
+		}
+		if err := measure(*serverBin, n, frames, *warm, *dur); err != nil {
+			fail("N=%d: %v", n, err)
+		}
+	}
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "kuzet-load: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func kbps(frames [][]byte, fps int) float64 {
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	return float64(total*8) / (float64(len(frames)) / float64(fps)) / 1000
+}
+
+// preEncode encodes a moving test pattern once, paced in real time so the
+// encoder's rate control sees real frame intervals.
+func preEncode(bitrate, fps int, length time.Duration) ([][]byte, error) {
+	const w, h = 640, 480
+	n := 0
+	period := time.Second / time.Duration(fps)
+	next := time.Now()
+	src := video.ReaderFunc(func() (image.Image, func(), error) {
+		time.Sleep(time.Until(next))
+		next = next.Add(period)
+		img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+		kit.DrawTestFrame(img, n)
+		n++
+		return img, func() {}, nil
+	})
+	params, err := vpx.NewVP8Params()
+	if err != nil {
+		return nil, err
+	}
+	params.BitRate = bitrate
+	params.KeyFrameInterval = fps * 4
+	params.RateControlEndUsage = vpx.RateControlCBR
+	params.RateControlUndershootPercent = 5
+	params.RateControlMinQuantizer = 2
+	enc, err := params.BuildVideoEncoder(src, prop.Media{Video: prop.Video{Width: w, Height: h, FrameRate: float32(fps), FrameFormat: frame.FormatI420}})
+	if err != nil {
+		return nil, err
+	}
+	defer enc.Close()
+	var out [][]byte
+	for range int(length / period) {
+		b, release, err := enc.Read()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, append([]byte(nil), b...))
+		release()
+	}
+	return out, nil
+}
+
+type demo struct {
+	AdminUser     string `json:"admin_user"`
+	AdminPassword string `json:"admin_password"`
+	ProctorUser   string `json:"proctor_user"`
+	ProctorPass   string `json:"proctor_password"`
+	Competition   string `json:"competition"`
+}
+
+func cpuSeconds(pid int) (float64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) start after ')'.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
+}
+
+func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	data, err := os.MkdirTemp("", "kuzet-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	port := freePort()
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	srv := exec.Command(serverBin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error")
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", serverBin, err)
+	}
+	defer func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+	}()
+	var d demo
+	if err := kit.WaitFor(ctx, "demo.json", func() bool {
+		raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
+		return err == nil && json.Unmarshal(raw, &d) == nil
+	}); err != nil {
+		return err
+	}
+	var admin *kit.Client
+	if err := kit.WaitFor(ctx, "admin login", func() bool {
+		admin, err = kit.Login(url, d.AdminUser, d.AdminPassword)
+		return err == nil
+	}); err != nil {
+		return err
+	}
+	ids := make([]protocol.SittingID, n)
+	tokens := make([]string, n)
+	for i := range n {
+		var s struct {
+			ID    protocol.SittingID `json:"id"`
+			Token string             `json:"token"`
+		}
+		if err := admin.Post("/api/sittings", map[string]string{"competition": d.Competition, "stage": "essay"}, &s); err != nil {
+			return err
+		}
+		ids[i], tokens[i] = s.ID, s.Token
+	}
+
+	api, err := newAPI()
+	if err != nil {
+		return err
+	}
+	pubs := make([]*publisher, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := publish(ctx, api, url, tokens[i])
+			if err != nil {
+				errs <- err
+				return
+			}
+			pubs[i] = p
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("publishers: %w", err)
+	}
+	defer func() {
+		for _, p := range pubs {
+			p.close()
+		}
+	}()
+	// Each stream sends at 15 fps, the streams spread evenly over the frame
+	// period as independent agents' cameras are, not all in one instant.
+	period := time.Second / 15
+	for i, p := range pubs {
+		go func() {
+			time.Sleep(period * time.Duration(i) / time.Duration(n))
+			t := time.NewTicker(period)
+			defer t.Stop()
+			for k := 0; ; k++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				_ = p.track.WriteSample(media.Sample{Data: frames[k%len(frames)], Duration: period})
+			}
+		}()
+	}
+
+	proctor, err := kit.Login(url, d.ProctorUser, d.ProctorPass)
+	if err != nil {
+		return err
+	}
+	viewer, err := proctor.DialViewer(ctx)
+	if err != nil {
+		return err
+	}
+	defer viewer.Close()
+	if err := viewer.Send(&protocol.Subscribe{}); err != nil {
+		return err
+	}
+	go func() { // drain the feed
+		for range viewer.Msgs {
+		}
+	}()
+	subs := make([]*kit.Subscriber, n)
+	for i, id := range ids {
+		wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+		s, err := viewer.Watch(wctx, id, protocol.ViewID(fmt.Sprintf("v%d", i)), false)
+		wcancel()
+		if err != nil {
+			return fmt.Errorf("watch %d: %w", i, err)
+		}
+		subs[i] = s
+	}
+	defer func() {
+		for _, s := range subs {
+			s.Close()
+		}
+	}()
+	time.Sleep(warm)
+	count := func() (pk, lost int64) {
+		for _, s := range subs {
+			pk += s.Packets.Load()
+			lost += s.Lost.Load()
+		}
+		return
+	}
+	flowing := 0
+	for _, s := range subs {
+		if s.Packets.Load() > 0 {
+			flowing++
+		}
+	}
+	cpu0, err := cpuSeconds(srv.Process.Pid)
+	if err != nil {
+		return err
+	}
+	p0, l0 := count()
+	t0 := time.Now()
+	time.Sleep(dur)
+	cpu1, _ := cpuSeconds(srv.Process.Pid)
+	p1, l1 := count()
+	el := time.Since(t0).Seconds()
+	cpu := cpu1 - cpu0
+	pk, lost := p1-p0, l1-l0
+	loss := 0.0
+	if pk+lost > 0 {
+		loss = 100 * float64(lost) / float64(pk+lost)
+	}
+	perStream := cpu / (float64(n) * el) * 1000
+	fmt.Printf("| %d | %.0f s | %.1f s (%.0f %% of one core) | %.2f ms | %.0f | %.0f | %.2f %% |\n",
+		n, el, cpu, 100*cpu/el, perStream, float64(pk)/el, float64(pk)/cpu, loss)
+	if flowing < n {
+		fmt.Printf("  (only %d of %d viewers were receiving media after the warm-up)\n", flowing, n)
+	}
+	return nil
+}
+
+func freePort() int {
+	l, err := (&net0{}).listen()
+	if err != nil {
+		fail("free port: %v", err)
+	}
+	return l
+}
+
+func newAPI() (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, err
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// publisher is a synthetic agent: it says hello on the agent channel,
+// publishes one VP8 track and keeps the connection alive with heartbeats.
+type publisher struct {
+	ws     *websocket.Conn
+	pc     *webrtc.PeerConnection
+	track  *webrtc.TrackLocalStaticSample
+	stop   chan struct{}
+	closed atomic.Bool
+}
+
+func publish(ctx context.Context, api *webrtc.API, base, token string) (*publisher, error) {
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/v1/agent", nil)
+	if err != nil {
+		return nil, err
+	}
+	codec := protocol.NewCodec(protocol.ServerToAgent, protocol.AgentToServer)
+	var wmu sync.Mutex
+	send := func(m protocol.Message) error {
+		f, err := codec.Encode(m)
+		if err != nil {
+			return err
+		}
+		wmu.Lock()
+		defer wmu.Unlock()
+		return ws.WriteMessage(websocket.TextMessage, f)
+	}
+	read := func() (protocol.Message, error) {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return nil, err
+		}
+		return codec.Decode(data)
+	}
+	if err := send(&protocol.Hello{Versions: []int{1}, Token: token, Agent: protocol.AgentInfo{Version: "load"}, Lang: "en"}); err != nil {
+		return nil, err
+	}
+	if m, err := read(); err != nil {
+		return nil, err
+	} else if _, ok := m.(*protocol.Welcome); !ok {
+		return nil, fmt.Errorf("got %s, not welcome", m.Type())
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "camera", "load")
+	if err != nil {
+		return nil, err
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			if _, _, err := sender.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return nil, err
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return nil, err
+	}
+	<-gathered
+	if err := send(&protocol.Offer{SDP: pc.LocalDescription().SDP}); err != nil {
+		return nil, err
+	}
+	for {
+		m, err := read()
+		if err != nil {
+			return nil, err
+		}
+		if a, ok := m.(*protocol.Answer); ok {
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	p := &publisher{ws: ws, pc: pc, track: track, stop: make(chan struct{})}
+	go func() { // heartbeats
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				if send(&protocol.Heartbeat{Time: time.Now().UTC()}) != nil {
+					return
+				}
+			}
+		}
+	}()
+	go func() { // drain acks and heartbeats
+		for {
+			if _, err := read(); err != nil {
+				return
+			}
+		}
+	}()
+	return p, nil
+}
+
+func (p *publisher) close() {
+	if p == nil || p.closed.Swap(true) {
+		return
+	}
+	close(p.stop)
+	p.pc.Close()
+	p.ws.Close()
+}
