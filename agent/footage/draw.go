@@ -155,17 +155,24 @@ func bilerp(a, b, c, d, fx, fy float32) float32 {
 
 // toYCbCr converts the canvas to a 4:2:0 frame (BT.601, as JPEG and
 // cameras use), adding luma noise from noise, a table of sensor-like
-// deviations read from offset on.
-func (c *canvas) toYCbCr(dst *image.YCbCr, noise []int8, offset int) {
-	k := offset
+// deviations whose length is prime. Pixel i reads entry (i·mul + add) mod
+// len: a different mul per frame gives a different permutation, so the
+// noise of two frames is unrelated and does not line up under any shift (a
+// plain offset would, and a motion estimator would follow it).
+func (c *canvas) toYCbCr(dst *image.YCbCr, noise []int8, mul, add int) {
+	n := len(noise)
+	k := add % max(n, 1)
+	step := mul % max(n, 1)
 	for y := 0; y < c.h; y++ {
 		row := dst.Y[dst.YOffset(0, y):]
 		for x := 0; x < c.w; x++ {
 			i := 3 * (y*c.w + x)
 			l := 0.299*c.pix[i] + 0.587*c.pix[i+1] + 0.114*c.pix[i+2]
-			if noise != nil {
-				l += float32(noise[k%len(noise)])
-				k++
+			if n > 0 {
+				l += float32(noise[k])
+				if k += step; k >= n {
+					k -= n
+				}
 			}
 			row[x] = clamp8(l)
 		}

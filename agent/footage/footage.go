@@ -268,9 +268,9 @@ func (r *Renderer) Frame(s Scene, t time.Duration, n int) (*image.YCbCr, error) 
 		c.vgradient(0, r.h, base, [3]float32{base[0] * 0.9, base[1] * 0.9, base[2] * 0.9})
 	}
 	out := image.NewYCbCr(image.Rect(0, 0, r.w, r.h), image.YCbCrSubsampleRatio420)
-	// Each frame reads the noise table from a random place, so no two
-	// live frames share their noise.
-	c.toYCbCr(out, r.noise, rnd.IntN(len(r.noise)))
+	// Each frame reads the noise table in its own order, so no two live
+	// frames share their noise.
+	c.toYCbCr(out, r.noise, 1+rnd.IntN(len(r.noise)-1), rnd.IntN(len(r.noise)))
 	return out, nil
 }
 

@@ -315,6 +315,11 @@ func (s *Scan) Add(now time.Time, img image.Image) (Progress, error) {
 	dx, peak := s.correlate(s.prev, spec)
 	step := dx
 	measured := peak >= s.cfg.MinConfidence && math.Abs(dx) < 0.45*gridW
+	// A weak peak far from the current speed is more likely noise on a
+	// blank wall than a hand jerking the camera: keep the speed instead.
+	if measured && s.frames > 2 && peak < 3*s.cfg.MinConfidence && math.Abs(dx-s.lastStep) > gridW/8 {
+		measured = false
+	}
 	if !measured {
 		// Keep the previous speed: a blurred frame during a steady turn.
 		step = s.lastStep
