@@ -199,6 +199,11 @@ func TestLiveProctoringEndToEnd(t *testing.T) {
 	if w, h, _ := sub.Size(); w != 320 || h != 240 {
 		t.Fatalf("decoded keyframe is %dx%d, want 320x240", w, h)
 	}
+	// The new viewer did not wait for the next periodic keyframe: the
+	// server asked the agent for one.
+	if n := srv.ready.SFU.Stats().KeyframeRequests; n < 1 {
+		t.Fatalf("the SFU sent %d keyframe requests for a new viewer, want at least 1", n)
+	}
 
 	// Unplug the camera: rule 10.6 starts, is stored and acked.
 	ag.src.SetStalled(true)

@@ -90,7 +90,17 @@ export async function startServer(): Promise<System> {
     }
   });
   const demo = JSON.parse(readFileSync(join(data, "demo.json"), "utf8")) as Demo;
-  return { url, data, demo, server, stop: async () => void (await server.stop()) };
+  return {
+    url,
+    data,
+    demo,
+    server,
+    stop: async () => {
+      // SIGTERM must shut down cleanly: peers and the store closed, exit 0.
+      const code = await server.stop();
+      if (code !== 0) throw new Error(`kuzet-server exited with ${code} on SIGTERM:\n${server.out()}`);
+    },
+  };
 }
 
 export function startAgent(sys: System, token: string, extra: string[] = []): Proc {
