@@ -86,6 +86,9 @@ type Welcome struct {
 	ServerTime time.Time `json:"server_time"`
 	// ICEServers are STUN/TURN servers for the agent's peer connection.
 	ICEServers []ICEServer `json:"ice_servers,omitempty"`
+	// UploadToken authorises evidence uploads (POST /v1/evidence/{id},
+	// "Authorization: Bearer …") while this connection is the sitting's.
+	UploadToken string `json:"upload_token"`
 }
 
 // SittingInfo names a sitting as everyone but HR sees it: by PIN (p.74-1).
@@ -341,6 +344,8 @@ func (m *Welcome) Validate() error {
 		return fieldErr("sitting.pin", "is missing")
 	case m.ServerTime.IsZero():
 		return fieldErr("server_time", "is missing")
+	case m.UploadToken == "" || len(m.UploadToken) > MaxTokenLen:
+		return fieldErr("upload_token", "is missing")
 	}
 	return m.Policy.Validate()
 }

@@ -36,3 +36,11 @@ const MaxMessageBytes = 64 << 10
 
 // MaxEvidenceBytes caps one evidence upload (a downscaled JPEG or a short report).
 const MaxEvidenceBytes = 2 << 20
+
+// EvidenceUpload is the answer to an evidence upload.
+type EvidenceUpload struct {
+	// SHA256 is the hex SHA-256 of the bytes the server stored.
+	SHA256 string `json:"sha256"`
+	// Size is their length.
+	Size int64 `json:"size"`
+}

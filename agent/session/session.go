@@ -11,8 +11,11 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -135,6 +138,47 @@ type session struct {
 	cfg           Config
 	codec         *protocol.Codec
 	everConnected bool
+	http          *http.Client
+}
+
+// upload sends one evidence file unless it already went (the outbox drops
+// a file's bytes once the server confirmed them).
+func (s *session) upload(ctx context.Context, token string, ref protocol.EvidenceRef) error {
+	data, err := s.cfg.Outbox.Evidence(ref.ID)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		return nil
+	}
+	u := s.cfg.Server.JoinPath("/v1/evidence", ref.ID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", ref.MIME)
+	req.Header.Set("X-Kuzet-SHA256", ref.SHA256)
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var got protocol.EvidenceUpload
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("server answered %s: %s", resp.Status, bytes.TrimSpace(body))
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&got); err != nil {
+		return err
+	}
+	if got.SHA256 != ref.SHA256 {
+		return fmt.Errorf("server stored SHA-256 %s, not %s", got.SHA256, ref.SHA256)
+	}
+	return s.cfg.Outbox.Uploaded(ref.ID)
 }
 
 // conn is one WebSocket with a mutex-guarded writer.
@@ -325,6 +369,13 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 			ev := &pending[i]
 			if sent[ev.Seq] {
 				continue
+			}
+			// The server refuses an event whose evidence it does not have,
+			// so the files go first.
+			for _, ref := range ev.Evidence {
+				if err := s.upload(ctx, w.UploadToken, ref); err != nil {
+					return fmt.Errorf("upload evidence %s: %w", ref.ID, err)
+				}
 			}
 			if err := c.send(ev); err != nil {
 				return err

@@ -56,21 +56,23 @@ type Link struct {
 	log   *slog.Logger
 	codec *protocol.Codec
 
-	mu     sync.Mutex
-	agents map[protocol.SittingID]*agent
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	agents  map[protocol.SittingID]*agent
+	uploads map[string]protocol.SittingID // upload token → sitting, while connected
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 type agent struct {
-	conn    *wsconn.Conn
-	sitting store.Sitting
+	conn        *wsconn.Conn
+	sitting     store.Sitting
+	uploadToken string
 }
 
 // New returns a Link.
 func New(cfg Config) *Link {
 	return &Link{cfg: cfg, log: cfg.Log, codec: protocol.NewCodec(protocol.AgentToServer, protocol.ServerToAgent),
-		agents: map[protocol.SittingID]*agent{}}
+		agents: map[protocol.SittingID]*agent{}, uploads: map[string]protocol.SittingID{}}
 }
 
 // ServeHTTP upgrades the request and runs the agent's session until it ends.
@@ -114,6 +116,15 @@ func (l *Link) Connected(id protocol.SittingID) bool {
 	defer l.mu.Unlock()
 	_, ok := l.agents[id]
 	return ok
+}
+
+// UploadSitting returns the sitting whose connected agent holds the upload
+// token; tokens die with their connection.
+func (l *Link) UploadSitting(token string) (protocol.SittingID, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id, ok := l.uploads[token]
+	return id, ok && token != ""
 }
 
 // Command sends a command to the sitting's agent.
@@ -164,6 +175,10 @@ func (l *Link) session(conn *wsconn.Conn) error {
 	if err != nil {
 		return err
 	}
+	uploadToken, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
 	st, err = l.cfg.Store.UpdateSitting(st.ID, func(s *store.Sitting) error {
 		s.PageTokenHash = auth.TokenHash(pageToken)
 		if s.State != protocol.StateEnded {
@@ -185,8 +200,9 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		LastSeq:      lastSeq,
 		CandidateURL: l.cfg.PublicURL + "/candidate.html#" + url.Values{"t": {pageToken}, "lang": {hello.Lang}}.Encode(),
 		ServerTime:   time.Now().UTC(),
+		UploadToken:  uploadToken,
 	}
-	a := &agent{conn: conn, sitting: st}
+	a := &agent{conn: conn, sitting: st, uploadToken: uploadToken}
 	if err := l.register(a); err != nil {
 		return err
 	}
@@ -270,11 +286,13 @@ func (l *Link) register(a *agent) error {
 		old.conn.Fail(protocol.Errorf(protocol.ErrSittingClosed, "another agent connected with this sitting's token; this one is closed"))
 	}
 	l.agents[a.sitting.ID] = a
+	l.uploads[a.uploadToken] = a.sitting.ID
 	return nil
 }
 
 func (l *Link) unregister(a *agent) {
 	l.mu.Lock()
+	delete(l.uploads, a.uploadToken)
 	current := l.agents[a.sitting.ID] == a
 	if current {
 		delete(l.agents, a.sitting.ID)

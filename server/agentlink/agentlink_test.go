@@ -15,6 +15,7 @@ import (
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/agentlink"
+	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
 	"kuzet.kz/kuzet/server/media"
@@ -54,7 +55,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := agentlink.New(agentlink.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h), Log: log,
+	link := agentlink.New(agentlink.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir())), Log: log,
 		PublicURL: "http://example", Policy: protocol.Policy{HeartbeatMS: 1000, CameraLostMS: 2000}, LostAfter: 5 * time.Second})
 	srv := httptest.NewServer(link)
 	t.Cleanup(func() { link.Shutdown(); srv.Close() })

@@ -20,6 +20,7 @@ import (
 	"kuzet.kz/kuzet/server/agentlink"
 	"kuzet.kz/kuzet/server/config"
 	"kuzet.kz/kuzet/server/demo"
+	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/feed"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
@@ -79,14 +80,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 			sfu.Close()
 		}
 	}()
+	evid := evidence.New(cfg.DataDir)
 	policy := protocol.Policy{HeartbeatMS: int(cfg.HeartbeatInterval / time.Millisecond), CameraLostMS: 2000}
 	link := agentlink.New(agentlink.Config{
-		Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h), Log: log.With("part", "agents"),
+		Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evid), Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
 	srv := web.New(web.Config{
-		Store: st, Admin: adm, Feed: fd, Agents: link, Catalogue: cat, UI: proctorui.Files(),
+		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: false,
 		Health: func() error { _, err := st.Sittings(); return err },
 	})

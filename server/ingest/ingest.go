@@ -13,22 +13,35 @@ import (
 	"kuzet.kz/kuzet/server/store"
 )
 
-// Ingest stores events and tells the hub.
-type Ingest struct {
-	store *store.Store
-	hub   *hub.Hub
-	now   func() time.Time
+// Evidence tells whether a sitting's evidence file was uploaded.
+type Evidence interface {
+	Has(sitting, sha256 string) bool
 }
 
-// New returns an Ingest writing to st and publishing to h.
-func New(st *store.Store, h *hub.Hub) *Ingest {
-	return &Ingest{store: st, hub: h, now: time.Now}
+// Ingest stores events and tells the hub.
+type Ingest struct {
+	store    *store.Store
+	hub      *hub.Hub
+	evidence Evidence
+	now      func() time.Time
+}
+
+// New returns an Ingest writing to st, publishing to h, and checking that
+// the evidence an event cites is in ev.
+func New(st *store.Store, h *hub.Hub, ev Evidence) *Ingest {
+	return &Ingest{store: st, hub: h, evidence: ev, now: time.Now}
 }
 
 // Event stores ev for sitting id and publishes the new record. A resent
 // event (same seq) returns the stored record with dup set and publishes
 // nothing. When Event returns without error the record is durable.
 func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Record, bool, error) {
+	for _, ref := range ev.Evidence {
+		if !i.evidence.Has(string(id), ref.SHA256) {
+			return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrInvalid, Seq: ev.Seq,
+				Message: fmt.Sprintf("event %d cites evidence %s that was not uploaded: upload it (POST /v1/evidence/%s) before the event", ev.Seq, ref.ID, ref.ID)}
+		}
+	}
 	rec, dup, err := i.store.AppendEvent(id, ev, i.now())
 	if err != nil {
 		return rec, false, fmt.Errorf("store event %d of %s: %w", ev.Seq, id, err)

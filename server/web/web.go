@@ -25,6 +25,7 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/feed"
 	"kuzet.kz/kuzet/server/store"
 )
@@ -40,10 +41,15 @@ const maxBody = 64 << 10
 
 // Config wires the web server.
 type Config struct {
-	Store     *store.Store
-	Admin     *admin.Admin
-	Feed      *feed.Feed
-	Agents    http.Handler
+	Store  *store.Store
+	Admin  *admin.Admin
+	Feed   *feed.Feed
+	Agents http.Handler
+	// Uploads tells which sitting an agent's upload token belongs to.
+	Uploads interface {
+		UploadSitting(token string) (protocol.SittingID, bool)
+	}
+	Evidence  *evidence.Store
 	Catalogue *i18n.Catalogue
 	// UI is the built web app; nil or without index.html serves a page
 	// that says how to build it.
@@ -72,6 +78,8 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /v1/agent", cfg.Agents)
 	s.mux.HandleFunc("GET /v1/view", s.staff(s.view, store.RoleProctor, store.RoleAdmin, store.RoleAuditor))
 	s.mux.HandleFunc("GET /v1/candidate", cfg.Feed.Candidate)
+	s.mux.HandleFunc("POST /v1/evidence/{id}", s.api(s.uploadEvidence))
+	s.mux.HandleFunc("GET /api/sittings/{id}/evidence/{sha}", s.staff(s.api(s.getEvidence), store.RoleProctor, store.RoleAdmin, store.RoleAuditor))
 	s.mux.HandleFunc("GET /api/i18n", s.catalogue)
 	s.mux.HandleFunc("POST /api/login", s.api(s.login))
 	s.mux.HandleFunc("POST /api/logout", s.api(s.logout))
@@ -405,4 +413,64 @@ func notBuilt(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	fmt.Fprintln(w, "The web app is not built into this server. Build it with scripts/run (or: cd proctor-ui && npm ci && npm run build), then rebuild kuzet-server.")
+}
+
+// uploadEvidence receives an evidence file from a connected agent. The
+// upload token (from Welcome) says which sitting it is for.
+func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) error {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	id, known := s.cfg.Uploads.UploadSitting(token)
+	if !ok || !known {
+		return errorf(http.StatusUnauthorized, "unauthorized", "", "the upload token is not valid: upload while the agent is connected, with the token from welcome")
+	}
+	if len(r.PathValue("id")) > protocol.MaxIDLen {
+		return errorf(http.StatusBadRequest, "invalid", "", "evidence id is longer than %d characters", protocol.MaxIDLen)
+	}
+	sum, n, err := s.cfg.Evidence.Put(string(id), r.Body, protocol.MaxEvidenceBytes)
+	if errors.Is(err, evidence.ErrTooLarge) {
+		return errorf(http.StatusRequestEntityTooLarge, "too_large", "", "evidence files may be at most %d bytes", protocol.MaxEvidenceBytes)
+	}
+	if err != nil {
+		return err
+	}
+	if want := r.Header.Get("X-Kuzet-SHA256"); want != "" && want != sum {
+		return errorf(http.StatusBadRequest, "invalid", "", "the file arrived with SHA-256 %s, not %s: it was damaged on the way; upload it again", sum, want)
+	}
+	writeJSON(w, http.StatusCreated, protocol.EvidenceUpload{SHA256: sum, Size: n})
+	return nil
+}
+
+// getEvidence serves an evidence file to staff who may view the sitting.
+func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request) error {
+	id := protocol.SittingID(r.PathValue("id"))
+	st, err := s.cfg.Store.Sitting(id)
+	if err != nil || !MayView(account(r), st) {
+		return errorf(http.StatusNotFound, "not_found", "", "no such sitting")
+	}
+	f, err := s.cfg.Evidence.Open(string(id), r.PathValue("sha"))
+	if errors.Is(err, evidence.ErrNotFound) || errors.Is(err, evidence.ErrBadName) {
+		return errorf(http.StatusNotFound, "not_found", "", "no such evidence file")
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	ctype := http.DetectContentType(head[:n])
+	switch {
+	case strings.HasPrefix(ctype, "image/jpeg"), strings.HasPrefix(ctype, "image/png"):
+	case strings.HasPrefix(ctype, "text/plain"):
+		ctype = "application/json"
+	default:
+		ctype = "application/octet-stream"
+		w.Header().Set("Content-Disposition", "attachment")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
+	_, err = io.Copy(w, f)
+	return err
 }

@@ -104,6 +104,7 @@ export interface Welcome {
   candidate_url: string;
   server_time: string;
   ice_servers?: ICEServer[];
+  upload_token: string;
 }
 
 export interface SittingInfo {
