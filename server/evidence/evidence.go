@@ -42,7 +42,9 @@ func New(dataDir string) *Store { return &Store{dir: filepath.Join(dataDir, "evi
 
 // RelPath is a file's path relative to the data directory, as the audit
 // log records it.
-func RelPath(sitting, sum string) string { return filepath.ToSlash(filepath.Join("evidence", sitting, sum)) }
+func RelPath(sitting, sum string) string {
+	return filepath.ToSlash(filepath.Join("evidence", sitting, sum))
+}
 
 func (s *Store) path(sitting, sum string) (string, error) {
 	if !safeID.MatchString(sitting) || !hexSum.MatchString(sum) {
