@@ -78,7 +78,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Interval:        time.Second,
-		WatchedInterval: 5 * time.Second,
+		WatchedInterval: 10 * time.Second,
 		SlowInterval:    time.Minute,
 		CheckTimeout:    3 * time.Second,
 		Categories: map[remote.Category]Action{

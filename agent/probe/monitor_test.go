@@ -221,7 +221,10 @@ type sys struct {
 }
 
 func (s sys) Processes(context.Context) ([]remote.Process, error) { return s.procs, s.err }
-func (s sys) Sockets(context.Context) ([]remote.Socket, error)    { return nil, nil }
+func (s sys) Listening(context.Context) ([]remote.Socket, error)  { return nil, nil }
+func (s sys) Connections(context.Context, int32) ([]remote.Socket, error) {
+	return nil, nil
+}
 
 type proc struct {
 	pid     int32

@@ -55,8 +55,14 @@ type Socket struct {
 // the real one; tests substitute it only to inject faults a real system
 // cannot produce on demand.
 type System interface {
+	// Processes lists the running processes.
 	Processes(ctx context.Context) ([]Process, error)
-	Sockets(ctx context.Context) ([]Socket, error)
+	// Listening lists the listening TCP and bound UDP sockets. PID may be
+	// 0: finding every socket's owner walks every process's descriptors,
+	// too costly once a second.
+	Listening(ctx context.Context) ([]Socket, error)
+	// Connections lists the sockets of one process, with its PID.
+	Connections(ctx context.Context, pid int32) ([]Socket, error)
 }
 
 // ProcessMatch is a running process that is a catalogued tool.
@@ -124,6 +130,10 @@ type Scanner struct {
 type cachedProc struct {
 	name, exe, orig string
 	args            []string
+	// The match is cached too: matching paths costs more than reading.
+	tool    Tool
+	by      MatchBy
+	matched bool
 }
 
 // NewScanner makes a scanner of sys for the OS goos (runtime.GOOS for the
@@ -152,7 +162,6 @@ func (s *Scanner) Scan(ctx context.Context) (Report, error) {
 	defer s.mu.Unlock()
 	seen := make(map[int32]bool, len(procs))
 	names := make(map[int32]string, len(procs))
-	byPID := map[int32]int{}
 	for _, p := range procs {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("scan processes: %w", err)
@@ -162,7 +171,7 @@ func (s *Scanner) Scan(ctx context.Context) (Report, error) {
 			continue
 		}
 		rep.Scanned++
-		info, err := s.read(ctx, p)
+		info, c, err := s.read(ctx, p)
 		if err != nil {
 			if IsGone(err) {
 				rep.Gone++
@@ -176,11 +185,10 @@ func (s *Scanner) Scan(ctx context.Context) (Report, error) {
 		}
 		seen[pid] = true
 		names[pid] = info.Name
-		tool, by, ok := s.cat.Match(s.goos, info)
-		if !ok {
+		if !c.matched {
 			continue
 		}
-		byPID[pid] = len(rep.Processes)
+		tool, by := c.tool, c.by
 		rep.Processes = append(rep.Processes, ProcessMatch{Tool: tool, By: by, PID: pid, Name: info.Name, Exe: info.Exe})
 	}
 	for pid := range s.cache {
@@ -189,22 +197,36 @@ func (s *Scanner) Scan(ctx context.Context) (Report, error) {
 		}
 	}
 
-	socks, err := s.sys.Sockets(ctx)
-	if err != nil {
-		rep.SocketsErr = fmt.Errorf("list sockets: %w", err)
-	}
-	ports := map[string]int{}
-	for _, so := range socks {
-		if i, ok := byPID[so.PID]; ok && so.PID != 0 {
-			m := &rep.Processes[i]
+	// The sockets of the tools found, then every listening socket on a
+	// catalogued port, attributed to a found tool when it holds that port.
+	owner := map[string]int32{}
+	for i := range rep.Processes {
+		m := &rep.Processes[i]
+		socks, err := s.sys.Connections(ctx, m.PID)
+		if err != nil {
+			if !IsGone(err) && rep.SocketsErr == nil {
+				rep.SocketsErr = fmt.Errorf("list sockets of process %d: %w", m.PID, err)
+			}
+			continue
+		}
+		for _, so := range socks {
 			switch {
 			case so.Listening:
-				m.Listening = appendUniq(m.Listening, fmt.Sprintf("%s/%d", so.Proto, so.LocalPort))
+				key := fmt.Sprintf("%s/%d", so.Proto, so.LocalPort)
+				m.Listening = appendUniq(m.Listening, key)
+				owner[key] = m.PID
 			case so.Established:
 				m.Established = appendUniq(m.Established, fmt.Sprintf("%s:%d", so.RemoteAddr, so.RemotePort))
 			}
 		}
-		if !so.Listening || so.PID == s.self && so.PID != 0 {
+	}
+	listening, err := s.sys.Listening(ctx)
+	if err != nil && rep.SocketsErr == nil {
+		rep.SocketsErr = fmt.Errorf("list listening sockets: %w", err)
+	}
+	ports := map[string]bool{}
+	for _, so := range listening {
+		if !so.Listening || so.PID != 0 && so.PID == s.self {
 			continue
 		}
 		tools := s.cat.ToolsOnPort(so.Proto, so.LocalPort)
@@ -212,11 +234,15 @@ func (s *Scanner) Scan(ctx context.Context) (Report, error) {
 			continue
 		}
 		key := fmt.Sprintf("%s/%d", so.Proto, so.LocalPort)
-		if _, dup := ports[key]; dup {
+		if ports[key] {
 			continue
 		}
-		ports[key] = len(rep.Ports)
-		rep.Ports = append(rep.Ports, PortMatch{Tools: tools, Proto: so.Proto, Port: so.LocalPort, PID: so.PID, Process: names[so.PID]})
+		ports[key] = true
+		pid := so.PID
+		if pid == 0 {
+			pid = owner[key]
+		}
+		rep.Ports = append(rep.Ports, PortMatch{Tools: tools, Proto: so.Proto, Port: so.LocalPort, PID: pid, Process: names[pid]})
 	}
 	sort.Slice(rep.Processes, func(i, j int) bool { return rep.Processes[i].PID < rep.Processes[j].PID })
 	sort.Slice(rep.Ports, func(i, j int) bool {
@@ -241,20 +267,20 @@ func appendUniq(xs []string, x string) []string {
 // the name it had. The name must be readable; the executable path and the
 // command line are best effort (kernel threads have neither, and another
 // user's executable path is hidden from an unprivileged agent).
-func (s *Scanner) read(ctx context.Context, p Process) (ProcessInfo, error) {
+func (s *Scanner) read(ctx context.Context, p Process) (ProcessInfo, cachedProc, error) {
 	pid := p.PID()
 	name, err := p.Name(ctx)
 	if err != nil {
-		return ProcessInfo{}, fmt.Errorf("name: %w", err)
+		return ProcessInfo{}, cachedProc{}, fmt.Errorf("name: %w", err)
 	}
 	if c, ok := s.cache[pid]; ok && c.name == name {
-		return ProcessInfo{PID: pid, Name: name, Exe: c.exe, Args: c.args, OriginalFilename: c.orig}, nil
+		return ProcessInfo{PID: pid, Name: name, Exe: c.exe, Args: c.args, OriginalFilename: c.orig}, c, nil
 	}
 	info := ProcessInfo{PID: pid, Name: name}
 	if exe, err := p.Exe(ctx); err == nil {
 		info.Exe = exe
 	} else if IsGone(err) && !exists(ctx, p) {
-		return ProcessInfo{}, fmt.Errorf("exe: %w", ErrGone)
+		return ProcessInfo{}, cachedProc{}, fmt.Errorf("exe: %w", ErrGone)
 	}
 	if args, err := p.Args(ctx); err == nil {
 		info.Args = args
@@ -264,8 +290,10 @@ func (s *Scanner) read(ctx context.Context, p Process) (ProcessInfo, error) {
 			info.OriginalFilename = orig
 		}
 	}
-	s.cache[pid] = cachedProc{name: name, exe: info.Exe, orig: info.OriginalFilename, args: info.Args}
-	return info, nil
+	c := cachedProc{name: name, exe: info.Exe, orig: info.OriginalFilename, args: info.Args}
+	c.tool, c.by, c.matched = s.cat.Match(s.goos, info)
+	s.cache[pid] = c
+	return info, c, nil
 }
 
 // exists tells a process that exited from one whose executable link is

@@ -52,7 +52,28 @@ type faultSystem struct {
 }
 
 func (s faultSystem) Processes(context.Context) ([]Process, error) { return s.procs, s.procsErr }
-func (s faultSystem) Sockets(context.Context) ([]Socket, error)    { return s.socks, s.socksErr }
+
+// Listening gives no owners, as the Linux table does.
+func (s faultSystem) Listening(context.Context) ([]Socket, error) {
+	var out []Socket
+	for _, so := range s.socks {
+		if so.Listening {
+			so.PID = 0
+			out = append(out, so)
+		}
+	}
+	return out, s.socksErr
+}
+
+func (s faultSystem) Connections(_ context.Context, pid int32) ([]Socket, error) {
+	var out []Socket
+	for _, so := range s.socks {
+		if so.PID == pid {
+			out = append(out, so)
+		}
+	}
+	return out, nil
+}
 
 func TestScanFaults(t *testing.T) {
 	cat, err := Load()
@@ -242,4 +263,52 @@ func TestScanChurn(t *testing.T) {
 		gone += rep.Gone
 	}
 	t.Logf("%d scans, %d processes exited mid-scan", scans, gone)
+}
+
+func TestParseProcNet(t *testing.T) {
+	tcp := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 31337 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:170C 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 31338 1 0000000000000000 20 4 30 10 -1
+`
+	socks, err := ParseProcNet("tcp", []byte(tcp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(socks) != 1 || socks[0].LocalPort != 5900 || socks[0].LocalAddr != "127.0.0.1" || !socks[0].Listening {
+		t.Fatalf("tcp = %+v, want one listener on 127.0.0.1:5900", socks)
+	}
+	tcp6 := `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000001000000:0D3D 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0
+`
+	socks, err = ParseProcNet("tcp", []byte(tcp6))
+	if err != nil || len(socks) != 1 || socks[0].LocalAddr != "::1" || socks[0].LocalPort != 3389 {
+		t.Fatalf("tcp6 = %+v %v, want ::1 port 3389", socks, err)
+	}
+	udp := `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  100: 00000000:1F40 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 5555 2 0000000000000000 0
+`
+	socks, err = ParseProcNet("udp", []byte(udp))
+	if err != nil || len(socks) != 1 || socks[0].Proto != "udp" || socks[0].LocalPort != 8000 {
+		t.Fatalf("udp = %+v %v", socks, err)
+	}
+	for _, bad := range []string{"", "garbage", "  sl  local_address\n 0: zz:0000 00000000:0000 0A a b c d e f g\n", "  sl  local_address\n 0: 0100007F:170C\n"} {
+		if _, err := ParseProcNet("tcp", []byte(bad)); !errors.Is(err, ErrProcNet) {
+			t.Errorf("ParseProcNet(%q) = %v, want ErrProcNet", bad, err)
+		}
+	}
+}
+
+func FuzzParseProcNet(f *testing.F) {
+	f.Add([]byte("  sl  local_address rem_address   st\n   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 31337 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		socks, err := ParseProcNet("tcp", data)
+		if err != nil {
+			return
+		}
+		for _, s := range socks {
+			if !s.Listening || s.LocalPort > 65535 {
+				t.Fatalf("bad socket %+v", s)
+			}
+		}
+	})
 }

@@ -14,25 +14,31 @@ type SystemSource struct{}
 
 var _ System = SystemSource{}
 
-// Processes lists the running processes.
+// Processes lists the running processes. It does not use
+// process.Processes, which reads every process's start time: the scan
+// needs only names.
 func (SystemSource) Processes(ctx context.Context) ([]Process, error) {
-	ps, err := process.ProcessesWithContext(ctx)
+	pids, err := process.PidsWithContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("gopsutil processes: %w", err)
+		return nil, fmt.Errorf("gopsutil pids: %w", err)
 	}
-	out := make([]Process, len(ps))
-	for i, p := range ps {
-		out[i] = gopsProcess{p}
+	out := make([]Process, len(pids))
+	for i, pid := range pids {
+		out[i] = gopsProcess{&process.Process{Pid: pid}}
 	}
 	return out, nil
 }
 
-// Sockets lists the machine's TCP and UDP sockets with their owners.
-func (SystemSource) Sockets(ctx context.Context) ([]Socket, error) {
-	cs, err := net.ConnectionsWithContext(ctx, "inet")
+// Connections lists the TCP and UDP sockets of process pid.
+func (SystemSource) Connections(ctx context.Context, pid int32) ([]Socket, error) {
+	cs, err := net.ConnectionsPidWithContext(ctx, "inet", pid)
 	if err != nil {
-		return nil, fmt.Errorf("gopsutil connections: %w", err)
+		return nil, fmt.Errorf("gopsutil connections of %d: %w", pid, err)
 	}
+	return sockets(cs), nil
+}
+
+func sockets(cs []net.ConnectionStat) []Socket {
 	out := make([]Socket, 0, len(cs))
 	for _, c := range cs {
 		s := Socket{LocalAddr: c.Laddr.IP, LocalPort: c.Laddr.Port, RemoteAddr: c.Raddr.IP, RemotePort: c.Raddr.Port, PID: c.Pid}
@@ -49,7 +55,7 @@ func (SystemSource) Sockets(ctx context.Context) ([]Socket, error) {
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	return out
 }
 
 type gopsProcess struct{ p *process.Process }
@@ -57,6 +63,9 @@ type gopsProcess struct{ p *process.Process }
 func (g gopsProcess) PID() int32 { return g.p.Pid }
 
 func (g gopsProcess) Name(ctx context.Context) (string, error) {
+	if n, ok := fastName(g.p.Pid); ok {
+		return n, nil
+	}
 	n, err := g.p.NameWithContext(ctx)
 	return n, gone(err)
 }
