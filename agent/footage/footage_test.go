@@ -142,7 +142,7 @@ func TestDemoIsReadableY4M(t *testing.T) {
 	if total < 40*time.Second || total > 60*time.Second {
 		t.Errorf("demo lasts %v, want 40–60 s", total)
 	}
-	if want := int(total.Seconds() * 5); n != want {
+	if want := int(total.Seconds() * 5); n != want || Frames(DemoScript(), 5) != want || Frames(DemoScript(), 15) != int(total.Seconds()*15) {
 		t.Fatalf("%d frames, want %d", n, want)
 	}
 	if err := WriteY4M(io.Discard, 160, 120, 5, 1, []Scene{{Kind: "nope", Duration: time.Second}}); err == nil || !strings.Contains(err.Error(), "nope") {

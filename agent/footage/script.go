@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -42,11 +43,11 @@ func Play(w, h, fps int, seed uint64, script []Scene, fn func(Frame) error) erro
 	if err != nil {
 		return err
 	}
-	step := time.Second / time.Duration(fps)
 	n := 0
 	var start time.Duration
 	for _, s := range script {
-		for off := time.Duration(0); off < s.Duration; off += step {
+		for i := range sceneFrames(s, fps) {
+			off := time.Duration(i) * time.Second / time.Duration(fps)
 			img, err := r.Frame(s, off, n)
 			if err != nil {
 				return err
@@ -59,6 +60,21 @@ func Play(w, h, fps int, seed uint64, script []Scene, fn func(Frame) error) erro
 		start += s.Duration
 	}
 	return nil
+}
+
+// sceneFrames is the number of frames of s at fps: its duration rounded to
+// whole frames (at least one), so a script's frames add up to its length.
+func sceneFrames(s Scene, fps int) int {
+	return max(1, int(math.Round(s.Duration.Seconds()*float64(fps))))
+}
+
+// Frames returns how many frames Play renders of script at fps.
+func Frames(script []Scene, fps int) int {
+	n := 0
+	for _, s := range script {
+		n += sceneFrames(s, fps)
+	}
+	return n
 }
 
 // WriteY4M renders script into a y4m stream (C420jpeg).

@@ -237,12 +237,14 @@ func BenchmarkAdd(b *testing.B) {
 			}
 			t0 := time.Unix(0, 0)
 			i := 0
+			start := cpuTime()
 			for b.Loop() {
 				if _, err := s.Add(t0.Add(time.Duration(i)*200*time.Millisecond), frames[i%len(frames)]); err != nil {
 					b.Fatal(err)
 				}
 				i++
 			}
+			reportCPU(b, start)
 		})
 	}
 }

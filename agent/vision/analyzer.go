@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"sort"
 
@@ -111,8 +112,8 @@ type Observation struct {
 	// the last frontal face (shoulders, chest) still looks the same: the
 	// person is there but turned away (rule 10.4), not gone (10.3).
 	Tracked bool
-	// TrackDiff is the tracker's median luma change of that region when it
-	// ran (lower is more alike), else 0.
+	// TrackDiff is the tracker's median colour change (|ΔY|+|ΔCb|+|ΔCr|)
+	// of that region when it ran (lower is more alike), else 0.
 	TrackDiff float64
 }
 
@@ -139,8 +140,7 @@ type Analyzer struct {
 type trackRef struct {
 	rect  image.Rectangle // in analysis pixels
 	w, h  int             // frame size it was taken at
-	cells []float64       // coarse-grid means of the region
-	mean  float64         // the whole frame's mean luma then
+	cells []float64       // coarse-grid mean Y, Cb, Cr of the region
 }
 
 // NewAnalyzer checks cfg and loads the embedded cascades.
@@ -208,7 +208,7 @@ func (a *Analyzer) Analyze(img image.Image) (Observation, error) {
 	} else {
 		a.pose = nil
 	}
-	a.updateTrack(g, &obs)
+	a.updateTrack(img, g, &obs)
 	return obs, nil
 }
 
@@ -375,62 +375,78 @@ func (a *Analyzer) describe(f *Face, img pigo.ImageParams) {
 	f.Frontal = level && upper && math.Abs(f.Offset) <= a.cfg.FrontalOffset && f.EyeSpan >= a.cfg.FrontalEyeSpan
 }
 
-// updateTrack keeps the region below a single frontal face (neck,
-// shoulders, chest) and, when no face is found, compares the same region
-// now with it. A person who turns away leaves that region as it was; a
-// person who leaves uncovers the chair and the room behind. The comparison
-// is the median over a coarse grid of the absolute luma change, after
-// removing the change of the whole frame's mean (auto-exposure), so the
-// head turning (a minority of cells) does not count.
-func (a *Analyzer) updateTrack(g *Gray, obs *Observation) {
+// updateTrack keeps the colours of the region below a single frontal face
+// (shoulders, chest) and, when no face is found, compares the same region
+// now with them. A person who turns away leaves that region as it was; a
+// person who leaves uncovers the chair and the room behind. Colour matters:
+// a shirt and a wall of the same brightness differ in hue. The comparison
+// is the median over a coarse grid of the colour change, so the head
+// turning or an arm moving (a minority of cells) does not count.
+func (a *Analyzer) updateTrack(img image.Image, g *Gray, obs *Observation) {
 	if obs.Dark || obs.Uniform {
 		return
 	}
 	if len(obs.Faces) == 1 && obs.Faces[0].Frontal {
 		f := obs.Faces[0]
-		r := image.Rect(f.X-f.Size, f.Y+f.Size*3/5, f.X+f.Size, f.Y+f.Size*2).Intersect(image.Rect(0, 0, g.W, g.H))
-		if v := regionCells(g, r); v != nil {
-			a.track = &trackRef{rect: r, w: g.W, h: g.H, cells: v, mean: obs.Luma}
+		r := image.Rect(f.X-f.Size*6/5, f.Y+f.Size*9/10, f.X+f.Size*6/5, f.Y+f.Size*23/10).Intersect(image.Rect(0, 0, g.W, g.H))
+		if v := regionColours(img, g, r); v != nil {
+			a.track = &trackRef{rect: r, w: g.W, h: g.H, cells: v}
 		}
 		return
 	}
 	if len(obs.Faces) > 0 || a.track == nil || a.track.w != g.W || a.track.h != g.H {
 		return
 	}
-	v := regionCells(g, a.track.rect)
+	v := regionColours(img, g, a.track.rect)
 	if v == nil {
 		return
 	}
-	shift := obs.Luma - a.track.mean
-	d := make([]float64, len(v))
-	for i := range v {
-		d[i] = math.Abs(v[i] - a.track.cells[i] - shift)
+	d := make([]float64, len(v)/3)
+	for i := range d {
+		d[i] = math.Abs(v[3*i]-a.track.cells[3*i]) + math.Abs(v[3*i+1]-a.track.cells[3*i+1]) + math.Abs(v[3*i+2]-a.track.cells[3*i+2])
 	}
 	sort.Float64s(d)
 	obs.TrackDiff = d[len(d)/2]
 	obs.Tracked = obs.TrackDiff <= a.cfg.TrackDiff
 }
 
-// regionCells averages r over a coarse grid (so a small shift or sensor
-// noise barely matters), or returns nil for a region too small to judge.
-func regionCells(g *Gray, r image.Rectangle) []float64 {
-	const gw, gh = 12, 8
+// regionColours samples r (in analysis pixels of g) of the source frame on
+// a coarse grid, 3×3 samples per cell, and returns each cell's mean Y, Cb
+// and Cr; nil for a region too small to judge.
+func regionColours(img image.Image, g *Gray, r image.Rectangle) []float64 {
+	const gw, gh, k = 12, 8, 3
 	if r.Dx() < gw || r.Dy() < gh {
 		return nil
 	}
-	v := make([]float64, gw*gh)
+	b := img.Bounds()
+	v := make([]float64, 3*gw*gh)
 	for j := 0; j < gh; j++ {
-		y0, y1 := r.Min.Y+j*r.Dy()/gh, r.Min.Y+(j+1)*r.Dy()/gh
 		for i := 0; i < gw; i++ {
-			x0, x1 := r.Min.X+i*r.Dx()/gw, r.Min.X+(i+1)*r.Dx()/gw
-			var s int
-			for y := y0; y < y1; y++ {
-				for _, p := range g.Pix[y*g.W+x0 : y*g.W+x1] {
-					s += int(p)
+			var sy, scb, scr float64
+			for q := 0; q < k; q++ {
+				for p := 0; p < k; p++ {
+					// Centre of sub-cell (p, q) in analysis pixels, then in
+					// source pixels.
+					ax := float64(r.Min.X) + (float64(i)+(float64(p)+0.5)/k)*float64(r.Dx())/gw
+					ay := float64(r.Min.Y) + (float64(j)+(float64(q)+0.5)/k)*float64(r.Dy())/gh
+					x := b.Min.X + min(b.Dx()-1, int(ax*float64(b.Dx())/float64(g.W)))
+					y := b.Min.Y + min(b.Dy()-1, int(ay*float64(b.Dy())/float64(g.H)))
+					c := ycbcrAt(img, x, y)
+					sy += float64(c.Y)
+					scb += float64(c.Cb)
+					scr += float64(c.Cr)
 				}
 			}
-			v[j*gw+i] = float64(s) / float64((x1-x0)*(y1-y0))
+			n := float64(k * k)
+			v[3*(j*gw+i)], v[3*(j*gw+i)+1], v[3*(j*gw+i)+2] = sy/n, scb/n, scr/n
 		}
 	}
 	return v
+}
+
+func ycbcrAt(img image.Image, x, y int) color.YCbCr {
+	if m, ok := img.(*image.YCbCr); ok {
+		return m.YCbCrAt(x, y)
+	}
+	return color.YCbCrModel.Convert(img.At(x, y)).(color.YCbCr)
 }

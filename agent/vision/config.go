@@ -48,9 +48,9 @@ type Config struct {
 	// FrozenChanged is the largest share of pixels changing by more than
 	// NoiseLevel for two frames to count as the same picture.
 	FrozenChanged float64
-	// TrackDiff is the largest median luma change (0–255) of the region
-	// below the last frontal face (shoulders, chest) for the tracker to say
-	// the person is still there, turned away, rather than gone.
+	// TrackDiff is the largest median colour change (|ΔY|+|ΔCb|+|ΔCr|, 0–765)
+	// of the region below the last frontal face (shoulders, chest) for the
+	// tracker to say the person is still there, turned away, rather than gone.
 	TrackDiff float64
 
 	// CoveredFor is how long a dark or uniform image lasts before rule 10.5
@@ -102,7 +102,7 @@ func DefaultConfig() Config {
 		UniformStdDev:   12,
 		NoiseLevel:      3,
 		FrozenChanged:   0.002,
-		TrackDiff:       10,
+		TrackDiff:       12,
 		CoveredFor:      2 * time.Second,
 		FrozenFor:       10 * time.Second,
 		NoFaceFor:       5 * time.Second,
@@ -156,8 +156,8 @@ func (c *Config) Validate() error {
 		return bad("NoiseLevel", "want 0–64", c.NoiseLevel)
 	case c.FrozenChanged < 0 || c.FrozenChanged >= 1:
 		return bad("FrozenChanged", "want a share from 0 up to 1", c.FrozenChanged)
-	case c.TrackDiff < 0 || c.TrackDiff > 128:
-		return bad("TrackDiff", "want 0–128 luma levels", c.TrackDiff)
+	case c.TrackDiff < 0 || c.TrackDiff > 255:
+		return bad("TrackDiff", "want 0–255 levels", c.TrackDiff)
 	case c.CoveredFor < 0 || c.FrozenFor < 0 || c.NoFaceFor < 0 || c.AwayFor < 0 || c.ClearFor < 0 || c.ReferenceWait < 0 || c.SnapshotEvery < 0:
 		return fmt.Errorf("%w: durations (CoveredFor, FrozenFor, NoFaceFor, AwayFor, ClearFor, ReferenceWait, SnapshotEvery) must not be negative", ErrConfig)
 	case c.ManyFacesFrames < 1:

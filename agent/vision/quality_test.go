@@ -29,6 +29,8 @@ func TestQuality(t *testing.T) {
 		uniform   tally
 		frozen    tally
 		normalBad tally // normal frames flagged dark, uniform or frozen
+		turned    tally // frames of a turned-away person: seen as present but not frontal
+		gone      tally // frames of an empty seat: wrongly seen as a person turned away
 	)
 	a, err := NewAnalyzer(DefaultConfig())
 	if err != nil {
@@ -42,6 +44,10 @@ func TestQuality(t *testing.T) {
 		script := []footage.Scene{
 			{Kind: footage.Face, Duration: 2 * time.Second},
 			{Kind: footage.Empty, Duration: 2 * time.Second},
+			{Kind: footage.Face, Duration: time.Second},
+			{Kind: footage.Away, Duration: 2 * time.Second},
+			{Kind: footage.Face, Duration: time.Second},
+			{Kind: footage.Profile, Duration: 2 * time.Second},
 			{Kind: footage.People, People: 2 + int(seed)%3, Duration: 2 * time.Second},
 			{Kind: footage.Dark, Duration: time.Second},
 			{Kind: footage.Covered, Duration: time.Second},
@@ -69,6 +75,17 @@ func TestQuality(t *testing.T) {
 				noPeople.n++
 				if len(obs.Faces) > 0 {
 					noPeople.hit++
+				}
+				if f.Scene.Kind == footage.Empty {
+					gone.n++
+					if obs.Tracked {
+						gone.hit++
+					}
+				}
+			case footage.Away, footage.Profile:
+				turned.n++
+				if (len(obs.Faces) > 0 && obs.Faces[0].PoseChecked && !obs.Faces[0].Frontal) || (len(obs.Faces) == 0 && obs.Tracked) {
+					turned.hit++
 				}
 			case footage.People:
 				m := multi[f.Scene.People]
@@ -146,6 +163,8 @@ func TestQuality(t *testing.T) {
 	fmt.Fprintf(&report, "covered (uniform) caught:     %5.1f %% of %d frames\n", pct(uniform), uniform.n)
 	fmt.Fprintf(&report, "frozen caught:                %5.1f %% of %d frames\n", pct(frozen), frozen.n)
 	fmt.Fprintf(&report, "normal frames flagged:        %5.1f %% of %d frames\n", pct(normalBad), normalBad.n)
+	fmt.Fprintf(&report, "turned away seen as such:     %5.1f %% of %d frames\n", pct(turned), turned.n)
+	fmt.Fprintf(&report, "empty seat seen as turned:    %5.1f %% of %d frames\n", pct(gone), gone.n)
 	t.Logf("quality figures:\n%s", report.String())
 
 	if pct(oneFace) < 95 {
@@ -166,6 +185,12 @@ func TestQuality(t *testing.T) {
 		if x.n == 0 || x.hit != x.n {
 			t.Errorf("%s caught in %d of %d frames, want all", name, x.hit, x.n)
 		}
+	}
+	if pct(turned) < 95 {
+		t.Errorf("a turned-away person seen as such in %.1f %% of frames, want ≥ 95 %%", pct(turned))
+	}
+	if gone.hit != 0 {
+		t.Errorf("an empty seat seen as a person turned away in %d of %d frames, want none", gone.hit, gone.n)
 	}
 	if normalBad.hit != 0 {
 		t.Errorf("%d of %d normal frames flagged dark, uniform or frozen, want none", normalBad.hit, normalBad.n)

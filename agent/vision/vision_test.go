@@ -3,6 +3,7 @@ package vision
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -367,37 +368,10 @@ func TestWatcherOnFootage(t *testing.T) {
 	script := footage.DemoScript()
 	script = append(script, footage.Scene{Kind: footage.Profile, Duration: 8 * time.Second}, footage.Scene{Kind: footage.Face, Duration: 4 * time.Second},
 		footage.Scene{Kind: footage.Frozen, Duration: 13 * time.Second}, footage.Scene{Kind: footage.Face, Duration: 3 * time.Second})
-	a := newAnalyzer(t)
-	w := NewWatcher(DefaultConfig())
-	t0 := time.Unix(0, 0)
 	type span struct {
 		rule  protocol.RuleID
 		scene footage.Kind
 		start bool
-	}
-	var got []span
-	err = footage.Play(320, 240, 5, 9, script, func(f footage.Frame) error {
-		obs, err := a.Analyze(f.Image)
-		if err != nil {
-			return err
-		}
-		for _, tr := range w.Update(t0.Add(f.At), f.Image, obs) {
-			if tr.Rule == protocol.Rule10_1 {
-				continue
-			}
-			if testing.Verbose() {
-				t.Logf("obs %+v", obs)
-			}
-			if !cat.Has(tr.Key) {
-				t.Errorf("transition key %q is not in the catalogue", tr.Key)
-			}
-			t.Logf("%5.1fs %-8s %s %s %s", f.At.Seconds(), f.Scene.Kind, tr.Rule, tr.Kind, cat.Text(i18n.EN, tr.Key, tr.Args))
-			got = append(got, span{tr.Rule, f.Scene.Kind, tr.Kind == protocol.KindStart})
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	want := []span{
 		{protocol.Rule10_3, footage.Empty, true}, {protocol.Rule10_3, footage.Face, false},
@@ -407,13 +381,44 @@ func TestWatcherOnFootage(t *testing.T) {
 		{protocol.Rule10_4, footage.Profile, true}, {protocol.Rule10_4, footage.Face, false},
 		{protocol.Rule10_5, footage.Frozen, true}, {protocol.Rule10_5, footage.Face, false},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("transitions %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("transition %d = %v, want %v (all %v)", i, got[i], want[i], got)
-		}
+	for _, run := range []struct {
+		w, h int
+		seed uint64
+	}{{320, 240, 9}, {640, 480, 1}, {424, 240, 5}} {
+		t.Run(fmt.Sprintf("%dx%d seed %d", run.w, run.h, run.seed), func(t *testing.T) {
+			a := newAnalyzer(t)
+			w := NewWatcher(DefaultConfig())
+			t0 := time.Unix(0, 0)
+			var got []span
+			err := footage.Play(run.w, run.h, 5, run.seed, script, func(f footage.Frame) error {
+				obs, err := a.Analyze(f.Image)
+				if err != nil {
+					return err
+				}
+				for _, tr := range w.Update(t0.Add(f.At), f.Image, obs) {
+					if tr.Rule == protocol.Rule10_1 {
+						continue
+					}
+					if !cat.Has(tr.Key) {
+						t.Errorf("transition key %q is not in the catalogue", tr.Key)
+					}
+					t.Logf("%5.1fs %-8s %s %s %s", f.At.Seconds(), f.Scene.Kind, tr.Rule, tr.Kind, cat.Text(i18n.EN, tr.Key, tr.Args))
+					got = append(got, span{tr.Rule, f.Scene.Kind, tr.Kind == protocol.KindStart})
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("transitions %v, want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("transition %d = %v, want %v (all %v)", i, got[i], want[i], got)
+				}
+			}
+		})
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"kuzet.kz/kuzet/agent/footage"
 	"kuzet.kz/kuzet/protocol/i18n"
@@ -99,10 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, cat.Text(lg, i18n.Key("footage.error.write"), i18n.Args{"file": *out, "error": err.Error()}))
 		return 1
 	}
-	frames := 0
-	for _, s := range script {
-		frames += int((s.Duration + time.Second/time.Duration(*fps) - 1) / (time.Second / time.Duration(*fps)))
-	}
+	frames := footage.Frames(script, *fps)
 	if *out != "-" {
 		fmt.Fprintln(stderr, cat.Text(lg, i18n.Key("footage.written"), i18n.Args{
 			"file": *out, "frames": strconv.Itoa(frames), "width": strconv.Itoa(w), "height": strconv.Itoa(h), "fps": strconv.Itoa(*fps)}))
