@@ -136,7 +136,7 @@ func (a *agent) stop(t *testing.T) int {
 func isRecord(rule protocol.RuleID, kind protocol.EventKind) func(protocol.Message) bool {
 	return func(m protocol.Message) bool {
 		r, ok := m.(*protocol.Record)
-		return ok && r.Event.Rule == rule && r.Event.Kind == kind
+		return ok && r.Event != nil && r.Event.Rule == rule && r.Event.Kind == kind
 	}
 }
 

@@ -241,15 +241,137 @@ type SittingUpdate struct {
 }
 
 // Record is one stored entry of a sitting's feed, numbered by the server
-// from 1 per sitting.
+// from 1 per sitting: either an agent's event or an action taken on the
+// sitting (by a proctor, or by the server itself).
 type Record struct {
 	Sitting SittingID `json:"sitting"`
 	// N is the record's number within the sitting.
 	N uint64 `json:"n"`
 	// Received is when the server stored it.
 	Received time.Time `json:"received"`
-	// Event is the agent's event.
-	Event Event `json:"event"`
+	// Event is the agent's event, if the record is one.
+	Event *Event `json:"event,omitempty"`
+	// Action is what was done, if the record is an action.
+	Action *Action `json:"action,omitempty"`
+}
+
+// ActionKind is what a proctor or the server did to a sitting.
+type ActionKind string
+
+// Action kinds.
+const (
+	// ActionFlagConfirmed: the proctor confirmed a flag (Target) as a breach.
+	ActionFlagConfirmed ActionKind = "flag_confirmed"
+	// ActionFlagDismissed: the proctor dismissed a flag (Target) as no breach.
+	ActionFlagDismissed ActionKind = "flag_dismissed"
+	// ActionMessage: a message was sent to the candidate.
+	ActionMessage ActionKind = "message"
+	// ActionWarning: a formal warning citing Rule was sent.
+	ActionWarning ActionKind = "warning"
+	// ActionRoomScan: a 360° room scan was requested (rule 10.7).
+	ActionRoomScan ActionKind = "room_scan"
+	// ActionPause and ActionResume: the sitting was paused or resumed.
+	ActionPause  ActionKind = "pause"
+	ActionResume ActionKind = "resume"
+	// ActionEnd: the sitting was ended, with a reason in Note.
+	ActionEnd ActionKind = "end"
+	// ActionVerdict: the check results were published (p.115).
+	ActionVerdict ActionKind = "verdict"
+	// ActionAgentLost and ActionAgentBack: the server lost and regained the
+	// agent (no heartbeat); the gap between them is a span of its own.
+	ActionAgentLost ActionKind = "agent_lost"
+	ActionAgentBack ActionKind = "agent_back"
+)
+
+// Action is one thing done to a sitting, kept in its feed and in the audit
+// log with who did it and when.
+type Action struct {
+	// ID identifies the action.
+	ID string `json:"id"`
+	// Kind is what was done.
+	Kind ActionKind `json:"kind"`
+	// Time is when.
+	Time time.Time `json:"time"`
+	// Actor is the staff account's username, or "system".
+	Actor string `json:"actor"`
+	// Target is the record number the action is about (a flag), if any.
+	Target uint64 `json:"target,omitempty"`
+	// Rule is the clause the action cites, if any.
+	Rule RuleID `json:"rule,omitempty"`
+	// Note is the proctor's words: a reason, a message.
+	Note string `json:"note,omitempty"`
+	// Verdict is the published check result, on ActionVerdict.
+	Verdict *Verdict `json:"verdict,omitempty"`
+}
+
+// VerdictOutcome is what the check results say.
+type VerdictOutcome string
+
+// Verdict outcomes.
+const (
+	// VerdictClean: no rule was broken; the work goes on (p.115).
+	VerdictClean VerdictOutcome = "clean"
+	// VerdictViolation: rules were broken; the essay is not graded (p.115).
+	VerdictViolation VerdictOutcome = "violation"
+)
+
+// Verdict is the proctor's published check result for a sitting. It is the
+// only way proctoring affects the competition (p.115).
+type Verdict struct {
+	Outcome VerdictOutcome `json:"outcome"`
+	// Rules lists the clauses broken (empty when clean).
+	Rules []RuleID `json:"rules,omitempty"`
+	// Evidence lists the record numbers that support it.
+	Evidence []uint64 `json:"evidence,omitempty"`
+}
+
+// Validate checks an action.
+func (a *Action) Validate() error {
+	switch a.Kind {
+	case ActionFlagConfirmed, ActionFlagDismissed:
+		if a.Target == 0 {
+			return fieldErr("action.target", "must name the flag's record")
+		}
+	case ActionWarning:
+		if !a.Rule.Valid() {
+			return fieldErr("action.rule", "a warning cites a clause of p.10")
+		}
+	case ActionVerdict:
+		if a.Verdict == nil {
+			return fieldErr("action.verdict", "is missing")
+		}
+		switch a.Verdict.Outcome {
+		case VerdictClean:
+			if len(a.Verdict.Rules) > 0 {
+				return fieldErr("action.verdict.rules", "must be empty for a clean verdict")
+			}
+		case VerdictViolation:
+			if len(a.Verdict.Rules) == 0 {
+				return fieldErr("action.verdict.rules", "must name the rules broken")
+			}
+		default:
+			return fieldErr("action.verdict.outcome", fmt.Sprintf("%q is not clean or violation", a.Verdict.Outcome))
+		}
+		for _, r := range a.Verdict.Rules {
+			if !r.Valid() {
+				return fieldErr("action.verdict.rules", fmt.Sprintf("%q is not a clause of p.10", r))
+			}
+		}
+	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack:
+	default:
+		return fieldErr("action.kind", fmt.Sprintf("%q is not an action kind", a.Kind))
+	}
+	switch {
+	case a.ID == "" || len(a.ID) > MaxIDLen:
+		return fieldErr("action.id", "is missing")
+	case a.Time.IsZero():
+		return fieldErr("action.time", "is missing")
+	case a.Actor == "" || len(a.Actor) > MaxIDLen:
+		return fieldErr("action.actor", "is missing")
+	case len(a.Note) > 4*MaxTextLen:
+		return fieldErr("action.note", "is too long")
+	}
+	return nil
 }
 
 // Watch is a browser's SDP offer to receive a sitting's media.
@@ -473,7 +595,13 @@ func (m *Record) Validate() error {
 	if m.Sitting == "" || m.N == 0 {
 		return fieldErr("sitting", "and n are required")
 	}
-	return m.Event.Validate()
+	switch {
+	case m.Event != nil && m.Action == nil:
+		return m.Event.Validate()
+	case m.Action != nil && m.Event == nil:
+		return m.Action.Validate()
+	}
+	return fieldErr("record", "must hold exactly one of event and action")
 }
 
 func validView(v ViewID) error {

@@ -57,7 +57,7 @@ func examples() map[Route][]Message {
 		ServerToViewer: {
 			&Sittings{Sittings: []SittingSummary{{SittingInfo: info, State: StateLive, Media: true, LastSeen: ptr(t0), Records: 12}}},
 			&SittingUpdate{Sitting: SittingSummary{SittingInfo: info, State: StateOffline}},
-			&Record{Sitting: "s-1", N: 12, Received: t0.Add(time.Second), Event: ev},
+			&Record{Sitting: "s-1", N: 12, Received: t0.Add(time.Second), Event: &ev},
 			&Watching{View: "v-1", SDP: "v=0\r\n"},
 			&ViewCandidate{View: "v-1", Candidate: Candidate{Candidate: ""}},
 			&Error{Code: ErrForbidden, Message: "this sitting is not assigned to you"},
@@ -67,7 +67,8 @@ func examples() map[Route][]Message {
 		},
 		ServerToCandidate: {
 			&Status{Sitting: info, State: StateLive, Media: true},
-			&Record{Sitting: "s-1", N: 12, Received: t0, Event: ev},
+			&Record{Sitting: "s-1", N: 13, Received: t0, Action: &Action{ID: "a-1", Kind: ActionVerdict, Time: t0, Actor: "proctor7",
+				Verdict: &Verdict{Outcome: VerdictViolation, Rules: []RuleID{Rule10_6}, Evidence: []uint64{12}}}},
 			&Command{ID: "c-2", Kind: CommandMessage, Text: "Please sit closer to the camera.", Time: t0},
 			&Error{Code: ErrSittingClosed, Message: "the sitting has ended"},
 		},
@@ -256,4 +257,26 @@ func ExampleCodec_Decode() {
 		fmt.Println(pe.Code, pe.Code.CloseCode())
 	}
 	// Output: unsupported_version 4002
+}
+
+func TestRecordHoldsExactlyOneOfEventAndAction(t *testing.T) {
+	ev := Event{Seq: 1, Time: t0, Rule: Rule10_6, Kind: KindInstant, Subject: "camera", Severity: SeverityInfo, Key: "k"}
+	act := Action{ID: "a", Kind: ActionPause, Time: t0, Actor: "system"}
+	for _, r := range []Record{{Sitting: "s", N: 1}, {Sitting: "s", N: 1, Event: &ev, Action: &act}} {
+		if err := r.Validate(); err == nil {
+			t.Errorf("record %+v accepted", r)
+		}
+	}
+	bad := []Action{
+		{ID: "a", Kind: ActionWarning, Time: t0, Actor: "p"},                                                                      // no rule
+		{ID: "a", Kind: ActionFlagConfirmed, Time: t0, Actor: "p"},                                                                // no target
+		{ID: "a", Kind: ActionVerdict, Time: t0, Actor: "p", Verdict: &Verdict{Outcome: VerdictViolation}},                        // no rules
+		{ID: "a", Kind: ActionVerdict, Time: t0, Actor: "p", Verdict: &Verdict{Outcome: VerdictClean, Rules: []RuleID{Rule10_2}}}, // clean with rules
+		{ID: "a", Kind: "shout", Time: t0, Actor: "p"},
+	}
+	for _, a := range bad {
+		if err := a.Validate(); err == nil {
+			t.Errorf("action %+v accepted", a)
+		}
+	}
 }

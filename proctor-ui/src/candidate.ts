@@ -6,7 +6,7 @@ import "./style.css";
 import type { CandidateToServerMessage, Command, FeedRecord, ServerToCandidateMessage, Status } from "./gen/protocol";
 import { Channel, type ChannelState } from "./channel";
 import { h } from "./dom";
-import { eventItem, ruleTitle } from "./events";
+import { recordItem, ruleTitle } from "./events";
 import { initialLang, loadCatalogue, t, onLangChange, has } from "./i18n";
 import { langSwitch } from "./lang-switch";
 
@@ -19,6 +19,12 @@ let conn: ChannelState = "connecting";
 let fatal = "";
 const records: FeedRecord[] = [];
 const notices: Command[] = [];
+
+// What the candidate sees of the proctor's actions: what concerns them
+// directly, not the proctor's review of flags.
+function candidateSees(kind: string | undefined): boolean {
+  return kind === "pause" || kind === "resume" || kind === "end" || kind === "room_scan";
+}
 
 function commandText(c: Command): string {
   if (c.text) return c.text;
@@ -55,10 +61,10 @@ function render(): void {
       ),
     );
   const events = records
-    .filter((r) => r.event.severity !== "info" || r.event.kind === "end")
+    .filter((r) => (r.event ? r.event.severity !== "info" || r.event.kind === "end" : candidateSees(r.action?.kind)))
     .slice()
     .reverse()
-    .map(eventItem);
+    .map(recordItem);
   root.replaceChildren(
     h("header", { class: "top" }, h("h1", {}, t("ui.candidate.title")), langSwitch()),
     h(

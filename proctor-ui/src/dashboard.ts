@@ -12,7 +12,7 @@ import type {
 } from "./gen/protocol";
 import { Channel, type ChannelState } from "./channel";
 import { h, clear } from "./dom";
-import { eventItem } from "./events";
+import { recordItem } from "./events";
 import { initialLang, loadCatalogue, t, onLangChange } from "./i18n";
 import { langSwitch } from "./lang-switch";
 
@@ -130,7 +130,7 @@ class Tile {
     this.badge.className = `badge state-${s.state}`;
     this.meta.textContent = `${s.competition} · ${s.stage}`;
     if (!this.pc) this.videoNote.textContent = s.media ? t("ui.video.connecting") : t("ui.video.none");
-    this.feed.replaceChildren(...this.records.slice().reverse().map(eventItem));
+    this.feed.replaceChildren(...this.records.slice().reverse().map(recordItem));
     if (this.records.length === 0) this.feed.append(h("li", { class: "empty" }, t("ui.feed.empty")));
   }
 

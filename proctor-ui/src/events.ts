@@ -2,7 +2,7 @@
 // and the agent's text for it (what happened, what to do), in the current
 // language.
 
-import type { Event, FeedRecord } from "./gen/protocol";
+import type { Action, Event, FeedRecord } from "./gen/protocol";
 import { h, formatTime } from "./dom";
 import { t, has } from "./i18n";
 
@@ -14,8 +14,26 @@ export function ruleTitle(rule: string): string {
   return t(`rule.${rule}.title`);
 }
 
-export function eventItem(r: FeedRecord): HTMLLIElement {
-  const e = r.event;
+export function actionText(a: Action): string {
+  const what = t(`ui.action.${a.kind}`, { rule: a.rule ?? "" });
+  return a.note ? `${what}: ${a.note}` : what;
+}
+
+/** A feed line for a record: an agent's event or an action on the sitting. */
+export function recordItem(r: FeedRecord): HTMLLIElement {
+  if (r.event) return eventItem(r, r.event);
+  const a = r.action as Action;
+  return h(
+    "li",
+    { class: `action action-${a.kind}`, "data-n": r.n, "data-action": a.kind, "data-rule": a.rule },
+    h("time", { datetime: a.time }, formatTime(a.time)),
+    " ",
+    h("span", { class: "actor" }, a.actor),
+    h("div", { class: "text" }, actionText(a)),
+  );
+}
+
+export function eventItem(r: FeedRecord, e: Event): HTMLLIElement {
   const kind = e.kind === "start" ? t("ui.event.start") : e.kind === "end" ? t("ui.event.end") : "";
   return h(
     "li",

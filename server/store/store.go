@@ -361,11 +361,51 @@ func AppendEventTx(tx *bolt.Tx, id protocol.SittingID, ev protocol.Event, receiv
 	if err != nil {
 		return protocol.Record{}, false, err
 	}
-	rec := protocol.Record{Sitting: id, N: n, Received: received.UTC(), Event: ev}
+	rec := protocol.Record{Sitting: id, N: n, Received: received.UTC(), Event: &ev}
 	if err := putJSON(recs, u64(n), rec); err != nil {
 		return rec, false, err
 	}
 	return rec, false, seqs.Put(u64(ev.Seq), u64(n))
+}
+
+// AppendAction stores an action as the sitting's next record.
+func (s *Store) AppendAction(id protocol.SittingID, a protocol.Action, received time.Time) (rec protocol.Record, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		rec, err = AppendActionTx(tx, id, a, received)
+		return err
+	})
+	return rec, err
+}
+
+// AppendActionTx is AppendAction inside a caller's transaction.
+func AppendActionTx(tx *bolt.Tx, id protocol.SittingID, a protocol.Action, received time.Time) (protocol.Record, error) {
+	sb, err := tx.Bucket(bEvents).CreateBucketIfNotExists([]byte(id))
+	if err != nil {
+		return protocol.Record{}, err
+	}
+	recs, err := sb.CreateBucketIfNotExists(bRecords)
+	if err != nil {
+		return protocol.Record{}, err
+	}
+	n, err := recs.NextSequence()
+	if err != nil {
+		return protocol.Record{}, err
+	}
+	rec := protocol.Record{Sitting: id, N: n, Received: received.UTC(), Action: &a}
+	return rec, putJSON(recs, u64(n), rec)
+}
+
+// Record returns one record of a sitting by number.
+func (s *Store) Record(id protocol.SittingID, n uint64) (protocol.Record, error) {
+	var rec protocol.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sb := tx.Bucket(bEvents).Bucket([]byte(id))
+		if sb == nil || sb.Bucket(bRecords) == nil {
+			return ErrNotFound
+		}
+		return getJSON(sb.Bucket(bRecords), u64(n), &rec)
+	})
+	return rec, err
 }
 
 // HasEvent reports whether the sitting already stored the event seq.

@@ -59,6 +59,17 @@ func TestAppendEventIsIdempotentAndDurable(t *testing.T) {
 	if err != nil || last != 2 || n != 2 {
 		t.Fatalf("counters = %d, %d, %v", last, n, err)
 	}
+	// Actions share the numbering with events, but not the event sequence.
+	act, err := s.AppendAction(id, protocol.Action{ID: "a1", Kind: protocol.ActionRoomScan, Time: now, Actor: "proctor"}, now)
+	if err != nil || act.N != 3 || act.Action == nil || act.Event != nil {
+		t.Fatalf("action record = %+v, %v", act, err)
+	}
+	if got, err := s.Record(id, 3); err != nil || got.Action.ID != "a1" {
+		t.Fatalf("Record(3) = %+v, %v", got, err)
+	}
+	if last, n, _ := s.Counters(id); last != 2 || n != 3 {
+		t.Fatalf("after the action counters = %d, %d; want 2, 3", last, n)
+	}
 	if ok, _ := s.HasEvent(id, 2); !ok {
 		t.Fatal("HasEvent(2) = false")
 	}

@@ -131,8 +131,32 @@ export interface FeedRecord {
   sitting: SittingID;
   n: number;
   received: string;
-  event: Event;
+  event?: Event;
+  action?: Action;
 }
+
+export interface Action {
+  id: string;
+  kind: ActionKind;
+  time: string;
+  actor: string;
+  target?: number;
+  rule?: RuleID;
+  note?: string;
+  verdict?: Verdict;
+}
+
+export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back";
+export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back"];
+
+export interface Verdict {
+  outcome: VerdictOutcome;
+  rules?: RuleID[];
+  evidence?: number[];
+}
+
+export type VerdictOutcome = "clean" | "violation";
+export const verdictOutcomeValues: readonly VerdictOutcome[] = ["clean", "violation"];
 
 export interface Status {
   sitting: SittingInfo;
