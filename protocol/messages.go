@@ -110,28 +110,6 @@ type ICEServer struct {
 	Credential string   `json:"credential,omitempty"`
 }
 
-// Policy is the exam policy the server sends in Welcome. Durations are in
-// milliseconds. Later issues add sections for each rule; a zero field means
-// the agent's default.
-type Policy struct {
-	// HeartbeatMS is how often the agent sends a heartbeat.
-	HeartbeatMS int `json:"heartbeat_ms"`
-	// CameraLostMS is how long without a camera frame before rule 10.6 is
-	// reported (default 2000).
-	CameraLostMS int `json:"camera_lost_ms"`
-}
-
-// Validate checks the policy's ranges.
-func (p *Policy) Validate() error {
-	if p.HeartbeatMS < 100 || p.HeartbeatMS > 60000 {
-		return fieldErr("policy.heartbeat_ms", "must be between 100 and 60000")
-	}
-	if p.CameraLostMS < 0 || p.CameraLostMS > 600000 {
-		return fieldErr("policy.camera_lost_ms", "must be between 0 and 600000")
-	}
-	return nil
-}
-
 // Offer carries an SDP offer. On the agent channel the agent offers its
 // tracks; an offer with new ICE credentials restarts ICE.
 type Offer struct {
@@ -374,11 +352,25 @@ func (a *Action) Validate() error {
 	return nil
 }
 
+// Layer is which encoding of the camera a viewer receives.
+type Layer string
+
+// Camera layers: the agent publishes both.
+const (
+	// LayerFull is the camera at full quality, with the screen and the
+	// microphone: the proctor's focus view.
+	LayerFull Layer = "full"
+	// LayerThumb is a small, low-rate camera only: the dashboard's grid.
+	LayerThumb Layer = "thumb"
+)
+
 // Watch is a browser's SDP offer to receive a sitting's media.
 type Watch struct {
 	View    ViewID    `json:"view"`
 	Sitting SittingID `json:"sitting"`
 	SDP     string    `json:"sdp"`
+	// Layer is full (the default when empty) or thumb.
+	Layer Layer `json:"layer,omitempty"`
 }
 
 // Watching is the server's SDP answer to a Watch.
@@ -615,6 +607,11 @@ func validView(v ViewID) error {
 func (m *Watch) Validate() error {
 	if err := validView(m.View); err != nil {
 		return err
+	}
+	switch m.Layer {
+	case "", LayerFull, LayerThumb:
+	default:
+		return fieldErr("layer", fmt.Sprintf("%q is not full or thumb", m.Layer))
 	}
 	if m.Sitting == "" || len(m.Sitting) > MaxIDLen {
 		return fieldErr("sitting", "is missing")

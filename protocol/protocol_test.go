@@ -50,7 +50,7 @@ func examples() map[Route][]Message {
 		},
 		ViewerToServer: {
 			&Subscribe{Since: map[SittingID]uint64{"s-1": 12}},
-			&Watch{View: "v-1", Sitting: "s-1", SDP: "v=0\r\n"},
+			&Watch{View: "v-1", Sitting: "s-1", SDP: "v=0\r\n", Layer: LayerThumb},
 			&ViewCandidate{View: "v-1", Candidate: Candidate{Candidate: "candidate:2 1 udp 1 10.0.0.2 9 typ host", SDPMLineIndex: ptr[uint16](1)}},
 			&Unwatch{View: "v-1"},
 		},

@@ -87,11 +87,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
-	srv := web.New(web.Config{
+	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: false,
 		Health: func() error { _, err := st.Sittings(); return err },
 	})
+	if err != nil {
+		return err
+	}
 	if !proctorui.Built() {
 		log.Warn("the web app is not built into this binary; build proctor-ui and rebuild (scripts/run does both)")
 	}

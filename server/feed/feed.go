@@ -215,7 +215,7 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 				if !mayView(m.Sitting) {
 					return protocol.Errorf(protocol.ErrForbidden, "sitting %s is not assigned to you", m.Sitting)
 				}
-				peer, answer, err := f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP)
+				peer, answer, err := f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP, m.Layer)
 				if errors.Is(err, media.ErrBadSDP) {
 					return protocol.Errorf(protocol.ErrInvalid, "watch offer refused: %v", err)
 				}

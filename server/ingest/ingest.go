@@ -51,3 +51,18 @@ func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Recor
 	}
 	return rec, dup, nil
 }
+
+// Action stores an action taken on sitting id (by a proctor or by the
+// server) as its next record and publishes it. When Action returns without
+// error the record is durable.
+func (i *Ingest) Action(id protocol.SittingID, a protocol.Action) (protocol.Record, error) {
+	if err := a.Validate(); err != nil {
+		return protocol.Record{}, err
+	}
+	rec, err := i.store.AppendAction(id, a, i.now())
+	if err != nil {
+		return rec, fmt.Errorf("store action %s of %s: %w", a.Kind, id, err)
+	}
+	i.hub.Publish(id, &rec)
+	return rec, nil
+}

@@ -29,9 +29,10 @@ import (
 
 // Track names: the agent publishes its tracks with these ids.
 const (
-	TrackCamera     = "camera"
-	TrackScreen     = "screen"
-	TrackMicrophone = "microphone"
+	TrackCamera      = "camera"
+	TrackCameraThumb = "camera_thumb"
+	TrackScreen      = "screen"
+	TrackMicrophone  = "microphone"
 )
 
 // Errors of the media package.
@@ -214,6 +215,7 @@ func (s *SFU) room(id protocol.SittingID) (*room, error) {
 		gap   uint32
 	}{
 		{TrackCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 3000},
+		{TrackCameraThumb, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 18000},
 		{TrackScreen, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 45000},
 		{TrackMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, 960},
 	}
@@ -406,10 +408,12 @@ func (r *room) countForwarded(name string, n uint64) {
 	st.mu.Unlock()
 }
 
-// Watch accepts a browser's offer to receive sitting id's media: the offer's
-// video transceivers get the camera then the screen, its audio transceiver
-// the microphone. The viewer gets a keyframe as soon as it connects.
-func (s *SFU) Watch(id protocol.SittingID, view protocol.ViewID, offer string) (*Peer, string, error) {
+// Watch accepts a browser's offer to receive sitting id's media. At the
+// full layer the offer's video transceivers get the camera then the screen,
+// its audio transceiver the microphone; at the thumb layer its one video
+// transceiver gets the small camera and nothing else. The viewer gets a
+// keyframe as soon as it connects.
+func (s *SFU) Watch(id protocol.SittingID, view protocol.ViewID, offer string, layer protocol.Layer) (*Peer, string, error) {
 	r, err := s.room(id)
 	if err != nil {
 		return nil, "", err
@@ -434,6 +438,9 @@ func (s *SFU) Watch(id protocol.SittingID, view protocol.ViewID, offer string) (
 	}
 	videos := []string{TrackCamera, TrackScreen}
 	audios := []string{TrackMicrophone}
+	if layer == protocol.LayerThumb {
+		videos, audios = []string{TrackCameraThumb}, nil
+	}
 	for _, tr := range pc.GetTransceivers() {
 		var name string
 		switch {

@@ -25,6 +25,7 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/auth"
+	"kuzet.kz/kuzet/server/authz"
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/feed"
 	"kuzet.kz/kuzet/server/store"
@@ -69,25 +70,98 @@ type Server struct {
 
 	loginMu     sync.Mutex
 	loginLimits map[string]*rate.Limiter
+	routes      []string
 }
 
-// New builds the routes.
-func New(cfg Config) *Server {
+// Module is a feature that adds its routes (the proctor's actions, the
+// workflow…). Every route it adds must be in the authorisation table.
+type Module interface {
+	Routes(r *Router) error
+}
+
+// New builds the routes. It fails if a route is missing from the
+// authorisation table (server/authz).
+func New(cfg Config, modules ...Module) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), loginLimits: map[string]*rate.Limiter{}}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /v1/agent", cfg.Agents)
-	s.mux.HandleFunc("GET /v1/view", s.staff(s.view, store.RoleProctor, store.RoleAdmin, store.RoleAuditor))
-	s.mux.HandleFunc("GET /v1/candidate", cfg.Feed.Candidate)
-	s.mux.HandleFunc("POST /v1/evidence/{id}", s.api(s.uploadEvidence))
-	s.mux.HandleFunc("GET /api/sittings/{id}/evidence/{sha}", s.staff(s.api(s.getEvidence), store.RoleProctor, store.RoleAdmin, store.RoleAuditor))
-	s.mux.HandleFunc("GET /api/i18n", s.catalogue)
-	s.mux.HandleFunc("POST /api/login", s.api(s.login))
-	s.mux.HandleFunc("POST /api/logout", s.api(s.logout))
-	s.mux.HandleFunc("GET /api/me", s.staff(s.api(s.me)))
-	s.mux.HandleFunc("POST /api/competitions", s.staff(s.api(s.createCompetition), store.RoleAdmin, store.RoleHR))
-	s.mux.HandleFunc("POST /api/sittings", s.staff(s.api(s.createSitting), store.RoleAdmin, store.RoleHR))
-	s.mux.Handle("GET /", s.ui())
-	return s
+	r := &Router{s: s}
+	r.Public("GET /healthz", s.healthz)
+	r.Public("GET /api/i18n", s.catalogue)
+	r.PublicAPI("POST /api/login", s.login)
+	r.PublicAPI("POST /api/logout", s.logout)
+	r.Handle("GET /v1/agent", authz.Agent, cfg.Agents)
+	r.Handle("POST /v1/evidence/{id}", authz.Agent, s.api(s.uploadEvidence))
+	r.Handle("GET /v1/candidate", authz.Candidate, http.HandlerFunc(cfg.Feed.Candidate))
+	r.StaffHandler("GET /v1/view", s.view)
+	r.Staff("GET /api/me", s.me)
+	r.Staff("POST /api/competitions", s.createCompetition)
+	r.Staff("POST /api/sittings", s.createSitting)
+	r.Staff("GET /api/sittings/{id}/evidence/{sha}", s.getEvidence)
+	r.Handle("GET /", authz.Public, s.ui())
+	for _, m := range modules {
+		if err := m.Routes(r); err != nil {
+			return nil, err
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return s, nil
+}
+
+// Router registers routes, each checked against the authorisation table.
+type Router struct {
+	s   *Server
+	err error
+}
+
+// Routes lists what was registered, for the authorisation tests.
+func (s *Server) Routes() []string { return s.routes }
+
+func (r *Router) rule(route string, want authz.Principal) (authz.Rule, bool) {
+	rule, err := authz.Lookup(route)
+	if err == nil && want != "" && !rule.Allows(want) {
+		err = fmt.Errorf("route %q is registered for %s, but the authorisation table does not allow %s", route, want, want)
+	}
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return rule, false
+	}
+	r.s.routes = append(r.s.routes, route)
+	return rule, true
+}
+
+// Handle adds a route for a non-staff principal (public, agent, candidate);
+// the handler checks that principal's credential itself.
+func (r *Router) Handle(route string, who authz.Principal, h http.Handler) {
+	if _, ok := r.rule(route, who); ok {
+		r.s.mux.Handle(route, h)
+	}
+}
+
+// Public adds a public route.
+func (r *Router) Public(route string, h http.HandlerFunc) { r.Handle(route, authz.Public, h) }
+
+// PublicAPI adds a public JSON route.
+func (r *Router) PublicAPI(route string, fn APIFunc) { r.Handle(route, authz.Public, r.s.api(fn)) }
+
+// Staff adds a JSON route for the staff roles the table lists.
+func (r *Router) Staff(route string, fn APIFunc) { r.StaffHandler(route, r.s.api(fn)) }
+
+// StaffHandler adds a route (e.g. a WebSocket) for the staff roles the
+// table lists.
+func (r *Router) StaffHandler(route string, h http.HandlerFunc) {
+	rule, ok := r.rule(route, "")
+	if !ok {
+		return
+	}
+	roles := rule.StaffRoles()
+	if len(roles) == 0 {
+		r.err = fmt.Errorf("route %q is registered for staff but the table admits no staff role", route)
+		return
+	}
+	r.s.mux.HandleFunc(route, r.s.staff(h, roles...))
 }
 
 // ServeHTTP adds the security headers every response carries.
@@ -109,6 +183,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Errorf makes a handler error.
+func Errorf(status int, code, key, format string, args ...any) *Error {
+	return errorf(status, code, key, format, args...)
+}
 
 func errorf(status int, code, key, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Key: key, Message: fmt.Sprintf(format, args...)}
@@ -135,12 +214,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	_ = json.NewEncoder(w).Encode(map[string]*Error{"error": e})
 }
 
+// WriteJSON writes v as a JSON response.
+func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// Decode reads a JSON request body strictly (see decode).
+func Decode(r *http.Request, v any) error { return decode(r, v) }
 
 // decode reads a JSON body strictly. Requiring application/json also keeps
 // cross-site forms out: a browser sends that type cross-origin only after a
@@ -161,9 +246,10 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
-type apiFunc func(w http.ResponseWriter, r *http.Request) error
+// APIFunc is a JSON handler; a returned error becomes the response.
+type APIFunc func(w http.ResponseWriter, r *http.Request) error
 
-func (s *Server) api(fn apiFunc) http.HandlerFunc {
+func (s *Server) api(fn APIFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -172,6 +258,9 @@ func (s *Server) api(fn apiFunc) http.HandlerFunc {
 }
 
 type ctxKey struct{}
+
+// Account returns the logged-in account a staff handler runs for.
+func Account(r *http.Request) store.Account { return account(r) }
 
 // account returns the logged-in account a staff handler runs for.
 func account(r *http.Request) store.Account {

@@ -206,7 +206,11 @@ export interface Watch {
   view: ViewID;
   sitting: SittingID;
   sdp: string;
+  layer?: Layer;
 }
+
+export type Layer = "full" | "thumb";
+export const layerValues: readonly Layer[] = ["full", "thumb"];
 
 export type Type = "hello" | "welcome" | "offer" | "answer" | "candidate" | "heartbeat" | "event" | "ack" | "command" | "error" | "subscribe" | "sittings" | "sitting" | "record" | "watch" | "watching" | "unwatch" | "status";
 export const typeValues: readonly Type[] = ["hello", "welcome", "offer", "answer", "candidate", "heartbeat", "event", "ack", "command", "error", "subscribe", "sittings", "sitting", "record", "watch", "watching", "unwatch", "status"];
