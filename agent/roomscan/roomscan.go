@@ -156,22 +156,24 @@ type Progress struct {
 // Result is the outcome of a scan.
 type Result struct {
 	// Passed says the scan met every condition; Reason says why not.
-	Passed bool
-	Reason Reason
+	Passed bool   `json:"passed"`
+	Reason Reason `json:"reason,omitempty"`
 	// Degrees is the measured net rotation (positive: to the right),
 	// calibrated by loop closure when it happened.
-	Degrees float64
+	Degrees float64 `json:"degrees"`
 	// Travelled is the rotation in either direction added up.
-	Travelled float64
+	Travelled float64 `json:"travelled"`
 	// Start and End are the times of the first and last frame (End is the
 	// Finish time when later), so the recording can be replayed.
-	Start, End time.Time
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// Frames counts the frames used; Lost those whose step was estimated.
-	Frames, Lost int
+	Frames int `json:"frames"`
+	Lost   int `json:"lost"`
 	// LoopClosed says the view came back to the start; FOV is then the
 	// field of view it implies, else the configured one.
-	LoopClosed bool
-	FOV        float64
+	LoopClosed bool    `json:"loop_closed"`
+	FOV        float64 `json:"fov"`
 }
 
 // Duration is End − Start.

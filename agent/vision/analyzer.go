@@ -57,26 +57,29 @@ const MinFrameSide = 16
 // (Observation.Width × Height); Scale maps them back to the source frame.
 type Face struct {
 	// X, Y are the centre of the face; Size is the side of its square.
-	X, Y, Size int
+	X    int `json:"x"`
+	Y    int `json:"y"`
+	Size int `json:"size"`
 	// Quality is the detector's score (higher is surer).
-	Quality float32
+	Quality float32 `json:"quality"`
 	// EyesFound says whether both pupils were located inside the face.
-	EyesFound bool
+	EyesFound bool `json:"eyes_found"`
 	// LeftEye and RightEye are the located pupils (as seen in the image:
 	// LeftEye has the smaller X), valid when EyesFound.
-	LeftEye, RightEye image.Point
+	LeftEye  image.Point `json:"left_eye"`
+	RightEye image.Point `json:"right_eye"`
 	// Offset is the eyes' midpoint's horizontal distance from the face's
 	// centre as a share of Size (signed; 0 for a frontal face).
-	Offset float64
+	Offset float64 `json:"offset"`
 	// EyeSpan is the distance between the pupils as a share of Size.
-	EyeSpan float64
+	EyeSpan float64 `json:"eye_span"`
 	// PoseChecked says whether the pose test ran. It runs on the largest
 	// face only, the candidate's; other faces count for rule 10.2 whatever
 	// their pose.
-	PoseChecked bool
+	PoseChecked bool `json:"pose_checked"`
 	// Frontal says whether the face looks at the camera: both pupils found,
 	// level, centred and not foreshortened. False when PoseChecked is false.
-	Frontal bool
+	Frontal bool `json:"frontal"`
 }
 
 // Rect returns the face's square in analysis pixels.
@@ -88,33 +91,38 @@ func (f Face) Rect() image.Rectangle {
 // Watcher decides what they mean over time.
 type Observation struct {
 	// SourceWidth and SourceHeight are the frame's size as given.
-	SourceWidth, SourceHeight int
+	SourceWidth  int `json:"source_width"`
+	SourceHeight int `json:"source_height"`
 	// Width and Height are the size it was analysed at.
-	Width, Height int
+	Width  int `json:"width"`
+	Height int `json:"height"`
 	// Faces are the faces found, largest first.
-	Faces []Face
+	Faces []Face `json:"faces"`
 	// Luma is the mean luma (0–255); StdDev its standard deviation.
-	Luma, StdDev float64
+	Luma   float64 `json:"luma"`
+	StdDev float64 `json:"stddev"`
 	// Edge is the mean edge strength at quarter resolution (luma steps per
 	// pixel); sensor noise alone stays near 0, a room scene well above 3.
-	Edge float64
+	Edge float64 `json:"edge"`
 	// HasPrevious says whether a previous frame was compared (false on the
 	// first frame and after a size change).
-	HasPrevious bool
+	HasPrevious bool `json:"has_previous"`
 	// Diff is the mean absolute luma change since the previous frame.
-	Diff float64
+	Diff float64 `json:"diff"`
 	// Changed is the share of pixels that changed by more than the noise
 	// level since the previous frame.
-	Changed float64
+	Changed float64 `json:"changed"`
 	// Dark, Uniform and Frozen are the covered-image tests of rule 10.5.
-	Dark, Uniform, Frozen bool
+	Dark    bool `json:"dark"`
+	Uniform bool `json:"uniform"`
+	Frozen  bool `json:"frozen"`
 	// Tracked says the frontal detector found no face but the region below
 	// the last frontal face (shoulders, chest) still looks the same: the
 	// person is there but turned away (rule 10.4), not gone (10.3).
-	Tracked bool
+	Tracked bool `json:"tracked"`
 	// TrackDiff is the tracker's median colour change (|ΔY|+|ΔCb|+|ΔCr|)
 	// of that region when it ran (lower is more alike), else 0.
-	TrackDiff float64
+	TrackDiff float64 `json:"track_diff"`
 }
 
 // Covered reports whether the image is dark or uniform.

@@ -1,6 +1,7 @@
 package vision
 
 import (
+	_ "embed" // the list of virtual cameras is embedded
 	"strings"
 	"time"
 
@@ -9,56 +10,54 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
+//go:embed virtualcams.txt
+var virtualCamsText string
+
 // virtualCamera is one known virtual-camera product and the fragments its
-// devices' names contain (compared case-insensitively).
+// devices' names contain.
 type virtualCamera struct {
 	vendor    string
 	fragments []string
 }
 
-// virtualCameras lists camera drivers that feed a picture from software
-// rather than a lens: any of them can show a recording or another person
-// (rule 10.1). Names are as the drivers register their devices on Windows,
-// macOS and Linux.
+// virtualCameras parses the list kept as data in virtualcams.txt: camera
+// drivers that feed a picture from software rather than a lens, by the
+// names they register their devices under on Windows, macOS and Linux.
 func virtualCameras() []virtualCamera {
-	return []virtualCamera{
-		{"OBS Virtual Camera", []string{"obs virtual camera", "obs virtualcam", "obs camera"}},
-		{"ManyCam", []string{"manycam"}},
-		{"v4l2loopback", []string{"dummy video device", "v4l2loopback", "v4l2 loopback", "loopback video"}},
-		{"XSplit VCam", []string{"xsplit"}},
-		{"Snap Camera", []string{"snap camera"}},
-		{"e2eSoft VCam", []string{"e2esoft", "vcam"}},
-		{"CamTwist", []string{"camtwist"}},
-		{"mmhmm", []string{"mmhmm"}},
-		{"NVIDIA Broadcast", []string{"nvidia broadcast"}},
-		{"Logitech Capture", []string{"logi capture", "logitech capture"}},
-		{"SplitCam", []string{"splitcam"}},
-		{"YouCam", []string{"youcam", "cyberlink webcam splitter"}},
-		{"Streamlabs", []string{"streamlabs"}},
-		{"vMix", []string{"vmix video"}},
-		{"Camo", []string{"camo"}},
-		{"Iriun Webcam", []string{"iriun"}},
-		{"DroidCam", []string{"droidcam"}},
-		{"EpocCam", []string{"epoccam"}},
-		{"NDI Virtual Input", []string{"ndi virtual", "newtek ndi"}},
-		{"Unity Video Capture", []string{"unity video capture"}},
-		{"AlterCam", []string{"altercam"}},
-		{"Webcamoid", []string{"webcamoid", "akvcam"}},
-		{"FaceRig", []string{"facerig"}},
-		{"ChromaCam", []string{"chromacam"}},
-		{"Elgato Camera Hub", []string{"elgato virtual camera", "camera hub"}},
-		// Last: products that only call themselves what they are.
-		{"unnamed virtual camera", []string{"virtual camera", "virtual webcam", "virtualcam", "virtual cam"}},
+	var out []virtualCamera
+	for _, line := range strings.Split(virtualCamsText, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		vendor, frags, ok := strings.Cut(line, "|")
+		if !ok {
+			continue // TestVirtualCameraList keeps the file well formed
+		}
+		vc := virtualCamera{vendor: strings.TrimSpace(vendor)}
+		for _, f := range strings.Split(frags, ",") {
+			if f = normaliseName(f); f != "" {
+				vc.fragments = append(vc.fragments, f)
+			}
+		}
+		out = append(out, vc)
 	}
+	return out
+}
+
+// normaliseName lower-cases s and turns every run of punctuation and
+// spaces into one space, so "OBS-Camera" and "obs camera" compare equal.
+func normaliseName(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r > 127)
+	}), " ")
 }
 
 // VirtualCamera reports whether deviceName names a virtual camera, and which
 // product. Matching is by word: "vcam" matches "VCam Source" but not
 // "WebVCamera".
 func VirtualCamera(deviceName string) (vendor string, ok bool) {
-	name := " " + strings.Join(strings.FieldsFunc(strings.ToLower(deviceName), func(r rune) bool {
-		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r > 127)
-	}), " ") + " "
+	name := " " + normaliseName(deviceName) + " "
 	if strings.TrimSpace(name) == "" {
 		return "", false
 	}

@@ -160,6 +160,25 @@ func TestVirtualCamera(t *testing.T) {
 	}
 }
 
+// The list of virtual cameras is data; every line must parse.
+func TestVirtualCameraList(t *testing.T) {
+	n := 0
+	for i, line := range strings.Split(virtualCamsText, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n++
+		vendor, frags, ok := strings.Cut(line, "|")
+		if !ok || strings.TrimSpace(vendor) == "" || normaliseName(frags) == "" {
+			t.Errorf("virtualcams.txt line %d %q: want VENDOR | fragment, …", i+1, line)
+		}
+	}
+	if got := len(virtualCameras()); got != n || n < 20 {
+		t.Errorf("parsed %d products from %d lines", got, n)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	def := DefaultConfig()
 	if err := def.Validate(); err != nil {
