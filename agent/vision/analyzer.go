@@ -205,7 +205,11 @@ func (a *Analyzer) Analyze(img image.Image) (Observation, error) {
 	shrink(&a.coarse, g, 4)
 	obs.Edge = edgeStrength(&a.coarse)
 	obs.Dark = obs.Luma < a.cfg.DarkLuma
-	obs.Uniform = obs.Edge < a.cfg.UniformEdge && obs.StdDev < a.cfg.UniformStdDev
+	// Contrast scales with light, so a dim room is not "uniform": edges and
+	// spread are judged relative to the brightness (as if at mid-grey 128),
+	// with a floor so sensor noise in the dark is not blown up.
+	rel := 128 / max(obs.Luma, 48)
+	obs.Uniform = obs.Edge*rel < a.cfg.UniformEdge && obs.StdDev*rel < a.cfg.UniformStdDev
 	if a.prev.W == w && a.prev.H == h && len(a.prev.Pix) == w*h {
 		obs.HasPrevious = true
 		obs.Diff, obs.Changed = change(g.Pix, a.prev.Pix, a.cfg.NoiseLevel)

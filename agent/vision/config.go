@@ -37,7 +37,10 @@ type Config struct {
 	// DarkLuma is the mean luma (0–255) below which a frame is dark.
 	DarkLuma float64
 	// UniformEdge is the mean edge strength (luma steps per pixel at
-	// quarter resolution) below which a frame has no edges.
+	// quarter resolution) below which a frame has no edges. Like
+	// UniformStdDev it is judged relative to the frame's brightness, as if
+	// the mean luma were 128 (at least 48 is assumed), so a dim room keeps
+	// its edges.
 	UniformEdge float64
 	// UniformStdDev is the luma standard deviation below which a frame with
 	// no edges counts as uniform (covered by a hand, paper or tape).

@@ -31,6 +31,7 @@ func TestQuality(t *testing.T) {
 		normalBad tally // normal frames flagged dark, uniform or frozen
 		turned    tally // frames of a turned-away person: seen as present but not frontal
 		gone      tally // frames of an empty seat: wrongly seen as a person turned away
+		dim       tally // frames of a candidate in a dim room (30 % light): one face found
 	)
 	a, err := NewAnalyzer(DefaultConfig())
 	if err != nil {
@@ -127,6 +128,29 @@ func TestQuality(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A dim room: the same scenes with 30 % of the light (mean luma 40–50),
+	// which must not be taken for a covered camera.
+	for seed := uint64(1); seed <= 6; seed++ {
+		a.Reset()
+		err := footage.Play(320, 240, 5, seed, []footage.Scene{{Kind: footage.Face, Duration: 2 * time.Second}}, func(f footage.Frame) error {
+			for i, v := range f.Image.Y {
+				f.Image.Y[i] = uint8(float64(v) * 0.3)
+			}
+			obs, err := a.Analyze(f.Image)
+			if err != nil {
+				return err
+			}
+			dim.n++
+			if len(obs.Faces) == 1 && !obs.Dark && !obs.Uniform {
+				dim.hit++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// The sample photograph itself and shrunk copies of it.
 	photo, err := footage.Photo()
 	if err != nil {
@@ -163,6 +187,7 @@ func TestQuality(t *testing.T) {
 	fmt.Fprintf(&report, "covered (uniform) caught:     %5.1f %% of %d frames\n", pct(uniform), uniform.n)
 	fmt.Fprintf(&report, "frozen caught:                %5.1f %% of %d frames\n", pct(frozen), frozen.n)
 	fmt.Fprintf(&report, "normal frames flagged:        %5.1f %% of %d frames\n", pct(normalBad), normalBad.n)
+	fmt.Fprintf(&report, "dim room (30 %% light): face:  %5.1f %% of %d frames\n", pct(dim), dim.n)
 	fmt.Fprintf(&report, "turned away seen as such:     %5.1f %% of %d frames\n", pct(turned), turned.n)
 	fmt.Fprintf(&report, "empty seat seen as turned:    %5.1f %% of %d frames\n", pct(gone), gone.n)
 	t.Logf("quality figures:\n%s", report.String())
@@ -185,6 +210,9 @@ func TestQuality(t *testing.T) {
 		if x.n == 0 || x.hit != x.n {
 			t.Errorf("%s caught in %d of %d frames, want all", name, x.hit, x.n)
 		}
+	}
+	if pct(dim) < 95 {
+		t.Errorf("one face found in a dim room in %.1f %% of frames, want ≥ 95 %%", pct(dim))
 	}
 	if pct(turned) < 95 {
 		t.Errorf("a turned-away person seen as such in %.1f %% of frames, want ≥ 95 %%", pct(turned))
