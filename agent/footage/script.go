@@ -25,9 +25,12 @@ type Frame struct {
 	Image *image.YCbCr
 }
 
-// Play renders script at fps and hands each frame to fn, stopping at the
-// first error fn returns.
-func Play(w, h, fps int, seed uint64, script []Scene, fn func(Frame) error) error {
+// Check reports, before anything is rendered or written, whether Play
+// would accept the size, rate and script.
+func Check(w, h, fps int, script []Scene) error {
+	if w < MinWidth || h < MinHeight || w > MaxWidth || h > MaxHeight {
+		return fmt.Errorf("%w: %dx%d (want %dx%d to %dx%d)", ErrSize, w, h, MinWidth, MinHeight, MaxWidth, MaxHeight)
+	}
 	if fps < 1 || fps > MaxFPS {
 		return fmt.Errorf("%w: %d frames per second (want 1–%d)", ErrSize, fps, MaxFPS)
 	}
@@ -38,6 +41,15 @@ func Play(w, h, fps int, seed uint64, script []Scene, fn func(Frame) error) erro
 		if err := s.Validate(); err != nil {
 			return fmt.Errorf("scene %d: %w", i+1, err)
 		}
+	}
+	return nil
+}
+
+// Play renders script at fps and hands each frame to fn, stopping at the
+// first error fn returns.
+func Play(w, h, fps int, seed uint64, script []Scene, fn func(Frame) error) error {
+	if err := Check(w, h, fps, script); err != nil {
+		return err
 	}
 	r, err := NewRenderer(w, h, seed)
 	if err != nil {
@@ -79,8 +91,8 @@ func Frames(script []Scene, fps int) int {
 
 // WriteY4M renders script into a y4m stream (C420jpeg).
 func WriteY4M(out io.Writer, w, h, fps int, seed uint64, script []Scene) error {
-	if fps < 1 || fps > MaxFPS {
-		return fmt.Errorf("%w: %d frames per second (want 1–%d)", ErrSize, fps, MaxFPS)
+	if err := Check(w, h, fps, script); err != nil {
+		return err
 	}
 	yw, err := y4m.NewWriter(out, y4m.Header{
 		Width: w, Height: h, FrameRate: y4m.Rational{Num: fps, Den: 1},

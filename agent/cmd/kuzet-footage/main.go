@@ -91,10 +91,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return usage(err.Error())
 		}
 	}
+	if err := footage.Check(w, h, *fps, script); err != nil {
+		return usage(err.Error())
+	}
 	if err := write(*out, w, h, *fps, *seed, script, stdout); err != nil {
-		if errors.Is(err, footage.ErrSize) || errors.Is(err, footage.ErrScene) {
-			return usage(err.Error())
-		}
 		fmt.Fprintln(stderr, cat.Text(lg, i18n.Key("footage.error.write"), i18n.Args{"file": *out, "error": err.Error()}))
 		return 1
 	}

@@ -54,13 +54,17 @@ func TestStdoutAndErrors(t *testing.T) {
 	if code := run([]string{"-o", "-", "-size", "64x48", "-fps", "5", "-scene", "dark:1s"}, &stdout, &stderr); code != 0 || !bytes.HasPrefix(stdout.Bytes(), []byte("YUV4MPEG2 W64 H48 F5:1")) {
 		t.Fatalf("exit %d, %q", code, stderr.String())
 	}
+	x := filepath.Join(t.TempDir(), "x.y4m")
 	for _, args := range [][]string{
-		{}, {"-o", "x.y4m", "-size", "big"}, {"-o", "x.y4m", "-scene", "face"}, {"-o", "x.y4m", "-size", "8x8"},
-		{"-o", "x.y4m", "-fps", "0"}, {"-o", "x.y4m", "-demo", "-scene", "face:1s"}, {"-o", "x.y4m", "extra"}, {"-nope"},
+		{}, {"-o", x, "-size", "big"}, {"-o", x, "-scene", "face"}, {"-o", x, "-size", "8x8"},
+		{"-o", x, "-fps", "0"}, {"-o", x, "-demo", "-scene", "face:1s"}, {"-o", x, "extra"}, {"-nope"},
 	} {
 		stderr.Reset()
 		if code := run(args, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "Usage: kuzet-footage") {
 			t.Errorf("%v: exit %d, %q", args, code, stderr.String())
+		}
+		if _, err := os.Stat(x + ".part"); !os.IsNotExist(err) {
+			t.Errorf("%v: a file was created for a usage error", args)
 		}
 	}
 	stderr.Reset()
