@@ -1,5 +1,7 @@
 package protocol
 
+import "fmt"
+
 // Policy is the exam policy the server sends in Welcome. Durations are in
 // milliseconds. Later issues add sections for each rule; a zero field means
 // the agent's default.
@@ -9,6 +11,8 @@ type Policy struct {
 	// CameraLostMS is how long without a camera frame before rule 10.6 is
 	// reported (default 2000).
 	CameraLostMS int `json:"camera_lost_ms"`
+	// Checks configures the system checks (rules 10.9–10.11).
+	Checks ChecksPolicy `json:"checks"`
 }
 
 // Validate checks the policy's ranges.
@@ -18,6 +22,58 @@ func (p *Policy) Validate() error {
 	}
 	if p.CameraLostMS < 0 || p.CameraLostMS > 600000 {
 		return fieldErr("policy.camera_lost_ms", "must be between 0 and 600000")
+	}
+	return p.Checks.Validate()
+}
+
+// ChecksPolicy is what the agent's system checks follow (rules 10.9–10.11).
+// Empty fields keep the agent's defaults: remote control, VNC, RDP, input
+// sharing and screen sharing are violations, remote shells and virtual
+// machines are suspected, one display is allowed, a screenshot every 10 s.
+type ChecksPolicy struct {
+	// Categories maps a remote-access category (remote_control, vnc, rdp,
+	// input_sharing, screen_sharing, remote_shell) to violation, suspected
+	// or ignore.
+	Categories map[string]string `json:"categories,omitempty"`
+	// Allow lists tools the stage allows, by catalogue id or name.
+	Allow []string `json:"allow,omitempty"`
+	// VirtualMachine is violation, suspected or ignore.
+	VirtualMachine string `json:"virtual_machine,omitempty"`
+	// MaxDisplays is how many active displays are allowed.
+	MaxDisplays int `json:"max_displays,omitempty"`
+	// ScreenshotMS is how often a screenshot is kept as evidence (rule
+	// 10.11); negative turns it off.
+	ScreenshotMS int `json:"screenshot_ms,omitempty"`
+}
+
+func validAction(a string) bool {
+	return a == "" || a == "violation" || a == "suspected" || a == "ignore"
+}
+
+// Validate checks the checks policy's shape; the agent checks the names of
+// categories and tools against its catalogue.
+func (c *ChecksPolicy) Validate() error {
+	if len(c.Categories) > 32 || len(c.Allow) > 256 {
+		return fieldErr("policy.checks", "has too many entries")
+	}
+	for k, v := range c.Categories {
+		if k == "" || len(k) > MaxIDLen || !validAction(v) {
+			return fieldErr("policy.checks.categories", fmt.Sprintf("entry %.32q: %q is not violation, suspected or ignore", k, v))
+		}
+	}
+	for _, a := range c.Allow {
+		if a == "" || len(a) > MaxIDLen {
+			return fieldErr("policy.checks.allow", "has an empty or overlong entry")
+		}
+	}
+	if !validAction(c.VirtualMachine) {
+		return fieldErr("policy.checks.virtual_machine", "must be violation, suspected or ignore")
+	}
+	if c.MaxDisplays < 0 || c.MaxDisplays > 16 {
+		return fieldErr("policy.checks.max_displays", "must be 0 (default) to 16")
+	}
+	if c.ScreenshotMS > 3600000 {
+		return fieldErr("policy.checks.screenshot_ms", "must be at most 3600000")
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 BUILD_PACKAGES=(gcc pkg-config libvpx-dev libopus-dev linux-libc-dev)
 # Debian packages the tests need: a browser, a display, a VNC server, a sound
 # server, speech, a media decoder, X tools.
-TEST_PACKAGES=(chromium xvfb x11vnc pulseaudio pulseaudio-utils espeak-ng ffmpeg x11-xserver-utils x11-utils xauth)
+TEST_PACKAGES=(chromium xvfb x11vnc tigervnc-standalone-server pulseaudio pulseaudio-utils dbus espeak-ng ffmpeg x11-xserver-utils x11-utils xauth)
 
 # need_packages installs the named Debian packages that are not installed.
 need_packages() {

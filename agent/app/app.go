@@ -18,6 +18,7 @@ import (
 	"kuzet.kz/kuzet/agent/config"
 	"kuzet.kz/kuzet/agent/finding"
 	"kuzet.kz/kuzet/agent/outbox"
+	"kuzet.kz/kuzet/agent/precheck"
 	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/agent/session"
 	"kuzet.kz/kuzet/protocol"
@@ -54,6 +55,13 @@ func (t *Terminal) Say(key i18n.Key, args i18n.Args) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintln(t.w, t.cat.Text(t.lang, key, args))
+}
+
+// Report prints the pre-check's report.
+func (t *Terminal) Report(rep precheck.Report) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = precheck.Render(t.w, rep, t.cat)
 }
 
 // Event prints a rule event the way the candidate should read it: the
@@ -154,6 +162,21 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		Outbox: ob, Media: mediaAdapter{pub}, Frames: pipe.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+			switch {
+			case first && cfg.NoChecks:
+				for _, r := range []protocol.RuleID{protocol.Rule10_9, protocol.Rule10_10, protocol.Rule10_11} {
+					emit(finding.Transition{Rule: r, Subject: "checks:disabled", Kind: protocol.KindInstant, At: time.Now(),
+						Severity: protocol.SeverityUnchecked, Key: i18n.Key("agent.checks_disabled")})
+				}
+			case first:
+				// The system checks follow the policy, which comes with the
+				// first welcome; they run until the agent stops.
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runChecks(ctx, wl.Policy.Checks, cat, cfg.Lang, emit, term.Report, log)
+				}()
+			}
 			if first {
 				term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
 				if !cfg.NoBrowser {

@@ -12,24 +12,75 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/jezek/xgb"
 
 	"kuzet.kz/kuzet/agent/app"
 	"kuzet.kz/kuzet/agent/camera"
 	"kuzet.kz/kuzet/agent/config"
+	"kuzet.kz/kuzet/agent/precheck"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
 func main() { os.Exit(run()) }
+
+// checkCommand is `kuzet-agent check [--json] [--lang kk|ru|en]`: every
+// system check once (rules 10.9–10.11), exit 0 only if all ran and passed.
+func checkCommand(cat *i18n.Catalogue, args []string) int {
+	lang := i18n.RU
+	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l, err := i18n.ParseLang(os.Getenv(k)); err == nil {
+			lang = l
+			break
+		}
+	}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case (a == "--lang" || a == "-lang") && i+1 < len(args):
+			l, err := i18n.ParseLang(args[i+1])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 2
+			}
+			lang = l
+			i++
+		case strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang="):
+			l, err := i18n.ParseLang(a[strings.Index(a, "=")+1:])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 2
+			}
+			lang = l
+		default:
+			rest = append(rest, a)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return precheck.RunCommand(ctx, rest, os.Stdout, os.Stderr, cat, lang, log)
+}
 
 func run() int {
 	cat, err := i18n.Load()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kuzet-agent: text catalogue:", err)
 		return app.ExitFailed
+	}
+	// Routed away from stderr: the X library complains there on machines
+	// without an .Xauthority, which is normal.
+	xgb.Logger = stdlog.New(io.Discard, "", 0)
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		return checkCommand(cat, os.Args[2:])
 	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
 	lang := cfg.Lang

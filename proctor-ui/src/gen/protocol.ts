@@ -119,6 +119,15 @@ export type SittingID = string;
 export interface Policy {
   heartbeat_ms: number;
   camera_lost_ms: number;
+  checks: ChecksPolicy;
+}
+
+export interface ChecksPolicy {
+  categories?: Record<string, string>;
+  allow?: string[];
+  virtual_machine?: string;
+  max_displays?: number;
+  screenshot_ms?: number;
 }
 
 export interface ICEServer {
