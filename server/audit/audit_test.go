@@ -215,6 +215,14 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				return tx.Bucket(bucketMeta).Put(keySize, u64(38))
 			})
 		}, 38, ReasonCheckpointBeyond},
+		{"stored tree hash altered", func(t *testing.T, f *fixture) {
+			f.update(t, func(tx *bbolt.Tx) error {
+				b := tx.Bucket(bucketHashes)
+				v := append([]byte(nil), b.Get(u64(15))...) // entry 15 closed 4 subtrees: 5 hashes
+				v[2*32+7] ^= 0x10
+				return b.Put(u64(15), v)
+			})
+		}, -1, ReasonTreeChanged},
 		{"sitting chain broken", func(t *testing.T, f *fixture) {
 			// Rewrite entry 9 and every stored hash after it so the tree is
 			// self-consistent; the chain link and the checkpoints still tell.
@@ -262,11 +270,12 @@ func rewriteEntry(t *testing.T, f *fixture, idx int64, change func(*Entry)) {
 		var tb treeBuilder
 		c := be.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			n := int64(btoi(k))
-			for i, h := range tb.add(tlog.RecordHash(v)) {
-				if err := bh.Put(u64(tlog.StoredHashIndex(0, n)+int64(i)), h[:]); err != nil {
-					return err
-				}
+			var hv []byte
+			for _, h := range tb.add(tlog.RecordHash(v)) {
+				hv = append(hv, h[:]...)
+			}
+			if err := bh.Put(k, hv); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -19,25 +19,51 @@ func benchEntry(i int64) Entry {
 	}
 }
 
-// BenchmarkAppendGroupCommit measures durable appends per second: 256
-// goroutines append concurrently, each Append returning only after its
-// transaction is fsynced.
+// BenchmarkAppendGroupCommit measures durable appends per second: many
+// goroutines (the agents' ingest handlers) append concurrently, each Append
+// returning only after its transaction is fsynced. "server-options" opens
+// bbolt as docs/bench/audit.md recommends for the server (map freelist, not
+// synced); "default-options" uses bbolt's defaults.
 func BenchmarkAppendGroupCommit(b *testing.B) {
-	dir := b.TempDir()
-	_, l := openLog(b, dir)
-	var n atomic.Int64
-	b.SetParallelism(128)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := l.Append(context.Background(), benchEntry(n.Add(1)), nil); err != nil {
-				b.Error(err)
-				return
-			}
+	for _, opt := range []struct {
+		name string
+		o    *bbolt.Options
+	}{
+		{"default-options", &bbolt.Options{}},
+		{"server-options", &bbolt.Options{NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}},
+	} {
+		for _, par := range []int{64, 512} {
+			b.Run(fmt.Sprintf("%s/goroutines=%d", opt.name, par*2), func(b *testing.B) {
+				dir := b.TempDir()
+				db, err := bbolt.Open(filepath.Join(dir, "kuzet.db"), 0o600, opt.o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				keys, err := LoadOrCreateKeys(filepath.Join(dir, "keys"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				l, err := Open(db, keys, Options{DataDir: dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer func() { l.Close(); db.Close() }()
+				var n atomic.Int64
+				b.SetParallelism(par)
+				b.ResetTimer()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := l.Append(context.Background(), benchEntry(n.Add(1)), nil); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+			})
 		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+	}
 }
 
 // buildLog writes n entries quickly (large transactions, no group commit)

@@ -155,8 +155,7 @@ func (e *Entry) Check() error {
 		return fmt.Errorf("%w: %d files, at most %d", ErrBadEntry, len(e.Files), maxFilesEntry)
 	}
 	if len(e.Data) > 0 {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(e.Data, &obj); err != nil || obj == nil {
+		if d := bytes.TrimLeft(e.Data, " \t\r\n"); len(d) == 0 || d[0] != '{' || !json.Valid(e.Data) {
 			return fmt.Errorf("%w: data must be a JSON object", ErrBadEntry)
 		}
 	}

@@ -13,18 +13,22 @@
 // Storage, in buckets of the shared *bbolt.DB that all start with "audit.":
 //
 //	audit.entries      index (8-byte big endian) → canonical entry JSON
-//	audit.hashes       tlog stored-hash index     → 32-byte hash
+//	audit.hashes       index (8-byte big endian) → the tree hashes appending
+//	                   that entry completed: its leaf hash, then one per
+//	                   subtree it closed (tlog.StoredHashes), 32 bytes each
 //	audit.bysitting    sitting \x00 index         → empty
 //	audit.checkpoints  number (1, 2, …)           → signed checkpoint note
 //	audit.meta         "size"                     → tree size
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 
 	"go.etcd.io/bbolt"
@@ -96,7 +100,10 @@ type Log struct {
 type AlsoFunc func(tx *bbolt.Tx, index int64) error
 
 type request struct {
-	entry  Entry
+	entry Entry
+	// enc is the entry encoded with prev 0, made by the caller's goroutine
+	// so the committer only splices in the real prev.
+	enc    []byte
 	also   AlsoFunc
 	cancel <-chan struct{}
 	result chan result
@@ -170,10 +177,15 @@ func (l *Log) Append(ctx context.Context, e Entry, also AlsoFunc) (int64, error)
 	if err := e.Check(); err != nil {
 		return -1, err
 	}
+	e.Prev = 0
+	enc, err := Encode(e)
+	if err != nil {
+		return -1, err
+	}
 	if l.db.IsReadOnly() {
 		return -1, fmt.Errorf("audit: append: database opened read-only")
 	}
-	r := &request{entry: e, also: also, cancel: ctx.Done(), result: make(chan result, 1)}
+	r := &request{entry: e, enc: enc, also: also, cancel: ctx.Done(), result: make(chan result, 1)}
 	select {
 	case l.reqs <- r:
 	case <-l.quit:
@@ -239,7 +251,7 @@ func (l *Log) commit(batch []*request) {
 				return err
 			}
 			for i, r := range batch {
-				idx, err := w.add(r.entry)
+				idx, err := w.addEncoded(r.entry.Sitting, r.enc)
 				if err != nil {
 					failed, failErr = i, err
 					return errRetry
@@ -351,26 +363,64 @@ func lastOfSitting(b *bbolt.Bucket, sitting string) int64 {
 }
 
 func (w *writer) readHashes(indexes []int64) ([]tlog.Hash, error) {
+	return readStoredHashes(w.hashes, indexes)
+}
+
+// readStoredHashes reads hashes by tlog stored-hash index from the
+// per-entry records: the hash at (level, n) was completed by entry
+// ((n+1) << level) - 1, as its level-th hash.
+func readStoredHashes(b *bbolt.Bucket, indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
-		v := w.hashes.Get(u64(x))
-		if len(v) != tlog.HashSize {
-			return nil, fmt.Errorf("%w: stored hash %d missing", ErrCorrupt, x)
+		if x < 0 {
+			return nil, fmt.Errorf("%w: stored hash %d", ErrCorrupt, x)
 		}
-		copy(out[i][:], v)
+		level, n := tlog.SplitStoredHashIndex(x)
+		rec := (n+1)<<uint(level) - 1
+		var v []byte
+		if b != nil {
+			v = b.Get(u64(rec))
+		}
+		if len(v) < (level+1)*tlog.HashSize {
+			return nil, fmt.Errorf("%w: tree hash %d of entry %d is missing", ErrCorrupt, level, rec)
+		}
+		copy(out[i][:], v[level*tlog.HashSize:])
 	}
 	return out, nil
 }
 
 func (w *writer) add(e Entry) (int64, error) {
-	idx := w.size
-	e.Prev = -1
-	if e.Sitting != "" {
-		e.Prev = lastOfSitting(w.bySitting, e.Sitting)
-	}
-	data, err := Encode(e)
+	e.Prev = 0
+	enc, err := Encode(e)
 	if err != nil {
 		return -1, err
+	}
+	return w.addEncoded(e.Sitting, enc)
+}
+
+// prevZero is how an entry encoded with Prev 0 says so. The fields before
+// it (time, kind, sitting) cannot contain quotes, so its first occurrence
+// is the field.
+var prevZero = []byte(`,"prev":0,"actor":`)
+
+// addEncoded appends an entry encoded with Prev 0, putting in the index
+// of the sitting's previous entry.
+func (w *writer) addEncoded(sitting string, enc []byte) (int64, error) {
+	idx := w.size
+	prev := int64(-1)
+	if sitting != "" {
+		prev = lastOfSitting(w.bySitting, sitting)
+	}
+	at := bytes.Index(enc, prevZero)
+	if at < 0 {
+		return -1, fmt.Errorf("%w: encoded entry has no prev field", ErrBadEntry)
+	}
+	data := make([]byte, 0, len(enc)+20)
+	data = append(data, enc[:at+len(`,"prev":`)]...)
+	data = strconv.AppendInt(data, prev, 10)
+	data = append(data, enc[at+len(`,"prev":0`):]...)
+	if len(data) > MaxEntrySize {
+		return -1, fmt.Errorf("%w: %d bytes encoded, at most %d", ErrEntryTooLarge, len(data), MaxEntrySize)
 	}
 	hashes, err := tlog.StoredHashes(idx, data, tlog.HashReaderFunc(w.readHashes))
 	if err != nil {
@@ -379,14 +429,15 @@ func (w *writer) add(e Entry) (int64, error) {
 	if err := w.entries.Put(u64(idx), data); err != nil {
 		return -1, fmt.Errorf("audit: store entry %d: %w", idx, err)
 	}
-	base := tlog.StoredHashIndex(0, idx)
-	for i, h := range hashes {
-		if err := w.hashes.Put(u64(base+int64(i)), h[:]); err != nil {
-			return -1, fmt.Errorf("audit: store hash of entry %d: %w", idx, err)
-		}
+	hv := make([]byte, 0, len(hashes)*tlog.HashSize)
+	for _, h := range hashes {
+		hv = append(hv, h[:]...)
 	}
-	if e.Sitting != "" {
-		if err := w.bySitting.Put(sittingKey(e.Sitting, idx), nil); err != nil {
+	if err := w.hashes.Put(u64(idx), hv); err != nil {
+		return -1, fmt.Errorf("audit: store hashes of entry %d: %w", idx, err)
+	}
+	if sitting != "" {
+		if err := w.bySitting.Put(sittingKey(sitting, idx), nil); err != nil {
 			return -1, fmt.Errorf("audit: index entry %d by sitting: %w", idx, err)
 		}
 	}
@@ -492,17 +543,6 @@ func sittingRecords(tx *bbolt.Tx, sitting string) ([]Record, error) {
 func hashReader(tx *bbolt.Tx) tlog.HashReader {
 	b := tx.Bucket(bucketHashes)
 	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			var v []byte
-			if b != nil {
-				v = b.Get(u64(x))
-			}
-			if len(v) != tlog.HashSize {
-				return nil, fmt.Errorf("%w: stored hash %d missing", ErrCorrupt, x)
-			}
-			copy(out[i][:], v)
-		}
-		return out, nil
+		return readStoredHashes(b, indexes)
 	})
 }

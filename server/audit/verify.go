@@ -298,35 +298,33 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 		}
 		leaf := tlog.RecordHash(v)
 		stored := tb.add(leaf)
-		base := tlog.StoredHashIndex(0, idx)
-		for i, h := range stored {
-			si := base + int64(i)
-			for len(hk) == 8 && int64(binary.BigEndian.Uint64(hk)) < si {
-				hk, hv = hc.Next()
-			}
-			if hk == nil || len(hk) != 8 || int64(binary.BigEndian.Uint64(hk)) != si || len(hv) != tlog.HashSize {
-				rep.add(Problem{Index: idx, Reason: ReasonTreeChanged, Detail: fmt.Sprintf("stored tree hash %d is missing", si)})
-				continue
-			}
-			if tlog.Hash(hv) == h {
-				continue
-			}
-			if i == 0 {
-				// The leaf differs. If it matches another entry's recorded
-				// leaf, the entry was moved, not edited.
-				if leafByHash == nil {
-					leafByHash = leafIndex(bh)
+		for len(hk) == 8 && int64(binary.BigEndian.Uint64(hk)) < idx {
+			hk, hv = hc.Next()
+		}
+		if len(hk) != 8 || int64(binary.BigEndian.Uint64(hk)) != idx || len(hv) != len(stored)*tlog.HashSize {
+			rep.add(Problem{Index: idx, Reason: ReasonTreeChanged, Detail: fmt.Sprintf("the tree hashes recorded for entry %d are missing or cut", idx)})
+		} else {
+			for i, h := range stored {
+				if tlog.Hash(hv[i*tlog.HashSize:]) == h {
+					continue
 				}
-				if at, ok := leafByHash[leaf]; ok && at != idx {
-					rep.add(Problem{Index: idx, Reason: ReasonEntryMoved,
-						Detail: fmt.Sprintf("this is the entry appended at index %d", at)})
-				} else {
-					rep.add(Problem{Index: idx, Reason: ReasonEntryChanged,
-						Detail: fmt.Sprintf("SHA-256 leaf %s, recorded at append %s", leaf, tlog.Hash(hv))})
+				if i == 0 {
+					// The leaf differs. If it matches another entry's recorded
+					// leaf, the entry was moved, not edited.
+					if leafByHash == nil {
+						leafByHash = leafIndex(bh)
+					}
+					if at, ok := leafByHash[leaf]; ok && at != idx {
+						rep.add(Problem{Index: idx, Reason: ReasonEntryMoved,
+							Detail: fmt.Sprintf("this is the entry appended at index %d", at)})
+					} else {
+						rep.add(Problem{Index: idx, Reason: ReasonEntryChanged,
+							Detail: fmt.Sprintf("SHA-256 leaf %s, recorded at append %s", leaf, tlog.Hash(hv[:tlog.HashSize]))})
+					}
+					break // the subtree hashes follow from the leaf
 				}
-			} else {
 				rep.add(Problem{Index: -1, Reason: ReasonTreeChanged,
-					Detail: fmt.Sprintf("stored tree hash %d (completed by entry %d) was altered", si, idx)})
+					Detail: fmt.Sprintf("tree hash %d recorded with entry %d was altered", i, idx)})
 			}
 		}
 		if list, ok := bySize[idx+1]; ok {
@@ -419,15 +417,11 @@ func indexed(bs *bbolt.Bucket, s string, idx int64) bool {
 // only after a mismatch, to tell a moved entry from an edited one.
 func leafIndex(bh *bbolt.Bucket) map[tlog.Hash]int64 {
 	m := map[tlog.Hash]int64{}
-	var n int64
-	for {
-		si := tlog.StoredHashIndex(0, n)
-		v := bh.Get(u64(si))
-		if len(v) != tlog.HashSize {
-			break
+	c := bh.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) == 8 && len(v) >= tlog.HashSize {
+			m[tlog.Hash(v[:tlog.HashSize])] = int64(binary.BigEndian.Uint64(k))
 		}
-		m[tlog.Hash(v)] = n
-		n++
 	}
 	return m
 }
