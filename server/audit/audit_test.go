@@ -567,3 +567,23 @@ func TestAppendAfterCloseAndCancel(t *testing.T) {
 		t.Fatalf("append after close: %v", err)
 	}
 }
+
+func TestRelFileRef(t *testing.T) {
+	sum := hex.EncodeToString(make([]byte, 32))
+	tests := []struct {
+		file string
+		want string
+		ok   bool
+	}{
+		{"/data/recordings/S1/camera-1.webm", "recordings/S1/camera-1.webm", true},
+		{"/data/evidence/S1/" + sum, "evidence/S1/" + sum, true},
+		{"/elsewhere/x.webm", "", false},
+		{"/data", "", false},
+	}
+	for _, tc := range tests {
+		f, err := RelFileRef("/data", tc.file, sum, 10)
+		if (err == nil) != tc.ok || f.Path != tc.want {
+			t.Fatalf("RelFileRef(%s) = %+v, %v; want %q ok=%v", tc.file, f, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -165,8 +165,11 @@ func (o cmdOut) report(rep *Report, bundle bool) int {
 	}
 	if bundle {
 		o.say(o.stdout, i18n.Key("audit.bundle.ok"), args)
-	} else {
-		o.say(o.stdout, i18n.Key("audit.verify.ok"), args)
+		return ExitOK
+	}
+	o.say(o.stdout, i18n.Key("audit.verify.ok"), args)
+	if tail := rep.Entries - rep.Latest.Size; tail > 0 {
+		o.say(o.stdout, i18n.Key("audit.verify.unsigned_tail"), i18n.Args{"count": fmt.Sprint(tail), "checkpoint": fmt.Sprint(rep.Latest.Number)})
 	}
 	return ExitOK
 }

@@ -28,6 +28,16 @@ func TestCommandVerify(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "Log verified: 40 entries, 3 checkpoints, 3 files") {
 		t.Fatalf("clean log: exit %d\n%s%s", code, out, errs)
 	}
+	db, l := openLog(t, f.dir)
+	if _, err := l.Append(context.Background(), Entry{Time: t0, Kind: KindAction, Sitting: "S1", Actor: "p-1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	db.Close()
+	code, out, errs = runCmd(t, "verify", "--data", f.dir)
+	if code != ExitOK || !strings.Contains(out, "Note: 1 entries after checkpoint 3") {
+		t.Fatalf("unsigned tail: exit %d\n%s%s", code, out, errs)
+	}
 	flipInFile(t, filepath.Join(f.dir, "kuzet.db"), []byte("entry-0017-marker"))
 	code, out, _ = runCmd(t, "verify", "--data", f.dir, "--lang", "ru")
 	if code != ExitFailed || !strings.Contains(out, "первая несовпадающая запись — №17") || !strings.Contains(out, "запись №17 изменена") {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -138,6 +139,21 @@ func (f FileRef) check() error {
 		return fmt.Errorf("%w: file %q: negative size", ErrBadFileRef, f.Path)
 	}
 	return nil
+}
+
+// RelFileRef makes the FileRef of a file written under dataDir (an
+// evidence file, a closed recording segment) from its path and the hash and
+// size its writer computed.
+func RelFileRef(dataDir, file, sha256Hex string, size int64) (FileRef, error) {
+	rel, err := filepath.Rel(dataDir, file)
+	if err != nil {
+		return FileRef{}, fmt.Errorf("%w: %s is not under %s: %w", ErrBadFileRef, file, dataDir, err)
+	}
+	f := FileRef{Path: filepath.ToSlash(rel), SHA256: sha256Hex, Size: size}
+	if err := f.check(); err != nil {
+		return FileRef{}, err
+	}
+	return f, nil
 }
 
 // Check reports what is wrong with e as a new entry, or nil.

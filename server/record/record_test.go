@@ -269,3 +269,128 @@ func TestConfigAndTrackErrors(t *testing.T) {
 		t.Fatalf("add after close: %v", err)
 	}
 }
+
+// TestRecordScreenAndLateAudio records the screen in its own series, and
+// an audio track that joins a camera series mid-segment: it must appear
+// from the next segment, which starts on a requested keyframe.
+func TestRecordScreenAndLateAudio(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	var segs []Segment
+	var cam, scr *source
+	rec, err := New(Config{SegmentDuration: time.Minute, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute,
+		RequestKeyframe: func(k Kind) {
+			if k == KindScreen {
+				scr.requestKeyframe(k)
+			} else {
+				cam.requestKeyframe(k)
+			}
+		}}, dir, func(s Segment) { segs = append(segs, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam, scr = newSource(t, 320, 240, 15), newSource(t, 640, 360, 5)
+	camT, err := rec.AddTrack(KindCamera, CodecVP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrT, err := rec.AddTrack(KindScreen, CodecVP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(tr *Track, ps []*rtp.Packet) {
+		for _, p := range ps {
+			if err := tr.WriteRTP(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var mic *Track
+	for i := range 90 { // 6 s of camera at 15 fps, screen at 5 fps
+		write(camT, cam.video(t))
+		if i%3 == 0 {
+			write(scrT, scr.video(t))
+		}
+		if i == 45 {
+			if mic, err = rec.AddTrack(KindAudio, CodecOpus); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if mic != nil {
+			write(mic, cam.audio(t))
+			write(mic, cam.audio(t))
+			if i%3 == 0 {
+				write(mic, cam.audio(t))
+			}
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, s := range segs {
+		kinds = append(kinds, string(s.Kind)+map[bool]string{true: "+audio", false: ""}[s.Audio])
+		decodeClean(t, s.Path)
+	}
+	// camera (no audio yet), screen, then camera+audio from a keyframe.
+	want := map[string]int{"camera": 1, "camera+audio": 1, "screen": 1}
+	for _, k := range kinds {
+		want[k]--
+	}
+	for k, n := range want {
+		if n != 0 {
+			t.Fatalf("segments %v: want one camera, one camera+audio, one screen (%s off by %d)", kinds, k, -n)
+		}
+	}
+	for _, s := range segs {
+		if s.Kind == KindScreen {
+			w := ffprobe(t, "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", s.Path)
+			if w != "640,360" || s.VideoFrames < 28 {
+				t.Fatalf("screen segment %s with %d frames", w, s.VideoFrames)
+			}
+		}
+	}
+}
+
+// TestRecordClockJump: a sender whose RTP timestamps jump (a restart, or a
+// hostile agent) must not throw the timeline hours away.
+func TestRecordClockJump(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	var segs []Segment
+	rec, err := New(Config{SegmentDuration: time.Minute}, dir, func(s Segment) { segs = append(segs, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := newSource(t, 160, 120, 10)
+	camT, err := rec.AddTrack(KindCamera, CodecVP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := range 20 {
+		ps := src.video(t)
+		for _, p := range ps {
+			if i >= 10 {
+				p.Timestamp += 1 << 31 // about 6.6 hours at 90 kHz
+			}
+			if err := camT.WriteRTP(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // real time: the default 10 s drift bound applies
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(segs) != 1 {
+		t.Fatalf("%d segments", len(segs))
+	}
+	if d := segs[0].End.Sub(start); d < 0 || d > 5*time.Second {
+		t.Fatalf("segment ends %s after the start, want within the 2 s recorded", d)
+	}
+	decodeClean(t, segs[0].Path)
+	if segs[0].VideoFrames != 20 {
+		t.Fatalf("%d frames kept of 20", segs[0].VideoFrames)
+	}
+}
