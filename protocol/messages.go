@@ -30,6 +30,10 @@ const (
 	TypeWatching  Type = "watching"
 	TypeUnwatch   Type = "unwatch"
 	TypeStatus    Type = "status"
+	// TypeFocus and TypeAssessment: the proctor's focus view asks for, and
+	// receives, the explained risk of one sitting.
+	TypeFocus      Type = "focus"
+	TypeAssessment Type = "assessment"
 )
 
 // Message is the body of an envelope.
@@ -196,7 +200,8 @@ const (
 	StateEnded   SittingState = "ended"   // the sitting is over
 )
 
-// SittingSummary is one line of the proctor's list.
+// SittingSummary is one line of the proctor's list: one tile of the
+// dashboard's grid.
 type SittingSummary struct {
 	SittingInfo
 	State SittingState `json:"state"`
@@ -206,11 +211,92 @@ type SittingSummary struct {
 	LastSeen *time.Time `json:"last_seen,omitempty"`
 	// Records is the number of records stored for the sitting.
 	Records uint64 `json:"records"`
+	// Rules is how each rule of p.10 stands (the tile's badges). A rule
+	// missing from the map has no report yet (RuleNoData).
+	Rules map[RuleID]RuleStatus `json:"rules,omitempty"`
+	// Risk is the sitting's risk score: the sum of the points of its flags
+	// (see Assessment for which flags, with which weights).
+	Risk float64 `json:"risk"`
+	// OpenFlags counts the flags no proctor has reviewed yet; a verdict
+	// cannot be published while any is open.
+	OpenFlags int `json:"open_flags"`
+	// LastEvent is the agent's latest event.
+	LastEvent *EventBrief `json:"last_event,omitempty"`
+	// Paused is true between a proctor's pause and resume.
+	Paused bool `json:"paused,omitempty"`
+	// Link grades the agent's connection.
+	Link LinkQuality `json:"link,omitempty"`
+	// Reconnects counts how often the agent connected again after its first
+	// connection since the server started.
+	Reconnects int `json:"reconnects,omitempty"`
+	// Verdict is the published check result, once published (p.115).
+	Verdict *Verdict `json:"verdict,omitempty"`
 }
 
-// Sittings is the full list of sittings the viewer may see.
+// RuleState is how one rule of p.10 stands for a sitting, as a badge.
+type RuleState string
+
+// Rule states, from the most to the least serious.
+const (
+	// RuleViolation: a violation flag of the rule is not dismissed.
+	RuleViolation RuleState = "violation"
+	// RuleSuspected: a suspected flag of the rule is not dismissed.
+	RuleSuspected RuleState = "suspected"
+	// RuleUnchecked: a check of the rule could not run and no proctor has
+	// dismissed that (a check that cannot run is never "clear").
+	RuleUnchecked RuleState = "unchecked"
+	// RuleClear: the agent reported on the rule and nothing stands.
+	RuleClear RuleState = "clear"
+	// RuleNoData: nothing was reported on the rule yet.
+	RuleNoData RuleState = "no_data"
+)
+
+// RuleStatus is one badge of a tile.
+type RuleStatus struct {
+	State RuleState `json:"state"`
+	// Active is true while a span of the rule (not info) is open now.
+	Active bool `json:"active,omitempty"`
+	// Open counts the rule's flags that are not reviewed yet.
+	Open int `json:"open,omitempty"`
+	// Risk is the rule's share of the risk score.
+	Risk float64 `json:"risk,omitempty"`
+}
+
+// LinkQuality grades the agent's connection as the server sees it.
+type LinkQuality string
+
+// Link qualities.
+const (
+	// LinkGood: connected and the camera arrives.
+	LinkGood LinkQuality = "good"
+	// LinkDegraded: connected, but the camera does not arrive or the agent
+	// had to reconnect in the last two minutes.
+	LinkDegraded LinkQuality = "degraded"
+	// LinkLost: the agent was connected and is not now.
+	LinkLost LinkQuality = "lost"
+	// LinkNone: no agent has connected yet, or the sitting has ended.
+	LinkNone LinkQuality = "none"
+)
+
+// EventBrief is an event as a tile shows it: what, which rule, how serious.
+type EventBrief struct {
+	// N is the event's record number.
+	N        uint64            `json:"n"`
+	Time     time.Time         `json:"time"`
+	Rule     RuleID            `json:"rule"`
+	Kind     EventKind         `json:"kind"`
+	Severity Severity          `json:"severity"`
+	Key      string            `json:"key"`
+	Args     map[string]string `json:"args,omitempty"`
+}
+
+// Sittings is the list of sittings the viewer may see. A long list comes in
+// parts: every part but the last has More set, and the union of the parts
+// is the full list.
 type Sittings struct {
 	Sittings []SittingSummary `json:"sittings"`
+	// More says further parts of the list follow.
+	More bool `json:"more,omitempty"`
 }
 
 // SittingUpdate replaces one line of the list.
@@ -303,6 +389,30 @@ type Verdict struct {
 	Evidence []uint64 `json:"evidence,omitempty"`
 }
 
+func (v *Verdict) validate() error {
+	switch v.Outcome {
+	case VerdictClean:
+		if len(v.Rules) > 0 {
+			return fieldErr("action.verdict.rules", "must be empty for a clean verdict")
+		}
+	case VerdictViolation:
+		if len(v.Rules) == 0 {
+			return fieldErr("action.verdict.rules", "must name the rules broken")
+		}
+	default:
+		return fieldErr("action.verdict.outcome", fmt.Sprintf("%q is not clean or violation", v.Outcome))
+	}
+	if len(v.Rules) > len(Rules()) || len(v.Evidence) > MaxAssessmentFlags {
+		return fieldErr("action.verdict", "lists too many rules or evidence records")
+	}
+	for _, r := range v.Rules {
+		if !r.Valid() {
+			return fieldErr("action.verdict.rules", fmt.Sprintf("%q is not a clause of p.10", r))
+		}
+	}
+	return nil
+}
+
 // Validate checks an action.
 func (a *Action) Validate() error {
 	switch a.Kind {
@@ -318,22 +428,8 @@ func (a *Action) Validate() error {
 		if a.Verdict == nil {
 			return fieldErr("action.verdict", "is missing")
 		}
-		switch a.Verdict.Outcome {
-		case VerdictClean:
-			if len(a.Verdict.Rules) > 0 {
-				return fieldErr("action.verdict.rules", "must be empty for a clean verdict")
-			}
-		case VerdictViolation:
-			if len(a.Verdict.Rules) == 0 {
-				return fieldErr("action.verdict.rules", "must name the rules broken")
-			}
-		default:
-			return fieldErr("action.verdict.outcome", fmt.Sprintf("%q is not clean or violation", a.Verdict.Outcome))
-		}
-		for _, r := range a.Verdict.Rules {
-			if !r.Valid() {
-				return fieldErr("action.verdict.rules", fmt.Sprintf("%q is not a clause of p.10", r))
-			}
+		if err := a.Verdict.validate(); err != nil {
+			return err
 		}
 	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack:
 	default:
@@ -390,6 +486,62 @@ type Unwatch struct {
 	View ViewID `json:"view"`
 }
 
+// Focus asks for the explained risk of one sitting (the focus view), now and
+// whenever it changes, until another Focus; an empty Sitting stops it.
+type Focus struct {
+	Sitting SittingID `json:"sitting,omitempty"`
+}
+
+// Assessment explains a sitting's risk score: which flags, with which
+// weights, make it up, and which flags still wait for review.
+type Assessment struct {
+	Sitting SittingID `json:"sitting"`
+	// Risk is the score, the sum of the items' points.
+	Risk float64 `json:"risk"`
+	// Items are the contributions, in record order.
+	Items []RiskItem `json:"items,omitempty"`
+	// Weights are the weights the score was computed with.
+	Weights RiskWeights `json:"weights"`
+	// Flags counts every flag; OpenFlags lists the record numbers of the
+	// flags not reviewed yet (at most MaxAssessmentFlags of them).
+	Flags     int      `json:"flags"`
+	OpenFlags []uint64 `json:"open_flags,omitempty"`
+}
+
+// MaxAssessmentItems and MaxAssessmentFlags bound an Assessment, so it fits
+// one frame whatever an agent reported.
+const (
+	MaxAssessmentItems = 256
+	MaxAssessmentFlags = 1000
+)
+
+// RiskItem is one contribution to a risk score: a flag (or, with Count over
+// one, several later flags of one rule taken together).
+type RiskItem struct {
+	// N is the flag's record number (the first one's, when Count > 1).
+	N uint64 `json:"n"`
+	// Count is how many flags the item stands for (1 when omitted).
+	Count    int      `json:"count,omitempty"`
+	Rule     RuleID   `json:"rule"`
+	Severity Severity `json:"severity"`
+	// Confirmed is true when a proctor confirmed the flag as a breach.
+	Confirmed bool `json:"confirmed,omitempty"`
+	// Weight is the rule's weight; Factor the severity's factor times the
+	// repeat factor; Points = Weight × Factor.
+	Weight float64 `json:"weight"`
+	Factor float64 `json:"factor"`
+	Points float64 `json:"points"`
+}
+
+// RiskWeights are the weights of a risk score: points per rule for one
+// violation flag, a factor per severity, and the factor by which each
+// further flag of the same rule counts less than the one before.
+type RiskWeights struct {
+	Rules    map[RuleID]float64   `json:"rules"`
+	Severity map[Severity]float64 `json:"severity"`
+	Repeat   float64              `json:"repeat"`
+}
+
 // ---- candidate channel ----
 
 // Status tells the candidate's page the state of its sitting.
@@ -420,6 +572,8 @@ func (*Watching) Type() Type      { return TypeWatching }
 func (*ViewCandidate) Type() Type { return TypeCandidate }
 func (*Unwatch) Type() Type       { return TypeUnwatch }
 func (*Status) Type() Type        { return TypeStatus }
+func (*Focus) Type() Type         { return TypeFocus }
+func (*Assessment) Type() Type    { return TypeAssessment }
 
 // MaxTokenLen caps a sitting token.
 const MaxTokenLen = 512
@@ -567,17 +721,53 @@ func (m *Subscribe) Validate() error {
 // Validate checks a sittings list.
 func (m *Sittings) Validate() error {
 	for i := range m.Sittings {
-		if m.Sittings[i].ID == "" {
-			return fieldErr(fmt.Sprintf("sittings[%d].id", i), "is missing")
+		if err := m.Sittings[i].validate(); err != nil {
+			return fmt.Errorf("sittings[%d]: %w", i, err)
 		}
 	}
 	return nil
 }
 
 // Validate checks a sitting update.
-func (m *SittingUpdate) Validate() error {
-	if m.Sitting.ID == "" {
+func (m *SittingUpdate) Validate() error { return m.Sitting.validate() }
+
+func (s *SittingSummary) validate() error {
+	if s.ID == "" {
 		return fieldErr("sitting.id", "is missing")
+	}
+	if len(s.Rules) > len(Rules()) {
+		return fieldErr("rules", "has more entries than p.10 has clauses")
+	}
+	for id, st := range s.Rules {
+		if !id.Valid() {
+			return fieldErr("rules", fmt.Sprintf("%q is not a clause of p.10", id))
+		}
+		switch st.State {
+		case RuleViolation, RuleSuspected, RuleUnchecked, RuleClear, RuleNoData:
+		default:
+			return fieldErr("rules", fmt.Sprintf("rule %s: %q is not a rule state", id, st.State))
+		}
+		if st.Open < 0 || st.Risk < 0 {
+			return fieldErr("rules", fmt.Sprintf("rule %s: negative count or risk", id))
+		}
+	}
+	switch s.Link {
+	case "", LinkGood, LinkDegraded, LinkLost, LinkNone:
+	default:
+		return fieldErr("link", fmt.Sprintf("%q is not good, degraded, lost or none", s.Link))
+	}
+	if s.Risk < 0 || s.OpenFlags < 0 || s.Reconnects < 0 {
+		return fieldErr("risk", "and the counts must not be negative")
+	}
+	if e := s.LastEvent; e != nil {
+		if e.N == 0 || !e.Rule.Valid() || e.Key == "" || len(e.Args) > MaxEventArgs {
+			return fieldErr("last_event", "needs a record number, a clause of p.10, a key and at most 16 args")
+		}
+	}
+	if s.Verdict != nil {
+		if err := s.Verdict.validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -637,6 +827,51 @@ func (m *ViewCandidate) Validate() error {
 
 // Validate checks an unwatch.
 func (m *Unwatch) Validate() error { return validView(m.View) }
+
+// Validate checks a focus.
+func (m *Focus) Validate() error {
+	if len(m.Sitting) > MaxIDLen {
+		return fieldErr("sitting", fmt.Sprintf("is over %d characters", MaxIDLen))
+	}
+	return nil
+}
+
+// Validate checks an assessment.
+func (m *Assessment) Validate() error {
+	switch {
+	case m.Sitting == "" || len(m.Sitting) > MaxIDLen:
+		return fieldErr("sitting", "is missing")
+	case len(m.Items) > MaxAssessmentItems:
+		return fieldErr("items", fmt.Sprintf("has over %d entries", MaxAssessmentItems))
+	case len(m.OpenFlags) > MaxAssessmentFlags:
+		return fieldErr("open_flags", fmt.Sprintf("has over %d entries", MaxAssessmentFlags))
+	case m.Risk < 0 || m.Flags < 0 || m.Flags < len(m.OpenFlags):
+		return fieldErr("flags", "must count at least the open flags, and the risk must not be negative")
+	case m.Weights.Repeat < 0 || m.Weights.Repeat > 1:
+		return fieldErr("weights.repeat", "must be between 0 and 1")
+	}
+	for i, it := range m.Items {
+		if it.N == 0 || !it.Rule.Valid() || it.Count < 0 || it.Points < 0 || it.Weight < 0 || it.Factor < 0 {
+			return fieldErr(fmt.Sprintf("items[%d]", i), "needs a record number, a clause of p.10 and non-negative numbers")
+		}
+	}
+	for id, w := range m.Weights.Rules {
+		if !id.Valid() || w < 0 {
+			return fieldErr("weights.rules", fmt.Sprintf("%q: a clause of p.10 with a non-negative weight", id))
+		}
+	}
+	for sev, f := range m.Weights.Severity {
+		switch sev {
+		case SeverityInfo, SeveritySuspected, SeverityViolation, SeverityUnchecked:
+		default:
+			return fieldErr("weights.severity", fmt.Sprintf("%q is not a severity", sev))
+		}
+		if f < 0 {
+			return fieldErr("weights.severity", "factors must not be negative")
+		}
+	}
+	return nil
+}
 
 // Validate checks a status.
 func (m *Status) Validate() error {

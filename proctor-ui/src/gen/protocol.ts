@@ -176,6 +176,32 @@ export interface Status {
 export type SittingState = "waiting" | "live" | "offline" | "ended";
 export const sittingStateValues: readonly SittingState[] = ["waiting", "live", "offline", "ended"];
 
+export interface Assessment {
+  sitting: SittingID;
+  risk: number;
+  items?: RiskItem[];
+  weights: RiskWeights;
+  flags: number;
+  open_flags?: number[];
+}
+
+export interface RiskItem {
+  n: number;
+  count?: number;
+  rule: RuleID;
+  severity: Severity;
+  confirmed?: boolean;
+  weight: number;
+  factor: number;
+  points: number;
+}
+
+export interface RiskWeights {
+  rules: Partial<Record<RuleID, number>>;
+  severity: Partial<Record<Severity, number>>;
+  repeat: number;
+}
+
 export interface ViewCandidate {
   view: ViewID;
   candidate: Candidate;
@@ -192,15 +218,51 @@ export interface SittingSummary extends SittingInfo {
   media: boolean;
   last_seen?: string;
   records: number;
+  rules?: Partial<Record<RuleID, RuleStatus>>;
+  risk: number;
+  open_flags: number;
+  last_event?: EventBrief;
+  paused?: boolean;
+  link?: LinkQuality;
+  reconnects?: number;
+  verdict?: Verdict;
 }
+
+export interface RuleStatus {
+  state: RuleState;
+  active?: boolean;
+  open?: number;
+  risk?: number;
+}
+
+export type RuleState = "violation" | "suspected" | "unchecked" | "clear" | "no_data";
+export const ruleStateValues: readonly RuleState[] = ["violation", "suspected", "unchecked", "clear", "no_data"];
+
+export interface EventBrief {
+  n: number;
+  time: string;
+  rule: RuleID;
+  kind: EventKind;
+  severity: Severity;
+  key: string;
+  args?: Record<string, string>;
+}
+
+export type LinkQuality = "good" | "degraded" | "lost" | "none";
+export const linkQualityValues: readonly LinkQuality[] = ["good", "degraded", "lost", "none"];
 
 export interface Sittings {
   sittings: SittingSummary[];
+  more?: boolean;
 }
 
 export interface Watching {
   view: ViewID;
   sdp: string;
+}
+
+export interface Focus {
+  sitting?: SittingID;
 }
 
 export interface Subscribe {
@@ -221,8 +283,8 @@ export interface Watch {
 export type Layer = "full" | "thumb";
 export const layerValues: readonly Layer[] = ["full", "thumb"];
 
-export type Type = "hello" | "welcome" | "offer" | "answer" | "candidate" | "heartbeat" | "event" | "ack" | "command" | "error" | "subscribe" | "sittings" | "sitting" | "record" | "watch" | "watching" | "unwatch" | "status";
-export const typeValues: readonly Type[] = ["hello", "welcome", "offer", "answer", "candidate", "heartbeat", "event", "ack", "command", "error", "subscribe", "sittings", "sitting", "record", "watch", "watching", "unwatch", "status"];
+export type Type = "hello" | "welcome" | "offer" | "answer" | "candidate" | "heartbeat" | "event" | "ack" | "command" | "error" | "subscribe" | "sittings" | "sitting" | "record" | "watch" | "watching" | "unwatch" | "status" | "focus" | "assessment";
+export const typeValues: readonly Type[] = ["hello", "welcome", "offer", "answer", "candidate", "heartbeat", "event", "ack", "command", "error", "subscribe", "sittings", "sitting", "record", "watch", "watching", "unwatch", "status", "focus", "assessment"];
 
 /** Messages on route agent→server. */
 export type AgentToServerMessage =
@@ -255,6 +317,7 @@ export type ServerToCandidateMessage =
 
 /** Messages on route server→viewer. */
 export type ServerToViewerMessage =
+  | { v: number; type: "assessment"; body: Assessment }
   | { v: number; type: "candidate"; body: ViewCandidate }
   | { v: number; type: "error"; body: ProtocolError }
   | { v: number; type: "record"; body: FeedRecord }
@@ -265,6 +328,7 @@ export type ServerToViewerMessage =
 /** Messages on route viewer→server. */
 export type ViewerToServerMessage =
   | { v: number; type: "candidate"; body: ViewCandidate }
+  | { v: number; type: "focus"; body: Focus }
   | { v: number; type: "subscribe"; body: Subscribe }
   | { v: number; type: "unwatch"; body: Unwatch }
   | { v: number; type: "watch"; body: Watch };
