@@ -40,7 +40,11 @@ func TestQuality(t *testing.T) {
 	// Each case renders a short sequence, so the frozen test sees
 	// consecutive frames as the agent does.
 	sizes := [][2]int{{320, 240}, {640, 480}, {424, 240}}
-	for seed := uint64(1); seed <= 12; seed++ {
+	seeds := uint64(12)
+	if raceEnabled {
+		seeds = 3
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
 		size := sizes[int(seed)%len(sizes)]
 		script := []footage.Scene{
 			{Kind: footage.Face, Duration: 2 * time.Second},

@@ -1,0 +1,5 @@
+//go:build !race
+
+package roomscan
+
+const raceEnabled = false
