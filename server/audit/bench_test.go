@@ -32,7 +32,7 @@ func BenchmarkAppendGroupCommit(b *testing.B) {
 		{"default-options", &bbolt.Options{}},
 		{"server-options", &bbolt.Options{NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}},
 	} {
-		for _, par := range []int{64, 512} {
+		for _, par := range []int{8, 64, 512} {
 			b.Run(fmt.Sprintf("%s/goroutines=%d", opt.name, par*2), func(b *testing.B) {
 				dir := b.TempDir()
 				db, err := bbolt.Open(filepath.Join(dir, "kuzet.db"), 0o600, opt.o)

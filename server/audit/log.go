@@ -16,7 +16,12 @@
 //	audit.hashes       index (8-byte big endian) → the tree hashes appending
 //	                   that entry completed: its leaf hash, then one per
 //	                   subtree it closed (tlog.StoredHashes), 32 bytes each
-//	audit.bysitting    sitting \x00 index         → empty
+//	audit.sittings     sitting                   → index of its newest entry
+//
+// A sitting's entries are found by following Prev back from its newest
+// entry, so an append touches one small record per sitting, not a growing
+// index (which would dirty a page per sitting in every group commit).
+//
 //	audit.checkpoints  number (1, 2, …)           → signed checkpoint note
 //	audit.meta         "size"                     → tree size
 package audit
@@ -28,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -40,14 +46,14 @@ import (
 var (
 	bucketEntries     = []byte("audit.entries")
 	bucketHashes      = []byte("audit.hashes")
-	bucketBySitting   = []byte("audit.bysitting")
+	bucketSittings    = []byte("audit.sittings")
 	bucketCheckpoints = []byte("audit.checkpoints")
 	bucketMeta        = []byte("audit.meta")
 	keySize           = []byte("size")
 )
 
 func allBuckets() [][]byte {
-	return [][]byte{bucketEntries, bucketHashes, bucketBySitting, bucketCheckpoints, bucketMeta}
+	return [][]byte{bucketEntries, bucketHashes, bucketSittings, bucketCheckpoints, bucketMeta}
 }
 
 // Options tunes a Log. The zero value is usable.
@@ -296,18 +302,18 @@ func runAlso(f AlsoFunc, tx *bbolt.Tx, idx int64) (err error) {
 
 // writer appends entries inside one write transaction.
 type writer struct {
-	entries, hashes, bySitting, meta *bbolt.Bucket
-	size                             int64
+	entries, hashes, sittings, meta *bbolt.Bucket
+	size                            int64
 }
 
 func newWriter(tx *bbolt.Tx) (*writer, error) {
 	w := &writer{
-		entries:   tx.Bucket(bucketEntries),
-		hashes:    tx.Bucket(bucketHashes),
-		bySitting: tx.Bucket(bucketBySitting),
-		meta:      tx.Bucket(bucketMeta),
+		entries:  tx.Bucket(bucketEntries),
+		hashes:   tx.Bucket(bucketHashes),
+		sittings: tx.Bucket(bucketSittings),
+		meta:     tx.Bucket(bucketMeta),
 	}
-	if w.entries == nil || w.hashes == nil || w.bySitting == nil || w.meta == nil {
+	if w.entries == nil || w.hashes == nil || w.sittings == nil || w.meta == nil {
 		return nil, fmt.Errorf("%w: audit buckets missing", ErrCorrupt)
 	}
 	// Appends are sequential, so full pages waste nothing.
@@ -338,28 +344,13 @@ func u64(n int64) []byte {
 	return b[:]
 }
 
-func sittingKey(sitting string, idx int64) []byte {
-	k := make([]byte, 0, len(sitting)+9)
-	k = append(k, sitting...)
-	k = append(k, 0)
-	return append(k, u64(idx)...)
-}
-
-// lastOfSitting finds the newest entry index of a sitting, or -1.
+// lastOfSitting returns the index of a sitting's newest entry, or -1.
 func lastOfSitting(b *bbolt.Bucket, sitting string) int64 {
-	c := b.Cursor()
-	prefix := append([]byte(sitting), 0)
-	upper := append([]byte(sitting), 1)
-	k, _ := c.Seek(upper)
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	if k == nil || len(k) != len(prefix)+8 || string(k[:len(prefix)]) != string(prefix) {
+	v := b.Get([]byte(sitting))
+	if len(v) != 8 {
 		return -1
 	}
-	return int64(binary.BigEndian.Uint64(k[len(prefix):]))
+	return int64(binary.BigEndian.Uint64(v))
 }
 
 func (w *writer) readHashes(indexes []int64) ([]tlog.Hash, error) {
@@ -409,7 +400,7 @@ func (w *writer) addEncoded(sitting string, enc []byte) (int64, error) {
 	idx := w.size
 	prev := int64(-1)
 	if sitting != "" {
-		prev = lastOfSitting(w.bySitting, sitting)
+		prev = lastOfSitting(w.sittings, sitting)
 	}
 	at := bytes.Index(enc, prevZero)
 	if at < 0 {
@@ -437,7 +428,7 @@ func (w *writer) addEncoded(sitting string, enc []byte) (int64, error) {
 		return -1, fmt.Errorf("audit: store hashes of entry %d: %w", idx, err)
 	}
 	if sitting != "" {
-		if err := w.bySitting.Put(sittingKey(sitting, idx), nil); err != nil {
+		if err := w.sittings.Put([]byte(sitting), u64(idx)); err != nil {
 			return -1, fmt.Errorf("audit: index entry %d by sitting: %w", idx, err)
 		}
 	}
@@ -517,25 +508,27 @@ func sittingRecords(tx *bbolt.Tx, sitting string) ([]Record, error) {
 	if !validName(sitting) {
 		return nil, fmt.Errorf("%w: sitting %q", ErrBadEntry, sitting)
 	}
-	bs, be := tx.Bucket(bucketBySitting), tx.Bucket(bucketEntries)
+	bs, be := tx.Bucket(bucketSittings), tx.Bucket(bucketEntries)
 	if bs == nil || be == nil {
 		return nil, nil
 	}
 	var out []Record
-	prefix := append([]byte(sitting), 0)
-	c := bs.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
-		idx := int64(binary.BigEndian.Uint64(k[len(prefix):]))
+	for idx := lastOfSitting(bs, sitting); idx >= 0; {
 		v := be.Get(u64(idx))
 		if v == nil {
-			return nil, fmt.Errorf("%w: sitting index names entry %d, which is missing", ErrCorrupt, idx)
+			return nil, fmt.Errorf("%w: sitting %s links to entry %d, which is missing", ErrCorrupt, sitting, idx)
 		}
 		rec, err := decodeRecord(idx, v)
 		if err != nil {
 			return nil, err
 		}
+		if rec.Entry.Sitting != sitting || rec.Entry.Prev >= idx {
+			return nil, fmt.Errorf("%w: entry %d breaks the chain of sitting %s", ErrCorrupt, idx, sitting)
+		}
 		out = append(out, rec)
+		idx = rec.Entry.Prev
 	}
+	slices.Reverse(out)
 	return out, nil
 }
 

@@ -113,7 +113,7 @@ func Verify(ctx context.Context, db *bbolt.DB, dataDir string) (rep Report) {
 }
 
 func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]fileRefAt, error) {
-	be, bh, bs, bc, bm := tx.Bucket(bucketEntries), tx.Bucket(bucketHashes), tx.Bucket(bucketBySitting), tx.Bucket(bucketCheckpoints), tx.Bucket(bucketMeta)
+	be, bh, bs, bc, bm := tx.Bucket(bucketEntries), tx.Bucket(bucketHashes), tx.Bucket(bucketSittings), tx.Bucket(bucketCheckpoints), tx.Bucket(bucketMeta)
 	if be == nil || bh == nil || bs == nil || bc == nil || bm == nil {
 		return nil, fmt.Errorf("%w: the audit buckets are missing (no log in this database?)", ErrCorrupt)
 	}
@@ -189,7 +189,6 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 	var dec Report
 	consumeDone := make(chan struct{})
 	sittingOf := map[string]string{} // interning
-	var sittings []string
 	lastOf := map[string]int64{}
 	go func() {
 		defer close(consumeDone)
@@ -199,7 +198,6 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 				idx := j.first + int64(i)
 				if d.err != nil {
 					dec.add(Problem{Index: idx, Reason: ReasonEntryInvalid, Detail: d.err.Error()})
-					sittings = append(sittings, "")
 					continue
 				}
 				if d.sittingB != nil {
@@ -215,7 +213,6 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 					s = d.sitting
 					sittingOf[s] = s
 				}
-				sittings = append(sittings, s)
 				if s != "" {
 					last, ok := lastOf[s]
 					if !ok {
@@ -370,47 +367,31 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 		rep.add(Problem{Index: -1, Reason: ReasonCheckpointRoot, Detail: "no checkpoint matches the log"})
 	}
 
-	// The by-sitting index must list exactly the entries with a sitting.
-	counts := map[string]int64{}
-	for _, s := range sittings {
-		if s != "" {
-			counts[s]++
+	// Each sitting's record must name its newest entry.
+	err = bs.ForEach(func(k, v []byte) error {
+		s := string(k)
+		last, ok := lastOf[s]
+		switch {
+		case len(v) != 8:
+			rep.add(Problem{Index: -1, Reason: ReasonSittingIndex, Detail: fmt.Sprintf("the record of sitting %q is malformed", k)})
+		case !ok:
+			rep.add(Problem{Index: int64(binary.BigEndian.Uint64(v)), Reason: ReasonSittingIndex,
+				Detail: fmt.Sprintf("sitting %q is recorded as ending at entry %d, but no entry of it remains", k, binary.BigEndian.Uint64(v))})
+		case int64(binary.BigEndian.Uint64(v)) != last:
+			// A newer recorded entry is missing, or a newer entry is unrecorded.
+			rep.add(Problem{Index: max(last, int64(binary.BigEndian.Uint64(v))), Reason: ReasonSittingIndex,
+				Detail: fmt.Sprintf("sitting %s is recorded as ending at entry %d, but its newest entry is %d", s, binary.BigEndian.Uint64(v), last)})
 		}
-	}
-	err = bs.ForEach(func(k, _ []byte) error {
-		if len(k) < 10 || k[len(k)-9] != 0 {
-			rep.add(Problem{Index: -1, Reason: ReasonSittingIndex, Detail: fmt.Sprintf("malformed key %q", k)})
-			return nil
-		}
-		s := string(k[:len(k)-9])
-		idx := int64(binary.BigEndian.Uint64(k[len(k)-8:]))
-		if idx < 0 || idx >= int64(len(sittings)) || sittings[idx] != s {
-			rep.add(Problem{Index: max(idx, -1), Reason: ReasonSittingIndex, Detail: fmt.Sprintf("the index lists entry %d under sitting %s, but it is not that sitting's", idx, s)})
-			return nil
-		}
-		counts[s]--
+		delete(lastOf, s)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for s, n := range counts {
-		if n > 0 {
-			first := int64(-1)
-			for i, x := range sittings {
-				if x == s && !indexed(bs, s, int64(i)) {
-					first = int64(i)
-					break
-				}
-			}
-			rep.add(Problem{Index: first, Reason: ReasonSittingIndex, Detail: fmt.Sprintf("%d entries of sitting %s are missing from the index", n, s)})
-		}
+	for _, s := range sortedKeys(lastOf) {
+		rep.add(Problem{Index: lastOf[s], Reason: ReasonSittingIndex, Detail: fmt.Sprintf("sitting %s has no record of its newest entry", s)})
 	}
 	return refs, nil
-}
-
-func indexed(bs *bbolt.Bucket, s string, idx int64) bool {
-	return bs.Get(sittingKey(s, idx)) != nil
 }
 
 // leafIndex maps every recorded leaf hash to its entry index. It is built
