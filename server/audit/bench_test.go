@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -109,6 +110,9 @@ func BenchmarkVerify1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	if st, err := os.Stat(filepath.Join(dir, "kuzet.db")); err == nil {
+		b.ReportMetric(float64(st.Size())/(1<<20), "db-MiB")
+	}
 	for b.Loop() {
 		rep := Verify(context.Background(), db, dir)
 		if !rep.OK() || rep.Entries != n || rep.Checkpoints != 10 {
