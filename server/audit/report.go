@@ -18,7 +18,7 @@ const (
 	ReasonEntryInvalid        Reason = "entry-invalid"        // the bytes are not a canonical entry
 	ReasonTreeChanged         Reason = "tree-changed"         // a stored tree hash differs from the recomputed one
 	ReasonSittingChain        Reason = "sitting-chain"        // prev does not name the sitting's previous entry
-	ReasonSittingIndex        Reason = "sitting-index"        // the by-sitting index disagrees with the entries
+	ReasonSittingIndex        Reason = "sitting-index"        // a sitting's newest-entry record disagrees with the entries
 	ReasonSizeRecord          Reason = "size-record"          // the stored tree size disagrees with the entries
 	ReasonCheckpointSignature Reason = "checkpoint-signature" // a checkpoint's signature or text is invalid
 	ReasonCheckpointRoot      Reason = "checkpoint-root"      // entries changed after a checkpoint was signed
@@ -51,6 +51,7 @@ type Problem struct {
 	Detail string
 }
 
+// String is the problem in English, for logs.
 func (p Problem) String() string {
 	if p.Index >= 0 {
 		return fmt.Sprintf("entry %d: %s: %s", p.Index, p.Reason, p.Detail)
