@@ -97,8 +97,8 @@ func TestBundleRoundTrip(t *testing.T) {
 	if !rep.OK() {
 		t.Fatalf("fresh bundle does not verify: %v %v", rep.Err, rep.Problems)
 	}
-	if rep.Sitting != "S2" || rep.Entries != 13 || rep.Files != 3 || rep.Latest == nil || rep.Latest.Size != 40 {
-		t.Fatalf("report: sitting %s, %d entries, %d files, checkpoint %+v; want S2, 13, 3, size 40", rep.Sitting, rep.Entries, rep.Files, rep.Latest)
+	if rep.Sitting != "S2" || rep.Entries != 13 || rep.Files != 3 || rep.Latest == nil || rep.Latest.Size != 40 || rep.Latest.Number != 3 {
+		t.Fatalf("report: sitting %s, %d entries, %d files, checkpoint %+v; want S2, 13, 3, checkpoint 3 of size 40", rep.Sitting, rep.Entries, rep.Files, rep.Latest)
 	}
 	key, err := os.ReadFile(filepath.Join(f.dir, "keys", VerifierKeyFile))
 	if err != nil {

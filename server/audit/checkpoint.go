@@ -122,8 +122,8 @@ func writeFileSync(name string, data []byte, perm os.FileMode) error {
 
 // Checkpoint is a signed statement of the tree's size and root hash.
 type Checkpoint struct {
-	// Number is the checkpoint's sequence number in this log, from 1.
-	// Zero for a checkpoint that was only parsed, not stored.
+	// Number is the checkpoint's sequence number in this log, from 1
+	// (part of the signed text).
 	Number int64
 	// Size is the number of entries the tree had.
 	Size int64
@@ -136,9 +136,10 @@ type Checkpoint struct {
 }
 
 // checkpointText is the body that is signed: origin, size, base64 root
-// (the C2SP tlog-checkpoint layout), then the signing time.
-func checkpointText(size int64, root tlog.Hash, t time.Time) string {
-	return fmt.Sprintf("%s\n%d\n%s\ntime %s\n", Origin, size, base64.StdEncoding.EncodeToString(root[:]), t.UTC().Format(time.RFC3339Nano))
+// (the C2SP tlog-checkpoint layout), then the signing time and the
+// checkpoint's number, so "verified against checkpoint N" is signed too.
+func checkpointText(size int64, root tlog.Hash, t time.Time, number int64) string {
+	return fmt.Sprintf("%s\n%d\n%s\ntime %s\nnumber %d\n", Origin, size, base64.StdEncoding.EncodeToString(root[:]), t.UTC().Format(time.RFC3339Nano), number)
 }
 
 // OpenCheckpoint checks the signature of a signed checkpoint with v and
@@ -149,7 +150,7 @@ func OpenCheckpoint(signed []byte, v note.Verifier) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("%w: signature: %w", ErrBadCheckpoint, err)
 	}
 	lines := strings.Split(n.Text, "\n")
-	if len(lines) != 5 || lines[4] != "" || lines[0] != Origin {
+	if len(lines) != 6 || lines[5] != "" || lines[0] != Origin {
 		return Checkpoint{}, fmt.Errorf("%w: text is not a %s checkpoint", ErrBadCheckpoint, Origin)
 	}
 	size, err := strconv.ParseInt(lines[1], 10, 64)
@@ -168,7 +169,12 @@ func OpenCheckpoint(signed []byte, v note.Verifier) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("%w: bad time %q", ErrBadCheckpoint, ts)
 	}
-	cp := Checkpoint{Size: size, Time: t, Signed: append([]byte(nil), signed...)}
+	ns, ok := strings.CutPrefix(lines[4], "number ")
+	num, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || num < 1 || strconv.FormatInt(num, 10) != ns {
+		return Checkpoint{}, fmt.Errorf("%w: bad number line %q", ErrBadCheckpoint, lines[4])
+	}
+	cp := Checkpoint{Number: num, Size: size, Time: t, Signed: append([]byte(nil), signed...)}
 	copy(cp.Root[:], rootBytes)
 	return cp, nil
 }
@@ -201,7 +207,6 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 				return fmt.Errorf("%w: newest stored checkpoint: %w", ErrCorrupt, err)
 			}
 			if last.Size == size {
-				last.Number = int64(btoi(k))
 				cp = last
 				return nil
 			}
@@ -210,14 +215,14 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		if err != nil {
 			return fmt.Errorf("audit: tree hash at %d: %w", size, err)
 		}
-		now := time.Now()
-		signed, err := note.Sign(&note.Note{Text: checkpointText(size, root, now)}, l.keys.Signer)
-		if err != nil {
-			return fmt.Errorf("audit: sign checkpoint: %w", err)
-		}
 		seq, err := cps.NextSequence()
 		if err != nil {
 			return fmt.Errorf("audit: checkpoint number: %w", err)
+		}
+		now := time.Now()
+		signed, err := note.Sign(&note.Note{Text: checkpointText(size, root, now, int64(seq))}, l.keys.Signer)
+		if err != nil {
+			return fmt.Errorf("audit: sign checkpoint: %w", err)
 		}
 		if err := cps.Put(u64(int64(seq)), signed); err != nil {
 			return fmt.Errorf("audit: store checkpoint: %w", err)
@@ -254,7 +259,6 @@ func (l *Log) LatestCheckpoint() (Checkpoint, error) {
 		}
 		var err error
 		cp, err = OpenCheckpoint(v, l.keys.Verifier)
-		cp.Number = int64(btoi(k))
 		return err
 	})
 	return cp, err

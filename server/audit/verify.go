@@ -137,7 +137,10 @@ func verifyTx(ctx context.Context, tx *bbolt.Tx, keys Keys, rep *Report) ([]file
 			rep.add(Problem{Index: -1, Checkpoint: num, Reason: ReasonCheckpointSignature, Detail: err.Error()})
 			return nil
 		}
-		cp.Number = num
+		if cp.Number != num {
+			rep.add(Problem{Index: -1, Checkpoint: num, Reason: ReasonCheckpointOrder,
+				Detail: fmt.Sprintf("checkpoint stored as %d was signed as %d", num, cp.Number)})
+		}
 		if cp.Size < lastSize {
 			rep.add(Problem{Index: -1, Checkpoint: num, Reason: ReasonCheckpointOrder,
 				Detail: fmt.Sprintf("checkpoint %d has tree size %d, smaller than %d before it", num, cp.Size, lastSize)})
