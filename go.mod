@@ -7,6 +7,7 @@ require (
 	github.com/blackjack/webcam v0.6.1 // indirect
 	github.com/ebitengine/purego v0.11.2 // indirect
 	github.com/esimov/pigo v1.4.6 // indirect
+	github.com/gen2brain/malgo v0.11.24 // indirect
 	github.com/gen2brain/shm v0.1.0 // indirect
 	github.com/go-ole/go-ole v1.2.6 // indirect
 	github.com/godbus/dbus/v5 v5.1.0 // indirect

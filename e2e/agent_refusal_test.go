@@ -20,7 +20,7 @@ import (
 func runAgent(t *testing.T, url, token string) (int, string) {
 	t.Helper()
 	cfg, err := agentconfig.Load([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
-		"--lang", "en", "--data", filepath.Join(t.TempDir(), "agent"), "--width", "320", "--height", "240"}, func(string) string { return "" }, io.Discard)
+		"--lang", "en", "--data", filepath.Join(t.TempDir(), "agent"), "--width", "320", "--height", "240", "--screen=false", "--mic", "test"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

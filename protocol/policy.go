@@ -13,6 +13,8 @@ type Policy struct {
 	CameraLostMS int `json:"camera_lost_ms"`
 	// Checks configures the system checks (rules 10.9–10.11).
 	Checks ChecksPolicy `json:"checks"`
+	// Speech configures the voice detector (rule 10.8).
+	Speech SpeechPolicy `json:"speech"`
 }
 
 // Validate checks the policy's ranges.
@@ -23,7 +25,10 @@ func (p *Policy) Validate() error {
 	if p.CameraLostMS < 0 || p.CameraLostMS > 600000 {
 		return fieldErr("policy.camera_lost_ms", "must be between 0 and 600000")
 	}
-	return p.Checks.Validate()
+	if err := p.Checks.Validate(); err != nil {
+		return err
+	}
+	return p.Speech.Validate()
 }
 
 // ChecksPolicy is what the agent's system checks follow (rules 10.9–10.11).
@@ -74,6 +79,35 @@ func (c *ChecksPolicy) Validate() error {
 	}
 	if c.ScreenshotMS > 3600000 {
 		return fieldErr("policy.checks.screenshot_ms", "must be at most 3600000")
+	}
+	return nil
+}
+
+// SpeechPolicy is what the agent's voice detector follows (rule 10.8).
+// Zero fields keep the defaults: 3 s of speech within 10 s opens a
+// suspected span; a missing or silent microphone is suspected.
+type SpeechPolicy struct {
+	// Allowed is true in a stage where the candidate answers aloud (the
+	// interview): speech is then not reported.
+	Allowed bool `json:"allowed,omitempty"`
+	// MinSpeechMS is how much speech within WindowMS opens a span.
+	MinSpeechMS int `json:"min_speech_ms,omitempty"`
+	// WindowMS is the window MinSpeechMS is counted in.
+	WindowMS int `json:"window_ms,omitempty"`
+	// MicSeverity is what a missing, muted or silent microphone is:
+	// suspected or violation.
+	MicSeverity Severity `json:"mic_severity,omitempty"`
+}
+
+// Validate checks the speech policy.
+func (s *SpeechPolicy) Validate() error {
+	switch {
+	case s.MinSpeechMS < 0 || s.MinSpeechMS > 600000:
+		return fieldErr("policy.speech.min_speech_ms", "must be 0 (default) to 600000")
+	case s.WindowMS < 0 || s.WindowMS > 600000 || s.WindowMS != 0 && s.WindowMS < s.MinSpeechMS:
+		return fieldErr("policy.speech.window_ms", "must be 0 (default) or at least min_speech_ms, up to 600000")
+	case s.MicSeverity != "" && s.MicSeverity != SeveritySuspected && s.MicSeverity != SeverityViolation:
+		return fieldErr("policy.speech.mic_severity", "must be suspected or violation")
 	}
 	return nil
 }

@@ -78,6 +78,8 @@ func (t *Terminal) Event(rule protocol.RuleID, key i18n.Key, args i18n.Args) {
 type Hooks struct {
 	// Source, if set, receives the opened camera source.
 	Source func(camera.Source)
+	// Media, if set, receives the publisher (its bitrate shares).
+	Media func(*publish.Publisher)
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -124,44 +126,77 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	if sw := cfg.CameraSpec; sw.Kind == "test" || sw.Kind == "file" {
 		open = nil // a synthetic or recorded source does not come back by reopening
 	}
-	pipe := camera.NewPipeline(src, open, 2*time.Second, emit)
-	defer pipe.Close()
-	w, h := src.Size()
-	pub, err := publish.New(pipe, publish.VideoOptions{Width: w, Height: h, FPS: src.FPS(), BitRate: cfg.BitRate}, log)
+	m, err := buildMedia(src, open, mediaOptions{Mic: cfg.MicSpec, Screen: cfg.Screen, ScreenFPS: cfg.ScreenFPS,
+		UplinkKbps: cfg.UplinkKbps, MaxKbps: cfg.MaxKbps}, emit, log)
+	if err != nil {
+		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": src.Name(), "reason": err.Error()})
+		src.Close()
+		return ExitCameraError
+	}
+	defer m.Close()
+	if hooks.Media != nil {
+		hooks.Media(m.pub)
+	}
+	eyes, err := newEyes(src.FPS(), emit, log)
 	if err != nil {
 		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": src.Name(), "reason": err.Error()})
 		return ExitCameraError
 	}
-	defer pub.Close()
+	m.camera.AddTap(eyes.tap)
+	eyes.ScanCamera(time.Now(), src.Name())
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		pipe.Run(ctx)
+		m.camera.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()
-		if err := pub.Run(ctx); err != nil {
-			log.Error("camera encoder stopped", "err", err)
+		eyes.run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := m.pub.Run(ctx); err != nil {
+			log.Error("encoder stopped", "err", err)
 		}
 	}()
-	// The encoder blocks in Read while the camera is stalled; closing the
-	// pipeline on the way out unblocks it.
+	// The encoders block in Read while a source is stalled; closing the
+	// sources on the way out unblocks them.
 	go func() {
 		<-ctx.Done()
-		pipe.Close()
+		m.CloseSources()
 	}()
+	// The ID-document photo of rule 10.1, once, shortly after the start.
+	idPhoto := func() {
+		const wait = 10
+		term.Say(i18n.Key("agent.id_prompt"), i18n.Args{"seconds": fmt.Sprint(wait)})
+		emit(finding.Transition{Rule: protocol.Rule10_1, Subject: "idphoto:prompt", Kind: protocol.KindInstant, At: time.Now(),
+			Severity: protocol.SeverityInfo, Key: i18n.Key("agent.id_prompt"), Args: i18n.Args{"seconds": fmt.Sprint(wait)}})
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait * time.Second):
+			eyes.IDPhoto()
+		}
+	}
 
 	err = session.Run(ctx, session.Config{
 		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version,
-		Outbox: ob, Media: mediaAdapter{pub}, Frames: pipe.Frames, Log: log,
+		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+			if first {
+				m.speech.configure(wl.Policy.Speech)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					idPhoto()
+				}()
+			}
 			switch {
 			case first && cfg.NoChecks:
 				for _, r := range []protocol.RuleID{protocol.Rule10_9, protocol.Rule10_10, protocol.Rule10_11} {
@@ -186,6 +221,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		},
 		OnCommand: func(c *protocol.Command) {
 			switch c.Kind {
+			case protocol.CommandRoomScan:
+				term.Say(i18n.Key("roomscan.start"), nil)
+				eyes.RoomScan(time.Now())
 			case protocol.CommandMessage:
 				term.Say(i18n.Key("agent.message"), i18n.Args{"text": commandText(cat, cfg.Lang, c)})
 			case protocol.CommandWarning:

@@ -21,9 +21,9 @@ type Pipeline struct {
 	open    Opener
 	monitor *Monitor
 	emit    func(finding.Transition)
-	// Tap, if set, sees every frame before encoding. It must not block or
-	// keep img after returning (copy what it needs).
-	tap func(img image.Image, at time.Time)
+	// taps see every frame before encoding. They must not block or keep
+	// img after returning (copy what they need).
+	taps []func(img image.Image, at time.Time)
 
 	mu     sync.Mutex
 	src    Source
@@ -42,8 +42,9 @@ func NewPipeline(src Source, open Opener, lostAfter time.Duration, emit func(fin
 	return p
 }
 
-// SetTap installs the analysis tap; call before Run.
-func (p *Pipeline) SetTap(tap func(img image.Image, at time.Time)) { p.tap = tap }
+// AddTap adds a tap (the thumbnailer, the analysis); call before the
+// first Read.
+func (p *Pipeline) AddTap(tap func(img image.Image, at time.Time)) { p.taps = append(p.taps, tap) }
 
 // Frames is how many frames were captured.
 func (p *Pipeline) Frames() uint64 { return p.frames.Load() }
@@ -103,8 +104,8 @@ func (p *Pipeline) Read() (image.Image, func(), error) {
 		now := time.Now()
 		p.frames.Add(1)
 		p.emitAll(p.monitor.Frame(now))
-		if p.tap != nil {
-			p.tap(img, now)
+		for _, tap := range p.taps {
+			tap(img, now)
 		}
 		if release == nil {
 			release = func() {}

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"kuzet.kz/kuzet/agent/camera"
+	"kuzet.kz/kuzet/agent/mic"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
@@ -40,8 +41,19 @@ type Config struct {
 	NoChecks bool
 	// Width, Height and FPS are the capture size asked of the camera.
 	Width, Height, FPS int
-	// BitRate is the camera's target bitrate in bit/s (--bitrate).
-	BitRate int
+	// Mic is auto, test, none or file:PATH (--mic). Default auto.
+	Mic string
+	// Screen captures the screen for the proctor (--screen, default true;
+	// --screen=false for machines where the screen must not be captured,
+	// which the proctor sees as the screen track missing).
+	Screen bool
+	// ScreenFPS is the screen's frame rate (--screen-fps, default 1).
+	ScreenFPS float64
+	// MaxKbps caps the whole upload in kbit/s (--max-kbps, default 256).
+	MaxKbps int
+	// UplinkKbps, if set, puts the media on a simulated link of that rate
+	// (--uplink-kbps): support staff reproduce a candidate's slow network.
+	UplinkKbps int
 	// LogLevel is debug, info, warn or error (--log-level). Default warn:
 	// the terminal is for the candidate.
 	LogLevel string
@@ -50,6 +62,8 @@ type Config struct {
 	ServerURL *url.URL
 	// CameraSpec is Camera parsed.
 	CameraSpec camera.Spec
+	// MicSpec is Mic parsed.
+	MicSpec mic.Spec
 }
 
 // Error is a configuration problem with its catalogue text.
@@ -62,7 +76,7 @@ func (e *Error) Error() string { return string(e.Key) + fmt.Sprint(e.Args) }
 
 // Load parses args over the environment and defaults.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	c := Config{Camera: "auto", Width: 640, Height: 480, FPS: 15, BitRate: 200_000, LogLevel: "warn"}
+	c := Config{Camera: "auto", Mic: "auto", Screen: true, ScreenFPS: 1, Width: 640, Height: 480, FPS: 15, MaxKbps: 256, LogLevel: "warn"}
 	lang := ""
 	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
 		if l, err := i18n.ParseLang(getenv(k)); err == nil {
@@ -85,7 +99,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.IntVar(&c.Width, "width", c.Width, "capture width")
 	fs.IntVar(&c.Height, "height", c.Height, "capture height")
 	fs.IntVar(&c.FPS, "fps", c.FPS, "capture frames per second")
-	fs.IntVar(&c.BitRate, "bitrate", c.BitRate, "camera bitrate in bit/s")
+	fs.StringVar(&c.Mic, "mic", or(getenv("KUZET_AGENT_MIC"), c.Mic), "microphone: auto, test, none or file:PATH (WAV)")
+	fs.BoolVar(&c.Screen, "screen", c.Screen, "send the screen to the proctor")
+	fs.Float64Var(&c.ScreenFPS, "screen-fps", c.ScreenFPS, "screen frames per second")
+	fs.IntVar(&c.MaxKbps, "max-kbps", c.MaxKbps, "upload budget for all media, kbit/s")
+	fs.IntVar(&c.UplinkKbps, "uplink-kbps", 0, "simulate an uplink of this many kbit/s (support and tests)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
@@ -125,8 +143,19 @@ func (c *Config) validate() error {
 	if c.Width < 160 || c.Height < 120 || c.Width > 3840 || c.Height > 2160 || c.FPS < 1 || c.FPS > 60 {
 		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "capture size must be 160×120 to 3840×2160 at 1–60 fps"}}
 	}
-	if c.BitRate < 30_000 || c.BitRate > 5_000_000 {
-		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "--bitrate must be 30000 to 5000000 bit/s"}}
+	ms, err := mic.ParseSpec(c.Mic)
+	if err != nil {
+		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
+	}
+	c.MicSpec = ms
+	if c.ScreenFPS < 0.2 || c.ScreenFPS > 5 {
+		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "--screen-fps must be 0.2 to 5"}}
+	}
+	if c.MaxKbps < 100 || c.MaxKbps > 5000 {
+		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "--max-kbps must be 100 to 5000"}}
+	}
+	if c.UplinkKbps != 0 && (c.UplinkKbps < 50 || c.UplinkKbps > 100_000) {
+		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "--uplink-kbps must be 50 to 100000"}}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

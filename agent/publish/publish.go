@@ -1,121 +1,329 @@
 // Package publish sends the agent's media to the server over WebRTC: the
-// camera, encoded to VP8 with libvpx at a bitrate an ordinary uplink
-// carries, on a track that survives reconnections — each new peer
-// connection (after a network cut) takes the same track, so the encoder
-// never restarts. A keyframe request from the server (a new viewer, a
-// recorder segment) makes the next frame a keyframe.
+// camera (VP8, libvpx), a small copy of it for the proctor's grid, the
+// screen (VP8 at a frame or two a second) and the microphone (Opus). The
+// tracks survive reconnections — each new peer connection (after a network
+// cut) takes the same tracks, so the encoders never restart.
+//
+// The upload fits a slow link: a send-side bandwidth estimator (Google
+// congestion control over transport-wide feedback) measures what the path
+// carries, and the budget is shared among the encoders so the camera gives
+// way first and the stream keeps working at lower quality. A keyframe
+// request from the server (a new viewer, a recording segment) makes the
+// next frame of that track a keyframe.
 package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/codec/opus"
 	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"kuzet.kz/kuzet/internal/pionlog"
 	"kuzet.kz/kuzet/protocol"
 )
 
 // Track ids, as the server's media package expects them.
 const (
-	TrackCamera = "camera"
+	TrackCamera      = "camera"
+	TrackCameraThumb = "camera_thumb"
+	TrackScreen      = "screen"
+	TrackMicrophone  = "microphone"
 )
 
-// VideoOptions configure the camera encoder.
-type VideoOptions struct {
-	Width, Height, FPS int
-	// BitRate is the target in bits per second.
-	BitRate int
+// Video is one video input to encode.
+type Video struct {
+	// Source delivers I420 frames (*image.YCbCr) at FPS.
+	Source        video.Reader
+	Width, Height int
+	FPS           float64
+	// KeyframeEvery is the longest gap between keyframes.
+	KeyframeEvery time.Duration
+}
+
+// Audio is the microphone input: 48 kHz mono chunks.
+type Audio struct {
+	Source audio.Reader
+}
+
+// Options say what to publish and within what budget.
+type Options struct {
+	Camera Video
+	// Thumb is the small camera for the grid; optional.
+	Thumb *Video
+	// Screen is the desktop; optional.
+	Screen *Video
+	// Mic is the microphone; optional.
+	Mic *Audio
+	// MaxBitRate caps the whole upload in bit/s (default 256000); the
+	// estimator never asks for more, and starts a little below.
+	MaxBitRate int
+	// MinBitRate is the floor the estimator may fall to (default 80000).
+	MinBitRate int
+	// Conn, if set, carries all media (tests and --uplink-kbps use it to
+	// put a slow link under the agent); nil uses ordinary UDP sockets.
+	Conn net.PacketConn
+	Log  *slog.Logger
+}
+
+// track is one encoder feeding one WebRTC track.
+type track struct {
+	name     string
+	local    *webrtc.TrackLocalStaticSample
+	enc      codec.ReadCloser
+	frameDur time.Duration
+	keyframe atomic.Bool
+	bitrate  atomic.Int64 // the share it was last given
 }
 
 // Publisher owns the encoders and tracks.
 type Publisher struct {
 	api    *webrtc.API
 	log    *slog.Logger
-	camera *webrtc.TrackLocalStaticSample
-	enc    codec.ReadCloser
-	fps    int
+	tracks []*track
+	max    int
 
-	keyframe atomic.Bool
-	encoded  atomic.Uint64
+	estimator atomic.Pointer[gcc.SendSideBWE]
+	encoded   atomic.Uint64
 }
 
-// New builds the camera encoder over src (frames must be I420 *image.YCbCr
-// or convertible) and the WebRTC API.
-func New(src video.Reader, o VideoOptions, log *slog.Logger) (*Publisher, error) {
-	params, err := vpx.NewVP8Params()
-	if err != nil {
-		return nil, fmt.Errorf("vp8 encoder: %w", err)
+// New builds the encoders and the WebRTC API.
+func New(o Options) (*Publisher, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
-	params.BitRate = o.BitRate
-	params.KeyFrameInterval = o.FPS * 4
-	params.RateControlEndUsage = vpx.RateControlCBR
-	params.ErrorResilient = vpx.ErrorResilientDefault
-	enc, err := params.BuildVideoEncoder(src, prop.Media{Video: prop.Video{
-		Width: o.Width, Height: o.Height, FrameRate: float32(o.FPS), FrameFormat: frame.FormatI420}})
-	if err != nil {
-		return nil, fmt.Errorf("vp8 encoder: %w", err)
+	if o.MaxBitRate == 0 {
+		o.MaxBitRate = 256_000
 	}
+	if o.MinBitRate == 0 {
+		o.MinBitRate = 80_000
+	}
+	p := &Publisher{log: o.Log, max: o.MaxBitRate}
+	shares := allocate(o.MaxBitRate*7/8, o.Thumb != nil, o.Screen != nil, o.Mic != nil)
+	fail := func(err error) (*Publisher, error) {
+		p.Close()
+		return nil, err
+	}
+	if err := p.addVideo(TrackCamera, o.Camera, shares.camera); err != nil {
+		return fail(err)
+	}
+	if o.Thumb != nil {
+		if err := p.addVideo(TrackCameraThumb, *o.Thumb, shares.thumb); err != nil {
+			return fail(err)
+		}
+	}
+	if o.Screen != nil {
+		if err := p.addVideo(TrackScreen, *o.Screen, shares.screen); err != nil {
+			return fail(err)
+		}
+	}
+	if o.Mic != nil {
+		if err := p.addAudio(*o.Mic, shares.mic); err != nil {
+			return fail(err)
+		}
+	}
+
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
-		enc.Close()
-		return nil, err
+		return fail(err)
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		enc.Close()
-		return nil, err
+		return fail(err)
 	}
-	se := webrtc.SettingEngine{}
+	// Send-side bandwidth estimation: the server's transport-wide feedback
+	// tells how the packets fared; GCC turns that into a target bitrate.
+	logs := pionlog.Factory{Log: o.Log}
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(o.MaxBitRate*7/8),
+			gcc.SendSideBWEMinBitrate(o.MinBitRate), gcc.SendSideBWEMaxBitrate(o.MaxBitRate),
+			gcc.WithLoggerFactory(logs))
+	})
+	if err != nil {
+		return fail(err)
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		if g, ok := e.(*gcc.SendSideBWE); ok {
+			p.estimator.Store(g)
+		}
+	})
+	ir.Add(ccf)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+		return fail(err)
+	}
+	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICETimeouts(5*time.Second, 10*time.Second, time.Second)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	cam, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, TrackCamera, "kuzet")
-	if err != nil {
-		enc.Close()
-		return nil, err
+	if o.Conn != nil {
+		se.SetICEUDPMux(webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), o.Conn))
 	}
-	return &Publisher{api: api, log: log, camera: cam, enc: enc, fps: max(o.FPS, 1)}, nil
+	p.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return p, nil
 }
 
-// Encoded is how many frames were encoded.
+func (p *Publisher) addVideo(name string, v Video, bitrate int) error {
+	params, err := vpx.NewVP8Params()
+	if err != nil {
+		return fmt.Errorf("%s: vp8 encoder: %w", name, err)
+	}
+	params.BitRate = bitrate
+	params.KeyFrameInterval = max(1, int(v.KeyframeEvery.Seconds()*v.FPS))
+	params.RateControlEndUsage = vpx.RateControlCBR
+	params.ErrorResilient = vpx.ErrorResilientDefault
+	enc, err := params.BuildVideoEncoder(v.Source, prop.Media{Video: prop.Video{
+		Width: v.Width, Height: v.Height, FrameRate: float32(v.FPS), FrameFormat: frame.FormatI420}})
+	if err != nil {
+		return fmt.Errorf("%s: vp8 encoder: %w", name, err)
+	}
+	local, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, name, "kuzet")
+	if err != nil {
+		enc.Close()
+		return err
+	}
+	t := &track{name: name, local: local, enc: enc, frameDur: time.Duration(float64(time.Second) / v.FPS)}
+	t.bitrate.Store(int64(bitrate))
+	p.tracks = append(p.tracks, t)
+	return nil
+}
+
+func (p *Publisher) addAudio(a Audio, bitrate int) error {
+	params, err := opus.NewParams()
+	if err != nil {
+		return err
+	}
+	params.BitRate = bitrate
+	// 40 ms frames: half the packets of 20 ms, whose headers would cost
+	// as much as the speech itself on a 256 kbit/s uplink.
+	params.Latency = opus.Latency40ms
+	enc, err := params.BuildAudioEncoder(a.Source, prop.Media{Audio: prop.Audio{SampleRate: 48000, ChannelCount: 1}})
+	if err != nil {
+		return fmt.Errorf("opus encoder: %w", err)
+	}
+	local, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, TrackMicrophone, "kuzet")
+	if err != nil {
+		enc.Close()
+		return err
+	}
+	t := &track{name: TrackMicrophone, local: local, enc: enc, frameDur: 40 * time.Millisecond}
+	t.bitrate.Store(int64(bitrate))
+	p.tracks = append(p.tracks, t)
+	return nil
+}
+
+// shares is how a budget is split among the tracks.
+type shares struct{ camera, thumb, screen, mic int }
+
+// allocate splits a budget (bit/s of media payload). The microphone and
+// the screen keep small fixed shares that shrink on a poor link; the grid's
+// thumbnail is tiny; the camera takes the rest, down to a floor that still
+// shows a face.
+func allocate(budget int, thumb, screen, mic bool) shares {
+	var s shares
+	low := budget < 160_000
+	if mic {
+		s.mic = 16_000
+		if low {
+			s.mic = 12_000
+		}
+	}
+	if screen {
+		s.screen = 32_000
+		if low {
+			s.screen = 16_000
+		}
+	}
+	if thumb {
+		s.thumb = 16_000
+		if low {
+			s.thumb = 10_000
+		}
+	}
+	s.camera = max(budget-s.mic-s.screen-s.thumb, 40_000)
+	return s
+}
+
+// Encoded is how many frames (all tracks) were encoded.
 func (p *Publisher) Encoded() uint64 { return p.encoded.Load() }
 
-// Run encodes frames until ctx ends or the source closes. It runs whether
-// or not a peer is connected: frames keep flowing so the camera's health
-// (rule 10.6) is watched all the time.
+// Target is the estimator's current target bitrate, or 0 before a peer.
+func (p *Publisher) Target() int {
+	if e := p.estimator.Load(); e != nil {
+		return e.GetTargetBitrate()
+	}
+	return 0
+}
+
+// Run encodes every track until ctx ends, and shares the estimated
+// bandwidth among them. Tracks run whether or not a peer is connected:
+// frames keep flowing so the camera's health (rule 10.6) is watched all the
+// time.
 func (p *Publisher) Run(ctx context.Context) error {
-	ctl, _ := p.enc.Controller().(codec.KeyFrameController)
-	frameDur := time.Second / time.Duration(p.fps)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(p.tracks))
+	for _, t := range p.tracks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.encodeLoop(ctx, t); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.adaptLoop(ctx)
+	}()
+	wg.Wait()
+	close(errs)
+	return errors.Join(collect(errs)...)
+}
+
+func collect(ch <-chan error) []error {
+	var out []error
+	for err := range ch {
+		out = append(out, err)
+	}
+	return out
+}
+
+func (p *Publisher) encodeLoop(ctx context.Context, t *track) error {
+	kf, _ := t.enc.Controller().(codec.KeyFrameController)
 	for ctx.Err() == nil {
-		if ctl != nil && p.keyframe.Swap(false) {
-			_ = ctl.ForceKeyFrame()
+		if kf != nil && t.keyframe.Swap(false) {
+			_ = kf.ForceKeyFrame()
 		}
-		data, release, err := p.enc.Read()
+		data, release, err := t.enc.Read()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("encode camera: %w", err)
+			return fmt.Errorf("encode %s: %w", t.name, err)
 		}
 		p.encoded.Add(1)
 		if len(data) > 0 {
 			// With no peer bound the sample goes nowhere; a failing
 			// binding is a closing peer, which the session replaces.
-			if err := p.camera.WriteSample(media.Sample{Data: data, Duration: frameDur}); err != nil {
-				p.log.Debug("write sample", "err", err)
+			if err := t.local.WriteSample(media.Sample{Data: data, Duration: t.frameDur}); err != nil {
+				p.log.Debug("write sample", "track", t.name, "err", err)
 			}
 		}
 		release()
@@ -123,8 +331,62 @@ func (p *Publisher) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the encoder.
-func (p *Publisher) Close() error { return p.enc.Close() }
+// adaptLoop follows the bandwidth estimate twice a second.
+func (p *Publisher) adaptLoop(ctx context.Context) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		target := p.Target()
+		if target == 0 {
+			continue
+		}
+		// Leave an eighth for packet headers and retransmissions.
+		s := allocate(min(target, p.max)*7/8, p.has(TrackCameraThumb), p.has(TrackScreen), p.has(TrackMicrophone))
+		for _, t := range p.tracks {
+			want := map[string]int{TrackCamera: s.camera, TrackCameraThumb: s.thumb, TrackScreen: s.screen, TrackMicrophone: s.mic}[t.name]
+			if int64(want) == t.bitrate.Load() {
+				continue
+			}
+			if br, ok := t.enc.Controller().(codec.BitRateController); ok {
+				if err := br.SetBitRate(want); err == nil {
+					t.bitrate.Store(int64(want))
+				}
+			}
+		}
+	}
+}
+
+func (p *Publisher) has(name string) bool {
+	for _, t := range p.tracks {
+		if t.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Shares returns each track's current bitrate share, for tests and logs.
+func (p *Publisher) Shares() map[string]int {
+	out := map[string]int{}
+	for _, t := range p.tracks {
+		out[t.name] = int(t.bitrate.Load())
+	}
+	return out
+}
+
+// Close releases the encoders.
+func (p *Publisher) Close() error {
+	var errs []error
+	for _, t := range p.tracks {
+		errs = append(errs, t.enc.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // Peer is one peer connection to the server.
 type Peer struct {
@@ -134,8 +396,8 @@ type Peer struct {
 	failed    chan struct{}
 }
 
-// NewPeer creates a peer connection carrying the publisher's tracks and
-// returns it with its offer (all candidates included, so the offer needs no
+// NewPeer creates a peer connection carrying every track and returns it
+// with its offer (all candidates included, so the offer needs no
 // trickling).
 func (p *Publisher) NewPeer(ice []protocol.ICEServer) (*Peer, string, error) {
 	cfg := webrtc.Configuration{}
@@ -154,27 +416,29 @@ func (p *Publisher) NewPeer(ice []protocol.ICEServer) (*Peer, string, error) {
 			failOnce.Do(func() { close(peer.failed) })
 		}
 	})
-	sender, err := pc.AddTransceiverFromTrack(p.camera, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		pc.Close()
-		return nil, "", fmt.Errorf("add camera track: %w", err)
-	}
-	peer.wg.Add(1)
-	go func() {
-		defer peer.wg.Done()
-		for {
-			pkts, _, err := sender.Sender().ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, pkt := range pkts {
-				switch pkt.(type) {
-				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					p.keyframe.Store(true)
+	for _, t := range p.tracks {
+		tr, err := pc.AddTransceiverFromTrack(t.local, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			peer.Close()
+			return nil, "", fmt.Errorf("add %s track: %w", t.name, err)
+		}
+		peer.wg.Add(1)
+		go func() {
+			defer peer.wg.Done()
+			for {
+				pkts, _, err := tr.Sender().ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, pkt := range pkts {
+					switch pkt.(type) {
+					case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+						t.keyframe.Store(true)
+					}
 				}
 			}
-		}
-	}()
+		}()
+	}
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		peer.Close()
@@ -218,7 +482,7 @@ func (pe *Peer) Connected() bool {
 	return pe.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
 }
 
-// Close closes the peer connection and waits for its RTCP reader.
+// Close closes the peer connection and waits for its RTCP readers.
 func (pe *Peer) Close() {
 	pe.closeOnce.Do(func() {
 		_ = pe.pc.Close()

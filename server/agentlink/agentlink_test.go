@@ -15,6 +15,7 @@ import (
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/agentlink"
+	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
@@ -28,6 +29,7 @@ type fixture struct {
 	token string
 	store *store.Store
 	link  *agentlink.Link
+	log   *audit.Log
 }
 
 func setup(t *testing.T) *fixture {
@@ -46,6 +48,15 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sfu.Close() })
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alog, err := audit.Open(st.DB(), keys, audit.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { alog.Close() })
 	adm := admin.New(st)
 	comp, err := adm.CreateCompetition("test")
 	if err != nil {
@@ -55,11 +66,11 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := agentlink.New(agentlink.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir())), Log: log,
+	link := agentlink.New(agentlink.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir()), alog), Log: log,
 		PublicURL: "http://example", Policy: protocol.Policy{HeartbeatMS: 1000, CameraLostMS: 2000}, LostAfter: 5 * time.Second})
 	srv := httptest.NewServer(link)
 	t.Cleanup(func() { link.Shutdown(); srv.Close() })
-	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http"), token: ns.Token, store: st, link: link}
+	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http"), token: ns.Token, store: st, link: link, log: alog}
 }
 
 func dial(t *testing.T, f *fixture) *websocket.Conn {
@@ -199,6 +210,11 @@ func TestEventsAreAckedStoredOnceAndEndedSittingsRefused(t *testing.T) {
 	recs, err := f.store.Records(w.Sitting.ID, 0, 10)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("stored %d records (%v), want exactly 1", len(recs), err)
+	}
+	// ... and logged once in the audit log.
+	entries, err := f.log.Entries(string(w.Sitting.ID))
+	if err != nil || len(entries) != 1 || entries[0].Entry.Kind != audit.KindEvent {
+		t.Fatalf("audit entries of the sitting: %+v, %v; want one event", entries, err)
 	}
 
 	// The sitting ends: the token no longer opens it.

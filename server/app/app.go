@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"kuzet.kz/kuzet/proctor-ui"
@@ -18,6 +19,8 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/agentlink"
+	"kuzet.kz/kuzet/server/archive"
+	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/config"
 	"kuzet.kz/kuzet/server/demo"
 	"kuzet.kz/kuzet/server/evidence"
@@ -63,13 +66,46 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		}
 	}()
 	adm := admin.New(st)
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "keys"))
+	if err != nil {
+		return fmt.Errorf("audit log keys: %w", err)
+	}
+	alog, err := audit.Open(st.DB(), keys, audit.Options{DataDir: cfg.DataDir, Logger: log.With("part", "audit")})
+	if err != nil {
+		return fmt.Errorf("open audit log: %w", err)
+	}
+	// Closed before the store (deferred after it, so it runs first).
+	defer func() {
+		if err := alog.Close(); err != nil {
+			log.Error("close audit log", "err", err)
+		}
+	}()
+	bg, stopBG := context.WithCancel(context.Background())
+	var bgWG sync.WaitGroup
+	defer bgWG.Wait()
+	defer stopBG()
+	bgWG.Add(2)
+	go func() {
+		defer bgWG.Done()
+		if err := alog.Run(bg, cfg.CheckpointInterval); err != nil && bg.Err() == nil {
+			log.Error("audit checkpoints stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer bgWG.Done()
+		retain(bg, alog, cfg.Retention, log.With("part", "retention"))
+	}()
 
 	var ros *roster.Roster
 	h := hub.New(func(id protocol.SittingID) { ros.Changed(id) })
 	ros = roster.New(st, h, log)
-	sfu, err := media.New(media.Config{
+	var sfu *media.SFU
+	arch := archive.New(archive.Config{DataDir: cfg.DataDir, Log: alog, Logger: log.With("part", "archive"),
+		RequestKeyframe: func(id protocol.SittingID) { sfu.RequestKeyframe(id) }})
+	defer arch.Close() // after the SFU stopped forwarding (see shutdown below)
+	sfu, err = media.New(media.Config{
 		Host: cfg.RTCHost, Port: cfg.RTCPort, PublicIPs: cfg.RTCPublicIPs, Log: log.With("part", "media"),
-		OnMedia: h.SetMedia,
+		OnMedia: h.SetMedia, Tap: arch.Tap, OnPublisherGone: arch.Stop,
 	})
 	if err != nil {
 		return err
@@ -82,13 +118,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	}()
 	evid := evidence.New(cfg.DataDir)
 	policy := protocol.Policy{HeartbeatMS: int(cfg.HeartbeatInterval / time.Millisecond), CameraLostMS: 2000}
+	ing := ingest.New(st, h, evid, alog)
 	link := agentlink.New(agentlink.Config{
-		Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evid), Log: log.With("part", "agents"),
+		Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
 	srv, err := web.New(web.Config{
-		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, Catalogue: cat, UI: proctorui.Files(),
+		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: false,
 		Health: func() error { _, err := st.Sittings(); return err },
 	})
@@ -148,4 +185,28 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	<-serveErr
 	log.Info("stopped")
 	return nil
+}
+
+// retain deletes recordings and evidence past their retention period once
+// a day (and at start), each deletion logged before it happens.
+func retain(ctx context.Context, l *audit.Log, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		files, err := l.Expired(ctx, time.Now(), period)
+		if err != nil {
+			log.Error("find expired files", "err", err)
+		} else if len(files) > 0 {
+			if _, err := l.Retire(ctx, files, period, "system", time.Now()); err != nil {
+				log.Error("retire expired files", "err", err)
+			} else {
+				log.Info("retention: files deleted", "files", len(files))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

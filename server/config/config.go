@@ -52,6 +52,13 @@ type Config struct {
 	// AgentLostAfter is how long without a message from an agent before its
 	// sitting is shown offline (flag -agent-lost). Default 6s.
 	AgentLostAfter time.Duration
+	// Retention is how long recordings and evidence are kept (flag
+	// -retention). Deleting them at expiry is itself logged. Default 365
+	// days (8760h).
+	Retention time.Duration
+	// CheckpointInterval is how often the audit log signs a checkpoint
+	// (flag -checkpoint). Default 10s.
+	CheckpointInterval time.Duration
 	// LogLevel is debug, info, warn or error (flag -log-level). Default info.
 	LogLevel string
 	// LogJSON writes logs as JSON lines (flag -log-json).
@@ -61,13 +68,15 @@ type Config struct {
 // Default returns the defaults described on each field.
 func Default() Config {
 	return Config{
-		Listen:            "127.0.0.1:8080",
-		DataDir:           "./data",
-		RTCHost:           "127.0.0.1",
-		ShutdownTimeout:   10 * time.Second,
-		HeartbeatInterval: 2 * time.Second,
-		AgentLostAfter:    6 * time.Second,
-		LogLevel:          "info",
+		Listen:             "127.0.0.1:8080",
+		DataDir:            "./data",
+		RTCHost:            "127.0.0.1",
+		ShutdownTimeout:    10 * time.Second,
+		HeartbeatInterval:  2 * time.Second,
+		AgentLostAfter:     6 * time.Second,
+		Retention:          365 * 24 * time.Hour,
+		CheckpointInterval: 10 * time.Second,
+		LogLevel:           "info",
 	}
 }
 
@@ -88,6 +97,8 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long graceful shutdown may take")
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat", c.HeartbeatInterval, "agent heartbeat interval")
 	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
 	if usage != nil {
@@ -157,6 +168,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AgentLostAfter < 2*c.HeartbeatInterval {
 		errs = append(errs, fmt.Errorf("-agent-lost %s: must be at least two heartbeats (%s) so one late heartbeat is not a loss", c.AgentLostAfter, 2*c.HeartbeatInterval))
+	}
+	if c.Retention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("-retention %s: keep evidence at least a day (24h); the default is a year (8760h)", c.Retention))
+	}
+	if c.CheckpointInterval < time.Second || c.CheckpointInterval > time.Hour {
+		errs = append(errs, fmt.Errorf("-checkpoint %s: must be 1s to 1h", c.CheckpointInterval))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

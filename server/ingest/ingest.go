@@ -1,14 +1,23 @@
-// Package ingest accepts what agents report. An event is validated (by the
-// protocol codec), stored once per (sitting, seq), and only then fanned out
-// to the people watching and acknowledged to the agent, so an acknowledged
-// event is never lost and a resent one is never counted twice.
+// Package ingest is where facts about a sitting enter the server: an
+// agent's events, its evidence files, the actions of proctors and of the
+// server itself. Each is appended to the tamper-evident audit log and stored
+// in the same bbolt transaction (so the record and its log entry exist
+// together or not at all), and only then fanned out to the people watching
+// and acknowledged — an acknowledged event is never lost, and a resent one
+// is stored and logged once.
 package ingest
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/store"
 )
@@ -18,51 +27,136 @@ type Evidence interface {
 	Has(sitting, sha256 string) bool
 }
 
-// Ingest stores events and tells the hub.
+// Log is the audit log's append.
+type Log interface {
+	Append(ctx context.Context, e audit.Entry, also audit.AlsoFunc) (int64, error)
+}
+
+// Ingest stores facts, logs them and tells the hub.
 type Ingest struct {
 	store    *store.Store
 	hub      *hub.Hub
 	evidence Evidence
+	log      Log
 	now      func() time.Time
 }
 
-// New returns an Ingest writing to st, publishing to h, and checking that
-// the evidence an event cites is in ev.
-func New(st *store.Store, h *hub.Hub, ev Evidence) *Ingest {
-	return &Ingest{store: st, hub: h, evidence: ev, now: time.Now}
+// New returns an Ingest writing to st and log, publishing to h, and
+// checking that the evidence an event cites is in ev.
+func New(st *store.Store, h *hub.Hub, ev Evidence, log Log) *Ingest {
+	return &Ingest{store: st, hub: h, evidence: ev, log: log, now: time.Now}
 }
 
-// Event stores ev for sitting id and publishes the new record. A resent
-// event (same seq) returns the stored record with dup set and publishes
-// nothing. When Event returns without error the record is durable.
+// appendTimeout bounds one durable append; past it the agent gets no ack
+// and resends, which is harmless.
+const appendTimeout = 15 * time.Second
+
+// Event stores ev for sitting id, logs it and publishes the new record. A
+// resent event (same seq) returns the stored record with dup set and
+// stores, logs and publishes nothing. When Event returns without error the
+// record and its log entry are durable.
 func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Record, bool, error) {
+	var files []audit.FileRef
 	for _, ref := range ev.Evidence {
 		if !i.evidence.Has(string(id), ref.SHA256) {
 			return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrInvalid, Seq: ev.Seq,
 				Message: fmt.Sprintf("event %d cites evidence %s that was not uploaded: upload it (POST /v1/evidence/%s) before the event", ev.Seq, ref.ID, ref.ID)}
 		}
+		files = append(files, audit.FileRef{Path: evidence.RelPath(string(id), ref.SHA256), SHA256: ref.SHA256, Size: ref.Size})
 	}
-	rec, dup, err := i.store.AppendEvent(id, ev, i.now())
+	// One agent connection per sitting feeds events one at a time, so a
+	// duplicate cannot slip in between this check and the append.
+	if ok, err := i.store.HasEvent(id, ev.Seq); err != nil {
+		return protocol.Record{}, false, fmt.Errorf("look up event %d of %s: %w", ev.Seq, id, err)
+	} else if ok {
+		recs, err := i.recordOfSeq(id, ev.Seq)
+		return recs, true, err
+	}
+	data, err := json.Marshal(ev)
 	if err != nil {
-		return rec, false, fmt.Errorf("store event %d of %s: %w", ev.Seq, id, err)
+		return protocol.Record{}, false, err
 	}
-	if !dup {
-		i.hub.Publish(id, &rec)
+	now := i.now()
+	var rec protocol.Record
+	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
+	defer cancel()
+	_, err = i.log.Append(ctx, audit.Entry{Time: now, Kind: audit.KindEvent, Sitting: string(id), Actor: "agent", Data: data, Files: files},
+		func(tx *bolt.Tx, _ int64) error {
+			var err error
+			rec, _, err = store.AppendEventTx(tx, id, ev, now)
+			return err
+		})
+	if err != nil {
+		return protocol.Record{}, false, fmt.Errorf("store event %d of %s: %w", ev.Seq, id, err)
 	}
-	return rec, dup, nil
+	i.hub.Publish(id, &rec)
+	return rec, false, nil
+}
+
+// recordOfSeq finds the stored record of an event by its sequence number.
+func (i *Ingest) recordOfSeq(id protocol.SittingID, seq uint64) (protocol.Record, error) {
+	var after uint64
+	for {
+		recs, err := i.store.Records(id, after, 500)
+		if err != nil {
+			return protocol.Record{}, err
+		}
+		for _, r := range recs {
+			if r.Event != nil && r.Event.Seq == seq {
+				return r, nil
+			}
+			after = r.N
+		}
+		if len(recs) < 500 {
+			return protocol.Record{}, fmt.Errorf("event %d of %s: %w", seq, id, store.ErrNotFound)
+		}
+	}
 }
 
 // Action stores an action taken on sitting id (by a proctor or by the
-// server) as its next record and publishes it. When Action returns without
-// error the record is durable.
+// server) as its next record, logs it with who did it, and publishes it.
+// When Action returns without error the record and its entry are durable.
 func (i *Ingest) Action(id protocol.SittingID, a protocol.Action) (protocol.Record, error) {
 	if err := a.Validate(); err != nil {
 		return protocol.Record{}, err
 	}
-	rec, err := i.store.AppendAction(id, a, i.now())
+	data, err := json.Marshal(a)
+	if err != nil {
+		return protocol.Record{}, err
+	}
+	kind := audit.KindAction
+	if a.Kind == protocol.ActionVerdict {
+		kind = audit.KindVerdict
+	}
+	now := i.now()
+	var rec protocol.Record
+	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
+	defer cancel()
+	_, err = i.log.Append(ctx, audit.Entry{Time: now, Kind: kind, Sitting: string(id), Actor: a.Actor, Data: data},
+		func(tx *bolt.Tx, _ int64) error {
+			var err error
+			rec, err = store.AppendActionTx(tx, id, a, now)
+			return err
+		})
 	if err != nil {
 		return rec, fmt.Errorf("store action %s of %s: %w", a.Kind, id, err)
 	}
 	i.hub.Publish(id, &rec)
 	return rec, nil
+}
+
+// EvidenceFile logs that an evidence file arrived for a sitting.
+func (i *Ingest) EvidenceFile(id protocol.SittingID, sha256 string, size int64, mime string) error {
+	data, err := json.Marshal(map[string]string{"mime": mime})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
+	defer cancel()
+	_, err = i.log.Append(ctx, audit.Entry{Time: i.now(), Kind: audit.KindEvidence, Sitting: string(id), Actor: "agent", Data: data,
+		Files: []audit.FileRef{{Path: evidence.RelPath(string(id), sha256), SHA256: sha256, Size: size}}}, nil)
+	if err != nil {
+		return fmt.Errorf("log evidence %s of %s: %w", sha256, id, err)
+	}
+	return nil
 }

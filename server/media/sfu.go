@@ -24,6 +24,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"kuzet.kz/kuzet/internal/pionlog"
 	"kuzet.kz/kuzet/protocol"
 )
 
@@ -57,8 +58,12 @@ type Config struct {
 	// It must return quickly.
 	OnMedia func(id protocol.SittingID, live bool)
 	// Tap, if set, is given every forwarded packet (for recording). It is
-	// called on the forwarding goroutine and must not block.
+	// called on the forwarding goroutine and must not block; the packet is
+	// changed after it returns (copy it to keep it).
 	Tap func(id protocol.SittingID, track string, p *rtp.Packet)
+	// OnPublisherGone is called when a sitting's publisher connection
+	// closes (the agent left or was replaced).
+	OnPublisherGone func(id protocol.SittingID)
 }
 
 // SFU is the media forwarder. Create it with New; Close it once.
@@ -109,7 +114,7 @@ func New(cfg Config) (*SFU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: listen on udp %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
-	logs := pionLogs{cfg.Log}
+	logs := pionlog.Factory{Log: cfg.Log}
 	mux := webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
 
 	se := webrtc.SettingEngine{LoggerFactory: logs}
@@ -292,12 +297,25 @@ func (r *room) requestKeyframe() {
 	r.sfu.stats.mu.Unlock()
 }
 
+// RequestKeyframe asks the sitting's publisher for a keyframe now (at most
+// twice a second).
+func (s *SFU) RequestKeyframe(id protocol.SittingID) {
+	s.mu.Lock()
+	r := s.rooms[id]
+	s.mu.Unlock()
+	if r != nil {
+		r.requestKeyframe()
+	}
+}
+
 // Peer is one peer connection: an agent publishing or a browser watching.
 type Peer struct {
 	pc        *webrtc.PeerConnection
 	room      *room
 	view      protocol.ViewID // empty for the publisher
 	closeOnce sync.Once
+	// forwarding counts the publisher's forwarding goroutines.
+	forwarding sync.WaitGroup
 }
 
 // Publish accepts an agent's offer for sitting id, replacing any earlier
@@ -327,8 +345,10 @@ func (s *SFU) Publish(id protocol.SittingID, offer string) (*Peer, string, error
 			r.mu.Unlock()
 		}
 		s.wg.Add(1)
+		p.forwarding.Add(1)
 		go func() {
 			defer s.wg.Done()
+			defer p.forwarding.Done()
 			r.forward(p, name, remote)
 		}()
 	})
@@ -574,6 +594,11 @@ func (p *Peer) Close() {
 		r.mu.Unlock()
 		if err := p.pc.Close(); err != nil {
 			r.log.Debug("close peer", "err", err)
+		}
+		if p.view == "" && r.sfu.cfg.OnPublisherGone != nil {
+			// Only once nothing of this publisher can reach the tap.
+			p.forwarding.Wait()
+			r.sfu.cfg.OnPublisherGone(r.id)
 		}
 		r.forgetIfEmpty()
 	})

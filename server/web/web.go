@@ -50,7 +50,11 @@ type Config struct {
 	Uploads interface {
 		UploadSitting(token string) (protocol.SittingID, bool)
 	}
-	Evidence  *evidence.Store
+	Evidence *evidence.Store
+	// EvidenceLog logs each uploaded file in the audit log.
+	EvidenceLog interface {
+		EvidenceFile(id protocol.SittingID, sha256 string, size int64, mime string) error
+	}
 	Catalogue *i18n.Catalogue
 	// UI is the built web app; nil or without index.html serves a page
 	// that says how to build it.
@@ -524,6 +528,10 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) error {
 	}
 	if want := r.Header.Get("X-Kuzet-SHA256"); want != "" && want != sum {
 		return errorf(http.StatusBadRequest, "invalid", "", "the file arrived with SHA-256 %s, not %s: it was damaged on the way; upload it again", sum, want)
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err := s.cfg.EvidenceLog.EvidenceFile(id, sum, n, mt); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, protocol.EvidenceUpload{SHA256: sum, Size: n})
 	return nil

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jezek/xgb"
 
+	"kuzet.kz/kuzet/agent/analyze"
 	"kuzet.kz/kuzet/agent/app"
 	"kuzet.kz/kuzet/agent/camera"
 	"kuzet.kz/kuzet/agent/config"
@@ -31,9 +32,10 @@ import (
 
 func main() { os.Exit(run()) }
 
-// checkCommand is `kuzet-agent check [--json] [--lang kk|ru|en]`: every
-// system check once (rules 10.9–10.11), exit 0 only if all ran and passed.
-func checkCommand(cat *i18n.Catalogue, args []string) int {
+// langArg takes --lang out of a subcommand's arguments; without it the
+// language comes from the environment (KUZET_AGENT_LANG, then the locale),
+// else Russian. An unknown language is reported and Russian used.
+func langArg(args []string) ([]string, i18n.Lang) {
 	lang := i18n.RU
 	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
 		if l, err := i18n.ParseLang(os.Getenv(k)); err == nil {
@@ -42,28 +44,32 @@ func checkCommand(cat *i18n.Catalogue, args []string) int {
 		}
 	}
 	var rest []string
+	set := func(v string) {
+		if l, err := i18n.ParseLang(v); err == nil {
+			lang = l
+		} else {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case (a == "--lang" || a == "-lang") && i+1 < len(args):
-			l, err := i18n.ParseLang(args[i+1])
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 2
-			}
-			lang = l
+			set(args[i+1])
 			i++
 		case strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang="):
-			l, err := i18n.ParseLang(a[strings.Index(a, "=")+1:])
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 2
-			}
-			lang = l
+			set(a[strings.Index(a, "=")+1:])
 		default:
 			rest = append(rest, a)
 		}
 	}
+	return rest, lang
+}
+
+// checkCommand is `kuzet-agent check [--json] [--lang kk|ru|en]`: every
+// system check once (rules 10.9–10.11), exit 0 only if all ran and passed.
+func checkCommand(cat *i18n.Catalogue, args []string) int {
+	rest, lang := langArg(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -79,8 +85,16 @@ func run() int {
 	// Routed away from stderr: the X library complains there on machines
 	// without an .Xauthority, which is normal.
 	xgb.Logger = stdlog.New(io.Discard, "", 0)
-	if len(os.Args) > 1 && os.Args[1] == "check" {
-		return checkCommand(cat, os.Args[2:])
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "check":
+			return checkCommand(cat, os.Args[2:])
+		case "analyze":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			args, lang := langArg(os.Args[2:])
+			return analyze.RunCommand(ctx, args, os.Stdout, os.Stderr, cat, lang)
+		}
 	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
 	lang := cfg.Lang

@@ -120,6 +120,7 @@ export interface Policy {
   heartbeat_ms: number;
   camera_lost_ms: number;
   checks: ChecksPolicy;
+  speech: SpeechPolicy;
 }
 
 export interface ChecksPolicy {
@@ -128,6 +129,13 @@ export interface ChecksPolicy {
   virtual_machine?: string;
   max_displays?: number;
   screenshot_ms?: number;
+}
+
+export interface SpeechPolicy {
+  allowed?: boolean;
+  min_speech_ms?: number;
+  window_ms?: number;
+  mic_severity?: Severity;
 }
 
 export interface ICEServer {

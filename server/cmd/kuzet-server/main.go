@@ -2,6 +2,8 @@
 // event store and the web app, in one binary with an embedded bbolt store.
 //
 //	kuzet-server [-listen 127.0.0.1:8080] [-data ./data] [-demo] …
+//	kuzet-server audit verify --data DIR
+//	kuzet-server audit export --data DIR --sitting ID -o FILE
 //
 // Every flag can also be set in the environment as KUZET_<FLAG> (e.g.
 // KUZET_DATA=/var/lib/kuzet). Run with -h for the list.
@@ -18,6 +20,7 @@ import (
 	"syscall"
 
 	"kuzet.kz/kuzet/server/app"
+	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/config"
 )
 
@@ -26,6 +29,13 @@ func main() {
 }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "audit" {
+		// Offline verification and export of the audit log (the server
+		// must not be running on the same data directory).
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return audit.RunCommand(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, func(fs *flag.FlagSet) {
 		fmt.Fprintln(fs.Output(), "usage: kuzet-server [flags]\n\nEvery flag can also be set as KUZET_<FLAG> in the environment.\n\nflags:")
 		fs.PrintDefaults()

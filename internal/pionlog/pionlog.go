@@ -1,4 +1,6 @@
-package media
+// Package pionlog routes pion's scoped loggers into log/slog, so the agent
+// and the server each keep one log. Shared by both (it is neither's).
+package pionlog
 
 import (
 	"context"
@@ -8,13 +10,14 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogs routes pion's scoped loggers into slog, so the server has one log.
-type pionLogs struct{ log *slog.Logger }
+// Factory is a pion LoggerFactory writing to a slog.Logger.
+type Factory struct{ Log *slog.Logger }
 
-var _ logging.LoggerFactory = pionLogs{}
+var _ logging.LoggerFactory = Factory{}
 
-func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
-	return pionLogger{f.log.With("pion", scope)}
+// NewLogger implements logging.LoggerFactory.
+func (f Factory) NewLogger(scope string) logging.LeveledLogger {
+	return pionLogger{f.Log.With("pion", scope)}
 }
 
 type pionLogger struct{ log *slog.Logger }
