@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,7 +120,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 			log.Error("outbox", "err", err)
 			return
 		}
-		if added && (ev.Severity != protocol.SeverityInfo || ev.Kind == protocol.KindEnd) {
+		// The pre-check's own report was printed whole; its events are for
+		// the proctor.
+		if added && (ev.Severity != protocol.SeverityInfo || ev.Kind == protocol.KindEnd) && !strings.HasPrefix(ev.Subject, "precheck:") {
 			term.Event(t.Rule, t.Key, t.Args)
 		}
 	}
