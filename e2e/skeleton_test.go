@@ -18,6 +18,7 @@ import (
 	agentapp "kuzet.kz/kuzet/agent/app"
 	"kuzet.kz/kuzet/agent/camera"
 	agentconfig "kuzet.kz/kuzet/agent/config"
+	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/e2e/kit"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
@@ -94,10 +95,16 @@ type agent struct {
 	done   chan int
 }
 
-func startAgent(t *testing.T, url, token, dataDir string) *agent {
+func startAgent(t *testing.T, url, token, dataDir string, extra ...string) *agent {
 	t.Helper()
-	cfg, err := agentconfig.Load([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
-		"--lang", "en", "--data", dataDir, "--width", "320", "--height", "240"}, func(string) string { return "" }, io.Discard)
+	return startAgentHooked(t, url, token, dataDir, nil, extra...)
+}
+
+func startAgentHooked(t *testing.T, url, token, dataDir string, media func(*publish.Publisher), extra ...string) *agent {
+	t.Helper()
+	args := append([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
+		"--lang", "en", "--data", dataDir, "--width", "320", "--height", "240"}, extra...)
+	cfg, err := agentconfig.Load(args, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +118,10 @@ func startAgent(t *testing.T, url, token, dataDir string) *agent {
 	a.cancel = cancel
 	go func() {
 		a.done <- agentapp.Run(ctx, cfg, cat, agentapp.NewTerminal(io.Discard, cat, i18n.EN), testLog(t),
-			agentapp.Hooks{Source: func(s camera.Source) { srcCh <- s.(*camera.Synthetic) }})
+			agentapp.Hooks{Source: func(s camera.Source) {
+				syn, _ := s.(*camera.Synthetic)
+				srcCh <- syn
+			}, Media: media})
 	}()
 	select {
 	case a.src = <-srcCh:

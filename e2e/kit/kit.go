@@ -185,8 +185,9 @@ type Subscriber struct {
 	// Packets and Lost count RTP packets received and sequence gaps.
 	Packets, Lost atomic.Int64
 	// Size is the last decoded keyframe's size.
-	mu   sync.Mutex
-	w, h int
+	mu     sync.Mutex
+	w, h   int
+	tracks map[string]*TrackStats
 	// DecodeErr is the last keyframe decoding error.
 	decodeErr error
 	wg        sync.WaitGroup
@@ -199,9 +200,25 @@ func (s *Subscriber) Size() (int, int, error) {
 	return s.w, s.h, s.decodeErr
 }
 
-// Watch opens a receiving peer connection for sitting on the view channel.
-// With decode false it only counts packets (the load program).
+// Watch opens a receiving peer connection for sitting's camera on the view
+// channel. With decode false it only counts packets (the load program).
 func (v *Viewer) Watch(ctx context.Context, sitting protocol.SittingID, view protocol.ViewID, decode bool) (*Subscriber, error) {
+	return v.watch(ctx, sitting, view, decode, protocol.LayerFull, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo})
+}
+
+// WatchAll receives the full layer: camera and screen (decoded) and the
+// microphone, as the proctor's focus view does.
+func (v *Viewer) WatchAll(ctx context.Context, sitting protocol.SittingID, view protocol.ViewID) (*Subscriber, error) {
+	return v.watch(ctx, sitting, view, true, protocol.LayerFull,
+		[]webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio})
+}
+
+// WatchThumb receives the grid's small camera.
+func (v *Viewer) WatchThumb(ctx context.Context, sitting protocol.SittingID, view protocol.ViewID) (*Subscriber, error) {
+	return v.watch(ctx, sitting, view, true, protocol.LayerThumb, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo})
+}
+
+func (v *Viewer) watch(ctx context.Context, sitting protocol.SittingID, view protocol.ViewID, decode bool, layer protocol.Layer, kinds []webrtc.RTPCodecType) (*Subscriber, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -218,16 +235,29 @@ func (v *Viewer) Watch(ctx context.Context, sitting protocol.SittingID, view pro
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscriber{pc: pc}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-		pc.Close()
-		return nil, err
+	s := &Subscriber{pc: pc, tracks: map[string]*TrackStats{}}
+	for _, k := range kinds {
+		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			pc.Close()
+			return nil, err
+		}
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		st := &TrackStats{}
+		s.mu.Lock()
+		s.tracks[t.ID()] = st
+		// The camera (full or thumb) is the primary track, whichever
+		// track's OnTrack fires first.
+		first := t.ID() == "camera" || t.ID() == "camera_thumb"
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.consume(t, decode)
+			if t.Kind() == webrtc.RTPCodecTypeAudio {
+				s.consumeAudio(t, st)
+				return
+			}
+			s.consume(t, decode, first, st)
 		}()
 	})
 	offer, err := pc.CreateOffer(nil)
@@ -245,7 +275,7 @@ func (v *Viewer) Watch(ctx context.Context, sitting protocol.SittingID, view pro
 	v.mu.Lock()
 	v.answers[view] = ch
 	v.mu.Unlock()
-	if err := v.Send(&protocol.Watch{View: view, Sitting: sitting, SDP: pc.LocalDescription().SDP}); err != nil {
+	if err := v.Send(&protocol.Watch{View: view, Sitting: sitting, SDP: pc.LocalDescription().SDP, Layer: layer}); err != nil {
 		pc.Close()
 		return nil, err
 	}
@@ -265,7 +295,42 @@ func (v *Viewer) Watch(ctx context.Context, sitting protocol.SittingID, view pro
 	return s, nil
 }
 
-func (s *Subscriber) consume(t *webrtc.TrackRemote, decode bool) {
+// TrackStats counts what arrived on one track.
+type TrackStats struct {
+	// Packets counts unique RTP packets; Bytes their payload.
+	Packets, Bytes atomic.Int64
+	// Frames counts complete frames (video) or Opus packets (audio).
+	Frames atomic.Int64
+}
+
+// Track returns the counters of the track with that id ("camera",
+// "screen", "microphone", "camera_thumb"), or nil if it never arrived.
+func (s *Subscriber) Track(id string) *TrackStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tracks[id]
+}
+
+func (s *Subscriber) consumeAudio(t *webrtc.TrackRemote, st *TrackStats) {
+	var seq seqCounter
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		if seq.add(pkt.SequenceNumber) {
+			st.Packets.Add(1)
+			st.Bytes.Add(int64(len(pkt.Payload)))
+			if len(pkt.Payload) > 0 {
+				st.Frames.Add(1)
+			}
+		}
+	}
+}
+
+// consume reads one video track. The primary track (the camera) feeds the Subscriber's own counters; with decode its keyframes
+// are decoded. Every track counts its packets and frames.
+func (s *Subscriber) consume(t *webrtc.TrackRemote, decode, primary bool, st *TrackStats) {
 	sb := samplebuilder.New(64, &codecs.VP8Packet{}, 90000)
 	var seq seqCounter
 	for {
@@ -274,14 +339,24 @@ func (s *Subscriber) consume(t *webrtc.TrackRemote, decode bool) {
 			return
 		}
 		if seq.add(pkt.SequenceNumber) {
-			s.Packets.Add(1)
+			st.Packets.Add(1)
+			st.Bytes.Add(int64(len(pkt.Payload)))
+			if primary {
+				s.Packets.Add(1)
+			}
 		}
-		s.Lost.Store(seq.lost())
+		if primary {
+			s.Lost.Store(seq.lost())
+		}
 		if !decode {
 			continue
 		}
 		sb.Push(pkt)
 		for smp := sb.Pop(); smp != nil; smp = sb.Pop() {
+			st.Frames.Add(1)
+			if !primary {
+				continue
+			}
 			s.Frames.Add(1)
 			if len(smp.Data) > 0 && smp.Data[0]&1 == 0 {
 				s.decodeKeyframe(smp.Data)
