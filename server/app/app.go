@@ -28,6 +28,7 @@ import (
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
 	"kuzet.kz/kuzet/server/media"
+	"kuzet.kz/kuzet/server/proctoring"
 	"kuzet.kz/kuzet/server/roster"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
@@ -124,11 +125,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
+	proc := proctoring.New(proctoring.Config{Store: st, Ingest: ing, Agents: link, Hub: h, Roster: ros,
+		Reassigned: fd.Reassigned, Log: log.With("part", "proctoring")})
+	if err := proc.Reconcile(); err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: false,
 		Health: func() error { _, err := st.Sittings(); return err },
-	})
+	}, proc)
 	if err != nil {
 		return err
 	}

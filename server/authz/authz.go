@@ -19,7 +19,8 @@ const (
 	Public Principal = "public"
 	// Agent: a kuzet-agent, by its sitting token (channel) or upload token.
 	Agent Principal = "agent"
-	// Candidate: the candidate's page, by its page token; one sitting only.
+	// Candidate: the candidate, for one sitting only: the candidate's page
+	// by its page token, the cabinet (server/replay) by the sitting token.
 	Candidate Principal = "candidate"
 )
 
@@ -32,8 +33,14 @@ type Rule struct {
 	Route string
 	// Who lists the principals allowed.
 	Who []Principal
-	// Writes is true for routes that change state; auditors never get them.
+	// Writes is true for routes that change state; auditors never get
+	// them, except where Appeal is set.
 	Writes bool
+	// Appeal marks the decision on a candidate's appeal: the one write an
+	// auditor may make. Auditors are the appeal commission (they replay
+	// the evidence and prove the log; they never proctor, so they never
+	// judge their own verdict).
+	Appeal bool
 	// Why is a line for the reviewer.
 	Why string
 }
@@ -63,9 +70,33 @@ func Table() []Rule {
 		{Route: "POST /v1/evidence/{id}", Who: []Principal{Agent}, Writes: true, Why: "evidence upload with the connection's upload token"},
 		{Route: "GET /v1/candidate", Who: []Principal{Candidate}, Why: "the candidate page's channel, by page token"},
 		{Route: "GET /v1/view", Who: []Principal{proctor, admin, auditor}, Why: "live list, feed and media of viewable sittings"},
+		// The auditor's replay (server/replay): read-only, every sitting.
+		{Route: "GET /api/replay/sittings", Who: []Principal{auditor, admin}, Why: "find sittings to replay by PIN, or those with a pending appeal"},
+		{Route: "GET /api/replay/sittings/{id}", Who: []Principal{auditor, admin}, Why: "a sitting's timeline: records, spans, evidence, recordings, verdict, appeal"},
+		{Route: "GET /api/replay/sittings/{id}/recordings/{name}", Who: []Principal{auditor, admin}, Why: "a recording segment the log names, with Range for seeking"},
+		{Route: "GET /api/replay/sittings/{id}/proofs", Who: []Principal{auditor, admin}, Why: "inclusion proofs of the sitting's log entries"},
+		{Route: "GET /api/replay/sittings/{id}/verify", Who: []Principal{auditor, admin}, Why: "verify the sitting against a signed checkpoint (may sign one on demand; changes no fact)"},
+		{Route: "GET /api/replay/checkpoint", Who: []Principal{auditor, admin}, Why: "the latest signed checkpoint and consistency proofs"},
+		{Route: "POST /api/replay/sittings/{id}/appeal/decision", Who: []Principal{auditor}, Writes: true, Appeal: true, Why: "the appeal commission (auditors) upholds or overturns a verdict, with reasons; logged"},
+		// The candidate's cabinet (server/replay), by the sitting token.
+		{Route: "GET /api/cabinet", Who: []Principal{Candidate}, Why: "the candidate's published verdict and appeal, by PIN"},
+		{Route: "POST /api/cabinet/appeal", Who: []Principal{Candidate}, Writes: true, Why: "appeal a published violation verdict once, within the appeal period"},
 		{Route: "GET /api/sittings/{id}/evidence/{sha}", Who: []Principal{proctor, admin, auditor}, Why: "evidence of a viewable sitting"},
 		{Route: "POST /api/competitions", Who: []Principal{admin, hr}, Writes: true, Why: "HR sets up competitions"},
 		{Route: "POST /api/sittings", Who: []Principal{admin, hr}, Writes: true, Why: "HR admits candidates to a stage"},
+		// The proctor's actions (server/proctoring): only a proctor assigned
+		// to the sitting, checked by the handler; each is logged with who.
+		{Route: "POST /api/sittings/{id}/room-scan", Who: []Principal{proctor}, Writes: true, Why: "ask the agent for a 360° room scan (rule 10.7)"},
+		{Route: "POST /api/sittings/{id}/message", Who: []Principal{proctor}, Writes: true, Why: "a message to the candidate's page and agent"},
+		{Route: "POST /api/sittings/{id}/warning", Who: []Principal{proctor}, Writes: true, Why: "a formal warning citing a rule"},
+		{Route: "POST /api/sittings/{id}/pause", Who: []Principal{proctor}, Writes: true, Why: "pause the sitting"},
+		{Route: "POST /api/sittings/{id}/resume", Who: []Principal{proctor}, Writes: true, Why: "resume the sitting"},
+		{Route: "POST /api/sittings/{id}/end", Who: []Principal{proctor}, Writes: true, Why: "end the sitting with a reason"},
+		{Route: "POST /api/sittings/{id}/flags/{n}/review", Who: []Principal{proctor}, Writes: true, Why: "confirm or dismiss a flag with a note"},
+		{Route: "POST /api/sittings/{id}/verdict", Who: []Principal{proctor}, Writes: true, Why: "publish the check results once (p.115)"},
+		{Route: "GET /api/sittings/{id}/verdict", Who: []Principal{proctor, admin, hr, auditor, commission}, Why: "the published check results (PIN-based, no personal data); a proctor only for assigned sittings"},
+		{Route: "PUT /api/sittings/{id}/proctors", Who: []Principal{admin, hr}, Writes: true, Why: "HR assigns proctors to sittings"},
+		{Route: "GET /api/sittings/{id}/proctors", Who: []Principal{admin, hr}, Why: "who is assigned"},
 	}
 }
 
@@ -81,7 +112,7 @@ func Lookup(route string) (Rule, error) {
 
 // Allows reports whether principal p may call the route of rule r.
 func (r Rule) Allows(p Principal) bool {
-	if r.Writes && p == auditor {
+	if r.Writes && p == auditor && !r.Appeal {
 		return false
 	}
 	for _, w := range r.Who {
@@ -99,7 +130,7 @@ func (r Rule) StaffRoles() []store.Role {
 		switch w {
 		case Public, Agent, Candidate:
 		default:
-			if !(r.Writes && w == auditor) {
+			if !(r.Writes && w == auditor && !r.Appeal) {
 				out = append(out, store.Role(w))
 			}
 		}

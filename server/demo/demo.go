@@ -1,5 +1,6 @@
 // Package demo seeds a server for a first look: an administrator, a proctor,
-// a demo competition and one sitting whose token a demo agent can use. The
+// a demo competition and one sitting, assigned to the proctor, whose token a
+// demo agent can use. The
 // credentials go to DATA/demo.json (mode 0600) so scripts/run can start the
 // agent and print the login; a second start reuses them.
 package demo
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/store"
@@ -41,7 +43,12 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return c, fmt.Errorf("read %s: %w (delete it to seed the demo again)", path, err)
 		}
-		if _, err := st.AccountByUsername(c.ProctorUser); err == nil {
+		if p, err := st.AccountByUsername(c.ProctorUser); err == nil {
+			// Data from before sittings were assigned: give the demo
+			// sitting its proctor, or the dashboard would be empty.
+			if err := assign(st, protocol.SittingID(c.SittingID), p.ID); err != nil {
+				return c, err
+			}
 			return c, nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -86,6 +93,13 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 	if err != nil {
 		return c, err
 	}
+	proctor, err := st.AccountByUsername(c.ProctorUser)
+	if err != nil {
+		return c, err
+	}
+	if err := assign(st, ns.Sitting.ID, proctor.ID); err != nil {
+		return c, err
+	}
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = comp.ID, string(ns.Sitting.ID), ns.Sitting.PIN, ns.Token
 	raw, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
@@ -95,6 +109,26 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 		return c, fmt.Errorf("write %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// assign makes sure the proctor account is assigned to the sitting.
+func assign(st *store.Store, id protocol.SittingID, proctor string) error {
+	_, err := st.UpdateSitting(id, func(s *store.Sitting) error {
+		for _, p := range s.Proctors {
+			if p == proctor {
+				return nil
+			}
+		}
+		s.Proctors = append(s.Proctors, proctor)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the demo sitting is gone; nothing to assign
+	}
+	if err != nil {
+		return fmt.Errorf("assign the demo sitting: %w", err)
+	}
+	return nil
 }
 
 // password makes a readable random password: four groups of four letters

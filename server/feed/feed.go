@@ -7,14 +7,23 @@
 // Both resume without loss or repetition: the browser says, per sitting,
 // the last record number it has; the server sends the later ones from the
 // store, then live ones from the hub, skipping any it already sent.
+//
+// Video survives a dropped view channel: when a channel ends, its watching
+// peer connections stay open for OrphanTTL, and a new channel that watches
+// with the same view id from the same browser peer connection (same DTLS
+// fingerprint) takes them over without a new connection. A watch for a view
+// the channel already has, from the same peer connection, renegotiates it:
+// that is how a browser restarts ICE after a network change.
 package feed
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kuzet.kz/kuzet/protocol"
@@ -42,22 +51,88 @@ type Feed struct {
 	viewer *protocol.Codec
 	cand   *protocol.Codec
 
-	mu     sync.Mutex
-	conns  map[*wsconn.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	// assignments counts changes of proctor assignments; a view
+	// channel's cache of what it may see is good for one count.
+	assignments atomic.Uint64
+
+	mu      sync.Mutex
+	conns   map[*wsconn.Conn]struct{}
+	orphans map[protocol.ViewID]*orphan
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// orphan is a watching peer connection whose view channel ended.
+type orphan struct {
+	peer    *media.Peer
+	sitting protocol.SittingID
+	timer   *time.Timer
 }
 
 // New returns a Feed.
 func New(cfg Config) *Feed {
 	return &Feed{cfg: cfg, log: cfg.Log,
-		viewer: protocol.NewCodec(protocol.ViewerToServer, protocol.ServerToViewer),
-		cand:   protocol.NewCodec(protocol.CandidateToServer, protocol.ServerToCandidate),
-		conns:  map[*wsconn.Conn]struct{}{}}
+		viewer:  protocol.NewCodec(protocol.ViewerToServer, protocol.ServerToViewer),
+		cand:    protocol.NewCodec(protocol.CandidateToServer, protocol.ServerToCandidate),
+		conns:   map[*wsconn.Conn]struct{}{},
+		orphans: map[protocol.ViewID]*orphan{}}
 }
 
 // catchUpPage is how many stored records go out per sitting per query.
 const catchUpPage = 500
+
+// OrphanTTL is how long a watching peer connection outlives its view
+// channel, waiting for the browser to reconnect and take it over.
+const OrphanTTL = 20 * time.Second
+
+// listPartBytes bounds one part of the sittings list, well under a frame.
+const listPartBytes = 48 << 10
+
+// keep holds peer on for OrphanTTL after its channel ended.
+func (f *Feed) keep(view protocol.ViewID, sitting protocol.SittingID, peer *media.Peer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		peer.Close()
+		return
+	}
+	if old := f.orphans[view]; old != nil && old.timer.Stop() {
+		f.wg.Done()
+		old.peer.Close()
+	}
+	o := &orphan{peer: peer, sitting: sitting}
+	f.orphans[view] = o
+	f.wg.Add(1)
+	o.timer = time.AfterFunc(OrphanTTL, func() {
+		defer f.wg.Done()
+		f.mu.Lock()
+		mine := f.orphans[view] == o
+		if mine {
+			delete(f.orphans, view)
+		}
+		f.mu.Unlock()
+		if mine {
+			o.peer.Close()
+		}
+	})
+}
+
+// adopt hands over the kept peer of view if it watches sitting and offer
+// comes from the same browser peer connection.
+func (f *Feed) adopt(view protocol.ViewID, sitting protocol.SittingID, offer string) *media.Peer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orphans[view]
+	if o == nil || o.sitting != sitting || !o.peer.SameSession(offer) {
+		return nil
+	}
+	delete(f.orphans, view)
+	if !o.timer.Stop() {
+		return nil // expiring right now; its timer closes it
+	}
+	f.wg.Done()
+	return o.peer
+}
 
 func (f *Feed) track(c *wsconn.Conn) bool {
 	f.mu.Lock()
@@ -77,12 +152,24 @@ func (f *Feed) untrack(c *wsconn.Conn) {
 	f.wg.Done()
 }
 
+// Reassigned tells the open view channels that a sitting's proctors
+// changed: each checks again what it may see, so a newly assigned sitting
+// appears at its next change (Roster.Changed publishes one).
+func (f *Feed) Reassigned(protocol.SittingID) { f.assignments.Add(1) }
+
 // Shutdown closes every browser channel and waits for them.
 func (f *Feed) Shutdown() {
 	f.mu.Lock()
 	f.closed = true
 	for c := range f.conns {
 		c.Fail(protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; the page reconnects by itself"))
+	}
+	for view, o := range f.orphans {
+		if o.timer.Stop() {
+			f.wg.Done()
+			o.peer.Close()
+		}
+		delete(f.orphans, view)
 	}
 	f.mu.Unlock()
 	f.wg.Wait()
@@ -152,22 +239,42 @@ func (f *Feed) Viewer(w http.ResponseWriter, r *http.Request, allowed func(store
 }
 
 func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool) error {
-	var cache sync.Map // sitting id → bool
+	type verdict struct {
+		ok  bool
+		gen uint64
+	}
+	var cache sync.Map // sitting id → verdict
 	mayView := func(id protocol.SittingID) bool {
-		if v, ok := cache.Load(id); ok {
-			return v.(bool)
+		gen := f.assignments.Load()
+		if v, ok := cache.Load(id); ok && v.(verdict).gen == gen {
+			return v.(verdict).ok
 		}
 		st, err := f.cfg.Store.Sitting(id)
 		ok := err == nil && allowed(st)
-		cache.Store(id, ok)
+		cache.Store(id, verdict{ok: ok, gen: gen})
 		return ok
 	}
-	views := map[protocol.ViewID]*media.Peer{}
+	type watching struct {
+		peer    *media.Peer
+		sitting protocol.SittingID
+	}
+	views := map[protocol.ViewID]watching{}
 	defer func() {
-		for _, p := range views {
-			p.Close()
+		for view, w := range views {
+			f.keep(view, w.sitting, w.peer)
 		}
 	}()
+	var focus protocol.SittingID
+	// assessment sends the focused sitting's explained risk; it fails only
+	// when the channel is gone.
+	assessment := func() error {
+		a, err := f.cfg.Roster.Assessment(focus)
+		if err != nil {
+			f.log.Warn("assessment not sent", "sitting", focus, "err", err)
+			return nil
+		}
+		return conn.Send(&a)
+	}
 
 	var sub *hub.Sub
 	defer func() {
@@ -202,7 +309,7 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 				if err != nil {
 					return err
 				}
-				if err := conn.Send(&protocol.Sittings{Sittings: list}); err != nil {
+				if err := sendList(conn, list); err != nil {
 					return nil
 				}
 				for _, s := range list {
@@ -215,32 +322,61 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 				if !mayView(m.Sitting) {
 					return protocol.Errorf(protocol.ErrForbidden, "sitting %s is not assigned to you", m.Sitting)
 				}
-				peer, answer, err := f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP, m.Layer)
+				var peer *media.Peer
+				var answer string
+				var err error
+				if old, ok := views[m.View]; ok && old.sitting == m.Sitting && old.peer.SameSession(m.SDP) {
+					// The same browser connection offers again: an ICE
+					// restart or a renegotiation.
+					peer = old.peer
+					answer, err = peer.Renegotiate(m.SDP)
+				} else if kept := f.adopt(m.View, m.Sitting, m.SDP); kept != nil {
+					peer = kept
+					answer, err = peer.Renegotiate(m.SDP)
+				} else {
+					peer, answer, err = f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP, m.Layer)
+				}
 				if errors.Is(err, media.ErrBadSDP) {
+					if peer != nil {
+						peer.Close()
+					}
+					delete(views, m.View)
 					return protocol.Errorf(protocol.ErrInvalid, "watch offer refused: %v", err)
 				}
 				if err != nil {
 					return err
 				}
-				if old := views[m.View]; old != nil && old != peer {
-					old.Close()
+				if old, ok := views[m.View]; ok && old.peer != peer {
+					old.peer.Close()
 				}
-				views[m.View] = peer
+				views[m.View] = watching{peer: peer, sitting: m.Sitting}
 				if err := conn.Send(&protocol.Watching{View: m.View, SDP: answer}); err != nil {
 					return nil
 				}
 			case *protocol.ViewCandidate:
-				peer := views[m.View]
-				if peer == nil {
+				w, ok := views[m.View]
+				if !ok {
 					return protocol.Errorf(protocol.ErrUnexpected, "candidate for view %s before its watch", m.View)
 				}
-				if err := peer.AddCandidate(m.Candidate); err != nil {
-					return protocol.Errorf(protocol.ErrInvalid, "%v", err)
+				if err := w.peer.AddCandidate(m.Candidate); err != nil {
+					// A candidate of an ICE generation the last offer
+					// replaced is stale, not an attack: drop it.
+					f.log.Debug("view candidate refused", "view", m.View, "err", err)
 				}
 			case *protocol.Unwatch:
-				if p := views[m.View]; p != nil {
-					p.Close()
+				if w, ok := views[m.View]; ok {
+					w.peer.Close()
 					delete(views, m.View)
+				}
+			case *protocol.Focus:
+				if m.Sitting != "" && !mayView(m.Sitting) {
+					return protocol.Errorf(protocol.ErrForbidden, "sitting %s is not assigned to you", m.Sitting)
+				}
+				focus = m.Sitting
+				if focus != "" {
+					if err := assessment(); err != nil {
+						return nil
+					}
 				}
 			}
 		case m, ok := <-hubC:
@@ -259,9 +395,45 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 				if err := conn.Send(m); err != nil {
 					return nil
 				}
+				if _, known := snd.sent[m.Sitting.ID]; !known {
+					// Newly assigned to this proctor: its records so far.
+					snd.sent[m.Sitting.ID] = 0
+					if err := snd.catchUp(m.Sitting.ID); err != nil {
+						return err
+					}
+				}
+				if focus != "" && m.Sitting.ID == focus {
+					if err := assessment(); err != nil {
+						return nil
+					}
+				}
 			}
 		}
 	}
+}
+
+// sendList sends the list of sittings in parts that each fit a frame.
+func sendList(conn *wsconn.Conn, list []protocol.SittingSummary) error {
+	var part []protocol.SittingSummary
+	size := 0
+	for _, s := range list {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode summary of %s: %w", s.ID, err)
+		}
+		if len(part) > 0 && size+len(raw)+1 > listPartBytes {
+			if err := conn.Send(&protocol.Sittings{Sittings: part, More: true}); err != nil {
+				return err
+			}
+			part, size = nil, 0
+		}
+		part = append(part, s)
+		size += len(raw) + 1
+	}
+	if part == nil {
+		part = []protocol.SittingSummary{}
+	}
+	return conn.Send(&protocol.Sittings{Sittings: part})
 }
 
 // Candidate serves the candidate page's channel; the page token (query t)

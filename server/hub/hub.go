@@ -2,7 +2,9 @@
 // and changes in each sitting's live state (agent connected, camera
 // arriving, last heard from). It also keeps that live state, which is not
 // stored: after a restart every sitting starts offline until its agent
-// reconnects.
+// reconnects. A new record is a change too: the change callback hears of
+// it after the record went out, so the sitting's summary (its badges and
+// risk) follows its records.
 //
 // Subscribers have bounded queues. One that falls behind is dropped rather
 // than allowed to stall the sittings it watches; its browser reconnects and
@@ -29,6 +31,10 @@ type Live struct {
 	LastSeen time.Time
 	// EverConnected tells offline from waiting.
 	EverConnected bool
+	// Reconnects counts the connections after the first since the server
+	// started; LastDrop is when the agent last went away.
+	Reconnects int
+	LastDrop   time.Time
 }
 
 // Sub is one subscriber: a browser's view or candidate channel.
@@ -55,8 +61,8 @@ type Hub struct {
 }
 
 // New returns an empty hub. onChange, if set, is called (without locks
-// held) after a sitting's live state changes, so the caller can publish the
-// new summary.
+// held) after a sitting's live state changes and after a record of the
+// sitting is published, so the caller can publish the new summary.
 func New(onChange func(protocol.SittingID)) *Hub {
 	return &Hub{subs: map[*Sub]struct{}{}, live: map[protocol.SittingID]*Live{}, onChange: onChange}
 }
@@ -81,8 +87,16 @@ func (h *Hub) Unsubscribe(s *Sub) {
 }
 
 // Publish sends m to every subscriber of sitting id. A subscriber whose
-// queue is full is dropped (see Sub.Overflowed).
+// queue is full is dropped (see Sub.Overflowed). After a record, the
+// change callback is told (see New).
 func (h *Hub) Publish(id protocol.SittingID, m protocol.Message) {
+	h.fanOut(id, m)
+	if _, ok := m.(*protocol.Record); ok && h.onChange != nil {
+		h.onChange(id)
+	}
+}
+
+func (h *Hub) fanOut(id protocol.SittingID, m protocol.Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -127,6 +141,12 @@ func (h *Hub) update(id protocol.SittingID, fn func(*Live) bool) {
 func (h *Hub) SetConnected(id protocol.SittingID, connected bool, at time.Time) {
 	h.update(id, func(l *Live) bool {
 		changed := l.Connected != connected
+		if connected && !l.Connected && l.EverConnected {
+			l.Reconnects++
+		}
+		if !connected && l.Connected {
+			l.LastDrop = at
+		}
 		l.Connected = connected
 		if connected {
 			l.EverConnected = true

@@ -54,11 +54,35 @@ func TestLiveState(t *testing.T) {
 	if !l.Connected || !l.Media || !l.EverConnected || !l.LastSeen.Equal(now.Add(time.Second)) {
 		t.Fatalf("live = %+v", l)
 	}
-	h.SetConnected("s", false, now)
-	if l := h.Live("s"); l.Connected || l.Media || !l.EverConnected {
+	h.SetConnected("s", false, now.Add(2*time.Second))
+	if l := h.Live("s"); l.Connected || l.Media || !l.EverConnected || l.Reconnects != 0 || !l.LastDrop.Equal(now.Add(2*time.Second)) {
 		t.Fatalf("after disconnect: %+v", l)
 	}
 	if len(changed) != 3 {
 		t.Fatalf("changes reported %d times, want 3 (connect, media, disconnect): %v", len(changed), changed)
+	}
+	h.SetConnected("s", true, now.Add(3*time.Second))
+	h.SetConnected("s", true, now.Add(4*time.Second)) // still the same connection
+	if l := h.Live("s"); l.Reconnects != 1 {
+		t.Fatalf("reconnects = %d after one reconnection, want 1", l.Reconnects)
+	}
+}
+
+func TestARecordIsAChange(t *testing.T) {
+	var changed []protocol.SittingID
+	var h *Hub
+	var seenFirst bool
+	sub := (*Sub)(nil)
+	h = New(func(id protocol.SittingID) {
+		changed = append(changed, id)
+		// The record went out before the callback runs, so a summary
+		// published from here follows its record.
+		seenFirst = len(sub.C) == 1
+	})
+	sub = h.Subscribe(nil)
+	h.Publish("s", &protocol.Record{Sitting: "s", N: 1})
+	h.Publish("s", &protocol.SittingUpdate{Sitting: protocol.SittingSummary{SittingInfo: protocol.SittingInfo{ID: "s"}}})
+	if len(changed) != 1 || changed[0] != "s" || !seenFirst {
+		t.Fatalf("changes %v (record delivered first: %v); want one change for s after its record", changed, seenFirst)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"kuzet.kz/kuzet/protocol"
 )
@@ -31,6 +32,9 @@ var (
 	ErrLocked = errors.New("the store is in use by another process")
 	// ErrExists: a record with that key already exists.
 	ErrExists = errors.New("already exists")
+	// ErrVerdictPublished: the sitting's verdict was published already;
+	// publishing is once (an appeal, not a second publication, changes it).
+	ErrVerdictPublished = errors.New("the check results of this sitting are already published")
 )
 
 // Role is what a staff account may do.
@@ -76,12 +80,29 @@ type Sitting struct {
 	TokenHash string `json:"token_hash"`
 	// PageTokenHash is the SHA-256 of the candidate page's token.
 	PageTokenHash string `json:"page_token_hash"`
-	// Proctors lists the accounts assigned to watch the sitting; empty
-	// means every proctor may.
+	// Proctors lists the accounts assigned to watch the sitting; only
+	// they, of all proctors, see it.
 	Proctors []string   `json:"proctors,omitempty"`
 	Created  time.Time  `json:"created"`
 	Ended    *time.Time `json:"ended,omitempty"`
+	// Verdict is the published check result, once a proctor published it;
+	// the workflow reads it (p.115: an essay is graded only after it is
+	// published, and only if it is clean).
+	Verdict *PublishedVerdict `json:"verdict,omitempty"`
 }
+
+// PublishedVerdict is a verdict with who published it, when, and the
+// record of the sitting's feed that logged it.
+type PublishedVerdict struct {
+	protocol.Verdict
+	// Record is the number of the verdict action in the sitting's feed.
+	Record uint64    `json:"record"`
+	Actor  string    `json:"actor"`
+	Time   time.Time `json:"time"`
+}
+
+// Clean reports whether the published verdict found no violation.
+func (v *PublishedVerdict) Clean() bool { return v != nil && v.Outcome == protocol.VerdictClean }
 
 // Session is a staff login session, stored by the hash of its cookie value.
 type Session struct {
@@ -114,7 +135,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (is another kuzet-server running with the same -data?)", path, ErrLocked)
 	}
 	if err != nil {
@@ -258,6 +279,19 @@ func (s *Store) UpdateSitting(id protocol.SittingID, fn func(*Sitting) error) (S
 		return putSittingTx(tx, st)
 	})
 	return st, err
+}
+
+// SetVerdict stores the published verdict on the sitting. It refuses with
+// ErrVerdictPublished if the sitting has one already.
+func (s *Store) SetVerdict(id protocol.SittingID, v PublishedVerdict) error {
+	_, err := s.UpdateSitting(id, func(st *Sitting) error {
+		if st.Verdict != nil {
+			return fmt.Errorf("sitting %s: %w", id, ErrVerdictPublished)
+		}
+		st.Verdict = &v
+		return nil
+	})
+	return err
 }
 
 // Sitting finds a sitting by id.

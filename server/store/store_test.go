@@ -122,3 +122,43 @@ func TestSittingTokenIndexes(t *testing.T) {
 		t.Fatalf("duplicate username: %v", err)
 	}
 }
+
+func TestVerdictIsStoredOnce(t *testing.T) {
+	s, path := openTemp(t)
+	st := Sitting{ID: "s1", PIN: "12345678", State: protocol.StateEnded}
+	if err := s.PutSitting(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetVerdict("missing", PublishedVerdict{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("verdict for a missing sitting: %v, want ErrNotFound", err)
+	}
+	v := PublishedVerdict{Verdict: protocol.Verdict{Outcome: protocol.VerdictClean}, Record: 9, Actor: "proctor",
+		Time: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	if err := s.SetVerdict("s1", v); err != nil {
+		t.Fatal(err)
+	}
+	second := v
+	second.Outcome, second.Rules = protocol.VerdictViolation, []protocol.RuleID{protocol.Rule10_2}
+	if err := s.SetVerdict("s1", second); !errors.Is(err, ErrVerdictPublished) {
+		t.Fatalf("second verdict: %v, want ErrVerdictPublished", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Sitting("s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict == nil || !got.Verdict.Clean() || got.Verdict.Record != 9 || got.Verdict.Actor != "proctor" || !got.Verdict.Time.Equal(v.Time) {
+		t.Fatalf("stored verdict = %+v, want the first one", got.Verdict)
+	}
+	var none *PublishedVerdict
+	if none.Clean() {
+		t.Fatal("no verdict reads as clean")
+	}
+}

@@ -418,16 +418,13 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 }
 
 // MayView reports whether acct may watch sitting st: administrators and
-// auditors see every sitting, a proctor those assigned to them (or, while a
-// sitting has no assignment, every proctor).
+// auditors see every sitting, a proctor only those HR or an administrator
+// assigned to them (issue 7; PUT /api/sittings/{id}/proctors).
 func MayView(acct store.Account, st store.Sitting) bool {
 	switch acct.Role {
 	case store.RoleAdmin, store.RoleAuditor:
 		return true
 	case store.RoleProctor:
-		if len(st.Proctors) == 0 {
-			return true
-		}
 		for _, p := range st.Proctors {
 			if p == acct.ID {
 				return true
