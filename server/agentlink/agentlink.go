@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/hub"
@@ -29,9 +31,11 @@ import (
 // ErrNotConnected is returned by Command when the sitting has no agent.
 var ErrNotConnected = errors.New("the sitting's agent is not connected")
 
-// Ingester stores an agent's event durably and returns its record.
+// Ingester stores an agent's event, or an action of the server, durably
+// and returns its record.
 type Ingester interface {
 	Event(id protocol.SittingID, ev protocol.Event) (protocol.Record, bool, error)
+	Action(id protocol.SittingID, a protocol.Action) (protocol.Record, error)
 }
 
 // Config wires a Link.
@@ -59,6 +63,7 @@ type Link struct {
 	mu      sync.Mutex
 	agents  map[protocol.SittingID]*agent
 	uploads map[string]protocol.SittingID // upload token → sitting, while connected
+	lost    map[protocol.SittingID]bool   // sittings whose agent was lost and has not come back
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -67,12 +72,16 @@ type agent struct {
 	conn        *wsconn.Conn
 	sitting     store.Sitting
 	uploadToken string
+	// why is why the connection ended: "closed" (the agent said goodbye),
+	// "silent" (no heartbeat within LostAfter), "broken" (the socket
+	// failed), "refused" (a bad message).
+	why string
 }
 
 // New returns a Link.
 func New(cfg Config) *Link {
 	return &Link{cfg: cfg, log: cfg.Log, codec: protocol.NewCodec(protocol.AgentToServer, protocol.ServerToAgent),
-		agents: map[protocol.SittingID]*agent{}, uploads: map[string]protocol.SittingID{}}
+		agents: map[protocol.SittingID]*agent{}, uploads: map[string]protocol.SittingID{}, lost: map[protocol.SittingID]bool{}}
 }
 
 // ServeHTTP upgrades the request and runs the agent's session until it ends.
@@ -202,13 +211,17 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		ServerTime:   time.Now().UTC(),
 		UploadToken:  uploadToken,
 	}
-	a := &agent{conn: conn, sitting: st, uploadToken: uploadToken}
-	if err := l.register(a); err != nil {
+	a := &agent{conn: conn, sitting: st, uploadToken: uploadToken, why: "broken"}
+	back, err := l.register(a)
+	if err != nil {
 		return err
 	}
 	defer l.unregister(a)
 	if err := conn.Send(welcome); err != nil {
 		return err
+	}
+	if back {
+		l.system(st.ID, protocol.ActionAgentBack, "")
 	}
 	log.Info("agent connected", "agent_version", hello.Agent.Version, "os", hello.Agent.OS)
 	l.cfg.Hub.SetConnected(st.ID, true, time.Now())
@@ -223,9 +236,11 @@ func (l *Link) session(conn *wsconn.Conn) error {
 	for in := range conn.In() {
 		if in.Err != nil {
 			if wsconn.IsClosed(in.Err) {
-				log.Info("agent disconnected", "reason", in.Err.Error())
+				a.why = closeReason(in.Err)
+				log.Info("agent disconnected", "reason", a.why, "err", in.Err.Error())
 				return nil
 			}
+			a.why = "refused"
 			log.Warn("bad message from agent", "err", in.Err)
 			return in.Err
 		}
@@ -276,18 +291,47 @@ func (l *Link) session(conn *wsconn.Conn) error {
 	return nil
 }
 
-func (l *Link) register(a *agent) error {
+// register makes a the sitting's agent. back reports that the sitting's
+// agent had been lost and this one is its return.
+func (l *Link) register(a *agent) (back bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; try again shortly")
+		return false, protocol.Errorf(protocol.ErrShuttingDown, "the server is restarting; try again shortly")
 	}
 	if old, ok := l.agents[a.sitting.ID]; ok {
+		old.why = "replaced"
 		old.conn.Fail(protocol.Errorf(protocol.ErrSittingClosed, "another agent connected with this sitting's token; this one is closed"))
 	}
 	l.agents[a.sitting.ID] = a
 	l.uploads[a.uploadToken] = a.sitting.ID
-	return nil
+	back = l.lost[a.sitting.ID]
+	delete(l.lost, a.sitting.ID)
+	return back, nil
+}
+
+// closeReason names why an agent's socket ended.
+func closeReason(err error) string {
+	var ne interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return "silent"
+	case websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway):
+		return "closed"
+	}
+	return "broken"
+}
+
+// system records an action the server itself takes on a sitting.
+func (l *Link) system(id protocol.SittingID, kind protocol.ActionKind, note string) {
+	aid, err := auth.NewID("x-")
+	if err != nil {
+		l.log.Error("action id", "err", err)
+		return
+	}
+	if _, err := l.cfg.Ingest.Action(id, protocol.Action{ID: aid, Kind: kind, Time: time.Now().UTC(), Actor: "system", Note: note}); err != nil {
+		l.log.Error("record action", "sitting", id, "kind", kind, "err", err)
+	}
 }
 
 func (l *Link) unregister(a *agent) {
@@ -297,18 +341,29 @@ func (l *Link) unregister(a *agent) {
 	if current {
 		delete(l.agents, a.sitting.ID)
 	}
+	// An agent that vanishes (not at server shutdown, not replaced by a
+	// new one) is a gap the proctor must see: the time until it comes back
+	// is unwatched.
+	lost := current && !l.closed && a.why != "replaced"
 	l.mu.Unlock()
 	if !current {
 		return
 	}
 	id := a.sitting.ID
-	if _, err := l.cfg.Store.UpdateSitting(id, func(s *store.Sitting) error {
+	st, err := l.cfg.Store.UpdateSitting(id, func(s *store.Sitting) error {
 		if s.State == protocol.StateLive {
 			s.State = protocol.StateOffline
 		}
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		l.log.Error("mark sitting offline", "sitting", id, "err", err)
+	}
+	if lost && st.State != protocol.StateEnded {
+		l.mu.Lock()
+		l.lost[id] = true
+		l.mu.Unlock()
+		l.system(id, protocol.ActionAgentLost, a.why)
 	}
 	l.cfg.Hub.SetConnected(id, false, time.Now())
 }
