@@ -2,19 +2,27 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	agentapp "kuzet.kz/kuzet/agent/app"
+	"kuzet.kz/kuzet/agent/outbox"
 	"kuzet.kz/kuzet/e2e/kit"
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/store"
 )
 
 var buildOnce sync.Once
@@ -267,5 +275,183 @@ func TestNetworkCutLosesNothing(t *testing.T) {
 	}
 	if lost == nil || back == nil || lost.Time.After(cutAt.Add(15*time.Second)) || back.Time.Before(restoredAt) {
 		t.Fatalf("outage as seen by the proctor: lost %+v, back %+v (cut %v, restored %v)", lost, back, cutAt, restoredAt)
+	}
+}
+
+var serverOnce sync.Once
+var builtServer string
+var serverErr error
+
+func serverBinary(t *testing.T) string {
+	t.Helper()
+	serverOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kuzet-server-bin")
+		if err != nil {
+			serverErr = err
+			return
+		}
+		builtServer = filepath.Join(dir, "kuzet-server")
+		if out, err := exec.Command("go", "build", "-o", builtServer, "kuzet.kz/kuzet/server/cmd/kuzet-server").CombinedOutput(); err != nil {
+			serverErr = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	if serverErr != nil {
+		t.Fatalf("build kuzet-server: %v", serverErr)
+	}
+	return builtServer
+}
+
+func startServerProcess(t *testing.T, bin, data string, port int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error",
+		"-heartbeat", "500ms", "-agent-lost", "3s", "-checkpoint", "1s")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get(url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("kuzet-server did not come up")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The server is killed (SIGKILL) while agents report events: after it
+// restarts on the same data, the audit log verifies, no acknowledged event
+// is missing, and the agents reconnect without anyone touching them.
+func TestServerKilledLosesNoAcknowledgedEvent(t *testing.T) {
+	bin := serverBinary(t)
+	data := filepath.Join(t.TempDir(), "server")
+	port := freePort(t)
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	srv := startServerProcess(t, bin, data, port)
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo struct {
+		AdminUser     string `json:"admin_user"`
+		AdminPassword string `json:"admin_password"`
+		Competition   string `json:"competition"`
+	}
+	json.Unmarshal(raw, &demo)
+	admin, err := kit.Login(url, demo.AdminUser, demo.AdminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const agents = 4
+	type running struct {
+		*agent
+		id protocol.SittingID
+		ob *outbox.Outbox
+	}
+	var all []running
+	for i := 0; i < agents; i++ {
+		var s struct {
+			ID    protocol.SittingID `json:"id"`
+			Token string             `json:"token"`
+		}
+		if err := admin.Post("/api/sittings", map[string]string{"competition": demo.Competition, "stage": "essay"}, &s); err != nil {
+			t.Fatal(err)
+		}
+		obCh := make(chan *outbox.Outbox, 1)
+		a := startAgentWith(t, url, s.Token, filepath.Join(t.TempDir(), "agent"), agentapp.Hooks{Outbox: func(o *outbox.Outbox) { obCh <- o }},
+			"--mic", "test", "--screen=false", "--no-checks")
+		all = append(all, running{a, s.ID, <-obCh})
+	}
+	defer func() {
+		for _, a := range all {
+			a.stop(t)
+		}
+	}()
+	// Events keep coming: every agent's camera stalls and recovers.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, a := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				a.src.SetStalled(true)
+				select {
+				case <-stop:
+					a.src.SetStalled(false)
+					return
+				case <-time.After(2500 * time.Millisecond):
+				}
+				a.src.SetStalled(false)
+				select {
+				case <-stop:
+					return
+				case <-time.After(700 * time.Millisecond):
+				}
+			}
+		}()
+	}
+	time.Sleep(8 * time.Second)
+	srv.Process.Kill() // SIGKILL: no shutdown, no flush
+	srv.Wait()
+	time.Sleep(3 * time.Second)
+	srv = startServerProcess(t, bin, data, port)
+	time.Sleep(10 * time.Second)
+	close(stop)
+	wg.Wait()
+
+	// Every agent's outbox drains into the restarted server.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	for _, a := range all {
+		if err := kit.WaitFor(ctx, "the outbox to drain", func() bool {
+			p, err := a.ob.Pending()
+			return err == nil && len(p) == 0
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+
+	// Offline now: every number each agent gave out is stored, once, and
+	// the log verifies.
+	st, err := store.Open(filepath.Join(data, "kuzet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, a := range all {
+		last, err := a.ob.LastSeq()
+		if err != nil || last < 4 {
+			t.Fatalf("agent of %s numbered %d events (%v); the test made too few", a.id, last, err)
+		}
+		recs, err := st.Records(a.id, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint64]int{}
+		for _, r := range recs {
+			if r.Event != nil {
+				seen[r.Event.Seq]++
+			}
+		}
+		for seq := uint64(1); seq <= last; seq++ {
+			if seen[seq] != 1 {
+				t.Fatalf("sitting %s: event %d stored %d times (agent numbered 1..%d)", a.id, seq, seen[seq], last)
+			}
+		}
+	}
+	rep := audit.Verify(context.Background(), st.DB(), data)
+	if !rep.OK() {
+		t.Fatalf("audit log after SIGKILL: %+v", rep.First())
 	}
 }

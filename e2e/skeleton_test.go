@@ -102,6 +102,11 @@ func startAgent(t *testing.T, url, token, dataDir string, extra ...string) *agen
 
 func startAgentHooked(t *testing.T, url, token, dataDir string, media func(*publish.Publisher), extra ...string) *agent {
 	t.Helper()
+	return startAgentWith(t, url, token, dataDir, agentapp.Hooks{Media: media}, extra...)
+}
+
+func startAgentWith(t *testing.T, url, token, dataDir string, hooks agentapp.Hooks, extra ...string) *agent {
+	t.Helper()
 	args := append([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
 		"--lang", "en", "--data", dataDir, "--width", "320", "--height", "240"}, extra...)
 	cfg, err := agentconfig.Load(args, func(string) string { return "" }, io.Discard)
@@ -121,7 +126,7 @@ func startAgentHooked(t *testing.T, url, token, dataDir string, media func(*publ
 			agentapp.Hooks{Source: func(s camera.Source) {
 				syn, _ := s.(*camera.Synthetic)
 				srcCh <- syn
-			}, Media: media})
+			}, Media: hooks.Media, Outbox: hooks.Outbox})
 	}()
 	select {
 	case a.src = <-srcCh:

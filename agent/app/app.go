@@ -81,6 +81,8 @@ type Hooks struct {
 	Source func(camera.Source)
 	// Media, if set, receives the publisher (its bitrate shares).
 	Media func(*publish.Publisher)
+	// Outbox, if set, receives the opened outbox.
+	Outbox func(*outbox.Outbox)
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -108,6 +110,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		return ExitFailed
 	}
 	defer ob.Close()
+	if hooks.Outbox != nil {
+		hooks.Outbox(ob)
+	}
 	if n, err := ob.CloseOpen(time.Now()); err != nil {
 		log.Error("close spans of an earlier run", "err", err)
 	} else if n > 0 {

@@ -273,6 +273,19 @@ func (o *Outbox) Pending() ([]protocol.Event, error) {
 	return out, err
 }
 
+// LastSeq is the highest sequence number the outbox has given out (0
+// before any).
+func (o *Outbox) LastSeq() (uint64, error) {
+	var last uint64
+	err := o.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(kNext); v != nil {
+			last = binary.BigEndian.Uint64(v) - 1
+		}
+		return nil
+	})
+	return last, err
+}
+
 // Ack drops an acknowledged event (its evidence was uploaded before it
 // was sent).
 func (o *Outbox) Ack(seq uint64) error {
