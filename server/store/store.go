@@ -89,6 +89,37 @@ type Sitting struct {
 	// the workflow reads it (p.115: an essay is graded only after it is
 	// published, and only if it is clean).
 	Verdict *PublishedVerdict `json:"verdict,omitempty"`
+	// Appeal is the decision on the candidate's appeal against Verdict,
+	// once the appeal commission decided (server/replay). An overturned
+	// verdict re-opens what it blocked: see EffectiveOutcome.
+	Appeal *AppealDecision `json:"appeal,omitempty"`
+}
+
+// AppealDecision is the outcome of an appeal against a published verdict.
+type AppealDecision struct {
+	// Overturned is true when the verdict was set aside, false when it
+	// was upheld.
+	Overturned bool `json:"overturned"`
+	// Effective is the verdict outcome that stands after the decision.
+	Effective protocol.VerdictOutcome `json:"effective"`
+	// Entry is the audit-log entry of the decision.
+	Entry int64     `json:"entry"`
+	Actor string    `json:"actor"`
+	Time  time.Time `json:"time"`
+}
+
+// EffectiveOutcome is the verdict outcome the workflow follows (p.115: an
+// essay is graded only after a clean verdict): the published verdict's,
+// or the appeal decision's once an appeal was decided; empty while no
+// verdict is published. A pending appeal changes nothing.
+func (s *Sitting) EffectiveOutcome() protocol.VerdictOutcome {
+	switch {
+	case s.Verdict == nil:
+		return ""
+	case s.Appeal != nil:
+		return s.Appeal.Effective
+	}
+	return s.Verdict.Outcome
 }
 
 // PublishedVerdict is a verdict with who published it, when, and the
@@ -269,16 +300,25 @@ func putSittingTx(tx *bolt.Tx, st Sitting) error {
 func (s *Store) UpdateSitting(id protocol.SittingID, fn func(*Sitting) error) (Sitting, error) {
 	var st Sitting
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := getJSON(tx.Bucket(bSittings), []byte(id), &st); err != nil {
-			return err
-		}
-		if err := fn(&st); err != nil {
-			return err
-		}
-		st.ID = id
-		return putSittingTx(tx, st)
+		var err error
+		st, err = UpdateSittingTx(tx, id, fn)
+		return err
 	})
 	return st, err
+}
+
+// UpdateSittingTx is UpdateSitting inside a caller's transaction, so a
+// change to the sitting and its audit-log entry commit together.
+func UpdateSittingTx(tx *bolt.Tx, id protocol.SittingID, fn func(*Sitting) error) (Sitting, error) {
+	var st Sitting
+	if err := getJSON(tx.Bucket(bSittings), []byte(id), &st); err != nil {
+		return st, err
+	}
+	if err := fn(&st); err != nil {
+		return st, err
+	}
+	st.ID = id
+	return st, putSittingTx(tx, st)
 }
 
 // SetVerdict stores the published verdict on the sitting. It refuses with

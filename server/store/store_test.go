@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"kuzet.kz/kuzet/protocol"
 )
 
@@ -160,5 +162,54 @@ func TestVerdictIsStoredOnce(t *testing.T) {
 	var none *PublishedVerdict
 	if none.Clean() {
 		t.Fatal("no verdict reads as clean")
+	}
+}
+
+// An appeal decision recorded on the sitting changes the outcome the
+// workflow follows; the published verdict itself stays as published.
+func TestEffectiveOutcomeFollowsTheAppeal(t *testing.T) {
+	s, _ := openTemp(t)
+	defer s.Close()
+	if err := s.PutSitting(Sitting{ID: "s1", PIN: "12345678", State: protocol.StateEnded}); err != nil {
+		t.Fatal(err)
+	}
+	get := func() Sitting {
+		t.Helper()
+		st, err := s.Sitting("s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := get(); st.EffectiveOutcome() != "" {
+		t.Fatalf("before publication: %q, want none", st.EffectiveOutcome())
+	}
+	v := PublishedVerdict{Verdict: protocol.Verdict{Outcome: protocol.VerdictViolation, Rules: []protocol.RuleID{protocol.Rule10_2}}, Record: 3, Actor: "proctor", Time: time.Now().UTC()}
+	if err := s.SetVerdict("s1", v); err != nil {
+		t.Fatal(err)
+	}
+	if st := get(); st.EffectiveOutcome() != protocol.VerdictViolation {
+		t.Fatalf("published violation: %q", st.EffectiveOutcome())
+	}
+	err := s.DB().Update(func(tx *bolt.Tx) error {
+		_, err := UpdateSittingTx(tx, "s1", func(st *Sitting) error {
+			st.Appeal = &AppealDecision{Overturned: true, Effective: protocol.VerdictClean, Entry: 7, Actor: "a-1", Time: time.Now().UTC()}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := get()
+	if st.EffectiveOutcome() != protocol.VerdictClean || st.Verdict.Outcome != protocol.VerdictViolation {
+		t.Fatalf("after an overturn: effective %q, published %q; want clean and violation", st.EffectiveOutcome(), st.Verdict.Outcome)
+	}
+	err = s.DB().Update(func(tx *bolt.Tx) error {
+		_, err := UpdateSittingTx(tx, "missing", func(*Sitting) error { return nil })
+		return err
+	})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("update of a missing sitting in a transaction: %v, want ErrNotFound", err)
 	}
 }
