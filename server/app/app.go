@@ -29,6 +29,7 @@ import (
 	"kuzet.kz/kuzet/server/ingest"
 	"kuzet.kz/kuzet/server/media"
 	"kuzet.kz/kuzet/server/proctoring"
+	"kuzet.kz/kuzet/server/replay"
 	"kuzet.kz/kuzet/server/roster"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
@@ -130,11 +131,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	if err := proc.Reconcile(); err != nil {
 		return err
 	}
+	rep, err := replay.New(replay.Config{Store: st, Log: alog, DataDir: cfg.DataDir, Catalogue: cat, Logger: log.With("part", "replay")})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: false,
 		Health: func() error { _, err := st.Sittings(); return err },
-	}, proc)
+	}, proc, rep)
 	if err != nil {
 		return err
 	}
