@@ -126,7 +126,7 @@ func startAgentWith(t *testing.T, url, token, dataDir string, hooks agentapp.Hoo
 			agentapp.Hooks{Source: func(s camera.Source) {
 				syn, _ := s.(*camera.Synthetic)
 				srcCh <- syn
-			}, Media: hooks.Media, Outbox: hooks.Outbox})
+			}, Media: hooks.Media, Outbox: hooks.Outbox, Uplink: hooks.Uplink})
 	}()
 	select {
 	case a.src = <-srcCh:

@@ -22,6 +22,7 @@ import (
 	"kuzet.kz/kuzet/agent/precheck"
 	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/agent/session"
+	"kuzet.kz/kuzet/agent/uplink"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
@@ -83,6 +84,8 @@ type Hooks struct {
 	Media func(*publish.Publisher)
 	// Outbox, if set, receives the opened outbox.
 	Outbox func(*outbox.Outbox)
+	// Uplink, if set, receives the simulated link (--uplink-kbps).
+	Uplink func(*uplink.Conn)
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -144,6 +147,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	defer m.Close()
 	if hooks.Media != nil {
 		hooks.Media(m.pub)
+	}
+	if u, ok := m.conn.(*uplink.Conn); ok && hooks.Uplink != nil {
+		hooks.Uplink(u)
 	}
 	eyes, err := newEyes(src.FPS(), emit, log)
 	if err != nil {

@@ -393,7 +393,24 @@ type Peer struct {
 	pc        *webrtc.PeerConnection
 	closeOnce sync.Once
 	wg        sync.WaitGroup
-	failed    chan struct{}
+
+	mu     sync.Mutex
+	failed chan struct{} // closed on failure of the current ICE attempt
+	fired  bool
+	closed bool
+}
+
+// fail signals the current attempt's failure, once.
+func (pe *Peer) fail(permanent bool) {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	if permanent {
+		pe.closed = true
+	}
+	if !pe.fired {
+		pe.fired = true
+		close(pe.failed)
+	}
 }
 
 // NewPeer creates a peer connection carrying every track and returns it
@@ -409,11 +426,13 @@ func (p *Publisher) NewPeer(ice []protocol.ICEServer) (*Peer, string, error) {
 		return nil, "", fmt.Errorf("new peer connection: %w", err)
 	}
 	peer := &Peer{pc: pc, failed: make(chan struct{})}
-	var failOnce sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("media connection", "state", st.String())
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
-			failOnce.Do(func() { close(peer.failed) })
+		switch st {
+		case webrtc.PeerConnectionStateFailed:
+			peer.fail(false)
+		case webrtc.PeerConnectionStateClosed:
+			peer.fail(true)
 		}
 	})
 	for _, t := range p.tracks {
@@ -474,8 +493,38 @@ func (pe *Peer) AddCandidate(c protocol.Candidate) error {
 		SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment})
 }
 
-// Failed is closed when the connection failed or closed.
-func (pe *Peer) Failed() <-chan struct{} { return pe.failed }
+// Failed is closed when the connection failed (since the last Restart)
+// or closed.
+func (pe *Peer) Failed() <-chan struct{} {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	return pe.failed
+}
+
+// Restart makes an ICE-restart offer on the same connection: new ICE
+// credentials, the same tracks and DTLS session.
+func (pe *Peer) Restart() (string, error) {
+	pe.mu.Lock()
+	if pe.closed {
+		pe.mu.Unlock()
+		return "", errors.New("the connection is closed")
+	}
+	pe.failed, pe.fired = make(chan struct{}), false
+	pe.mu.Unlock()
+	offer, err := pe.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		return "", fmt.Errorf("ice restart offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pe.pc)
+	if err := pe.pc.SetLocalDescription(offer); err != nil {
+		return "", fmt.Errorf("ice restart: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-time.After(5 * time.Second):
+	}
+	return pe.pc.LocalDescription().SDP, nil
+}
 
 // Connected reports whether media flows.
 func (pe *Peer) Connected() bool {

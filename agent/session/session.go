@@ -42,8 +42,12 @@ type Media interface {
 type Peer interface {
 	SetAnswer(sdp string) error
 	AddCandidate(c protocol.Candidate) error
-	// Failed is closed when the connection has failed or closed.
+	// Failed is closed when the connection has failed (since the last
+	// Restart) or closed.
 	Failed() <-chan struct{}
+	// Restart makes an ICE-restart offer: the same connection looks for a
+	// new network path (a changed Wi-Fi, a new address) without new media.
+	Restart() (string, error)
 	Close()
 }
 
@@ -336,6 +340,7 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 
 	var peer Peer
 	var peerFailed <-chan struct{}
+	restarted := false // the current peer already had an ICE restart
 	defer func() {
 		if peer != nil {
 			peer.Close()
@@ -352,7 +357,7 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 		if err != nil {
 			return fmt.Errorf("media: %w", err)
 		}
-		peer, peerFailed = p, p.Failed()
+		peer, peerFailed, restarted = p, p.Failed(), false
 		return c.send(&protocol.Offer{SDP: offer})
 	}
 	if err := startMedia(); err != nil {
@@ -407,8 +412,21 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 				return err
 			}
 		case <-peerFailed:
-			cfg.Log.Warn("media connection failed; starting a new one")
 			peerFailed = nil
+			// First an ICE restart on the same connection; if that fails
+			// too, a new connection.
+			if !restarted {
+				if offer, err := peer.Restart(); err == nil {
+					cfg.Log.Warn("media connection failed; restarting ICE")
+					restarted = true
+					peerFailed = peer.Failed()
+					if err := c.send(&protocol.Offer{SDP: offer}); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			cfg.Log.Warn("media connection failed; starting a new one")
 			if err := startMedia(); err != nil {
 				return err
 			}

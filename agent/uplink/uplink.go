@@ -8,6 +8,7 @@ package uplink
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,21 @@ type Conn struct {
 	wg      sync.WaitGroup
 	dropped int
 	sent    int
+	down    atomic.Bool
+}
+
+// SetDown takes the link down (every packet, both ways, is lost) or up:
+// a Wi-Fi dropping out, for support staff and tests.
+func (u *Conn) SetDown(v bool) { u.down.Store(v) }
+
+// ReadFrom reads the next packet that survives the link.
+func (u *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := u.PacketConn.ReadFrom(b)
+		if err != nil || !u.down.Load() {
+			return n, addr, err
+		}
+	}
 }
 
 type packet struct {
@@ -50,7 +66,7 @@ func (u *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	default:
 	}
 	u.mu.Lock()
-	if time.Duration(float64(u.queued+len(b))/u.rate*float64(time.Second)) > u.maxDelay {
+	if u.down.Load() || time.Duration(float64(u.queued+len(b))/u.rate*float64(time.Second)) > u.maxDelay {
 		u.dropped++
 		u.mu.Unlock()
 		return len(b), nil // a real bottleneck drops silently

@@ -87,6 +87,7 @@ type statCounters struct {
 	packetsIn       uint64
 	packetsOut      uint64
 	keyframeRequest uint64
+	renegotiations  uint64
 }
 
 // Stats are the SFU's running totals.
@@ -97,6 +98,9 @@ type Stats struct {
 	PacketsOut uint64
 	// KeyframeRequests counts PLIs sent to publishers.
 	KeyframeRequests uint64
+	// Renegotiations counts offers applied to an existing publisher
+	// connection (ICE restarts).
+	Renegotiations uint64
 	// Rooms, Publishers and Viewers count what is open now.
 	Rooms, Publishers, Viewers int
 }
@@ -147,7 +151,8 @@ func (s *SFU) Port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
 // Stats returns running totals.
 func (s *SFU) Stats() Stats {
 	s.stats.mu.Lock()
-	st := Stats{PacketsIn: s.stats.packetsIn, PacketsOut: s.stats.packetsOut, KeyframeRequests: s.stats.keyframeRequest}
+	st := Stats{PacketsIn: s.stats.packetsIn, PacketsOut: s.stats.packetsOut, KeyframeRequests: s.stats.keyframeRequest,
+		Renegotiations: s.stats.renegotiations}
 	s.stats.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -354,7 +359,9 @@ func (s *SFU) Publish(id protocol.SittingID, offer string) (*Peer, string, error
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		r.log.Debug("publisher connection", "state", st.String())
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+		// A failed connection is kept: the agent restarts ICE on it (its
+		// signalling session owns it and closes it when the session ends).
+		if st == webrtc.PeerConnectionStateClosed {
 			go p.Close()
 		}
 	})
@@ -448,7 +455,9 @@ func (s *SFU) Watch(id protocol.SittingID, view protocol.ViewID, offer string, l
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
 			go r.requestKeyframe()
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		case webrtc.PeerConnectionStateClosed:
+			// A failed viewer is kept for the browser's ICE restart; the
+			// view channel closes it when the page goes.
 			go p.Close()
 		}
 	})
@@ -563,7 +572,13 @@ func fingerprint(sdp string) string {
 
 // Renegotiate applies a new offer from the same publisher (an ICE restart
 // after a network change) and returns the answer.
-func (p *Peer) Renegotiate(offer string) (string, error) { return p.answer(offer) }
+func (p *Peer) Renegotiate(offer string) (string, error) {
+	st := &p.room.sfu.stats
+	st.mu.Lock()
+	st.renegotiations++
+	st.mu.Unlock()
+	return p.answer(offer)
+}
 
 // AddCandidate adds a candidate the remote side trickled. An empty
 // candidate (end of candidates) is accepted and ignored.
