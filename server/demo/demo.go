@@ -28,6 +28,9 @@ type Credentials struct {
 	ProctorPassword string `json:"proctor_password"`
 	AdminUser       string `json:"admin_user"`
 	AdminPassword   string `json:"admin_password"`
+	// AuditorUser replays sittings and decides appeals (server/replay).
+	AuditorUser     string `json:"auditor_user"`
+	AuditorPassword string `json:"auditor_password"`
 	Competition     string `json:"competition"`
 	SittingID       string `json:"sitting_id"`
 	PIN             string `json:"pin"`
@@ -48,6 +51,13 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 			// sitting its proctor, or the dashboard would be empty.
 			if err := assign(st, protocol.SittingID(c.SittingID), p.ID); err != nil {
 				return c, err
+			}
+			if c.AuditorUser == "" {
+				// Data from before the replay: add the demo auditor.
+				if err := auditor(a, st, &c); err != nil {
+					return c, err
+				}
+				return c, write(path, c)
 			}
 			return c, nil
 		}
@@ -101,14 +111,46 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 		return c, err
 	}
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = comp.ID, string(ns.Sitting.ID), ns.Sitting.PIN, ns.Token
-	raw, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	if err := auditor(a, st, &c); err != nil {
 		return c, err
 	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		return c, fmt.Errorf("write %s: %w", path, err)
+	return c, write(path, c)
+}
+
+// auditor creates the demo auditor account (username "auditor"), or, if a
+// store from an earlier demo has it, gives it a new password.
+func auditor(a *admin.Admin, st *store.Store, c *Credentials) error {
+	pass, err := password()
+	if err != nil {
+		return err
 	}
-	return c, nil
+	c.AuditorUser, c.AuditorPassword = "auditor", pass
+	old, err := st.AccountByUsername(c.AuditorUser)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, err := a.CreateAccount(c.AuditorUser, pass, store.RoleAuditor); err != nil {
+			return fmt.Errorf("create demo account %s: %w", c.AuditorUser, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if old.PasswordHash, err = auth.HashPassword(pass); err != nil {
+		return err
+	}
+	return st.PutAccount(old)
+}
+
+// write saves the credentials file (mode 0600).
+func write(path string, c Credentials) error {
+	raw, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // assign makes sure the proctor account is assigned to the sitting.
