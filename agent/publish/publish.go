@@ -188,6 +188,9 @@ func (p *Publisher) addVideo(name string, v Video, bitrate int) error {
 	params.KeyFrameInterval = max(1, int(v.KeyframeEvery.Seconds()*v.FPS))
 	params.RateControlEndUsage = vpx.RateControlCBR
 	params.ErrorResilient = vpx.ErrorResilientDefault
+	// Let quality fall as far as it must to hold the rate: a noisy,
+	// badly lit camera would otherwise overshoot a slow uplink.
+	params.RateControlMaxQuantizer = 63
 	enc, err := params.BuildVideoEncoder(v.Source, prop.Media{Video: prop.Video{
 		Width: v.Width, Height: v.Height, FrameRate: float32(v.FPS), FrameFormat: frame.FormatI420}})
 	if err != nil {

@@ -6,6 +6,7 @@
 package screen
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/kbinani/screenshot"
+
+	"kuzet.kz/kuzet/agent/probe/display"
 )
 
 // ErrNoScreen means no display could be captured.
@@ -23,13 +26,11 @@ type Grabber func() (*image.RGBA, error)
 
 // Desktop captures the union of every active display.
 func Desktop() (*image.RGBA, error) {
-	n := screenshot.NumActiveDisplays()
-	if n == 0 {
-		return nil, fmt.Errorf("%w: no active display (is the agent running in the desktop session?)", ErrNoScreen)
-	}
-	var all image.Rectangle
-	for i := 0; i < n; i++ {
-		all = all.Union(screenshot.GetDisplayBounds(i))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	all, err := display.Bounds(ctx)
+	if err != nil || all.Empty() {
+		return nil, fmt.Errorf("%w: no display to capture (is the agent running in the desktop session?)", ErrNoScreen)
 	}
 	img, err := screenshot.CaptureRect(all)
 	if err != nil {

@@ -108,3 +108,17 @@ func TestNoDisplayIsNoScreen(t *testing.T) {
 		t.Fatalf("with no X server: %v", err)
 	}
 }
+
+// An X server without Xinerama (a plain Xvfb, some thin clients) still has
+// a screen to capture.
+func TestDesktopWithoutXinerama(t *testing.T) {
+	display := probetest.Xvfb(t, "-extension", "XINERAMA")
+	t.Setenv("DISPLAY", display)
+	img, err := Desktop()
+	if err != nil {
+		t.Fatalf("capture without Xinerama: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 800 || b.Dy() != 600 {
+		t.Fatalf("desktop is %v, want 800×600", b)
+	}
+}

@@ -88,6 +88,8 @@ type statCounters struct {
 	packetsOut      uint64
 	keyframeRequest uint64
 	renegotiations  uint64
+	bytesIn         uint64
+	bytesByTrack    map[string]uint64
 }
 
 // Stats are the SFU's running totals.
@@ -101,6 +103,10 @@ type Stats struct {
 	// Renegotiations counts offers applied to an existing publisher
 	// connection (ICE restarts).
 	Renegotiations uint64
+	// BytesIn counts RTP bytes (headers and payload) received from
+	// publishers, in all and by track name.
+	BytesIn      uint64
+	BytesByTrack map[string]uint64
 	// Rooms, Publishers and Viewers count what is open now.
 	Rooms, Publishers, Viewers int
 }
@@ -152,7 +158,10 @@ func (s *SFU) Port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
 func (s *SFU) Stats() Stats {
 	s.stats.mu.Lock()
 	st := Stats{PacketsIn: s.stats.packetsIn, PacketsOut: s.stats.packetsOut, KeyframeRequests: s.stats.keyframeRequest,
-		Renegotiations: s.stats.renegotiations}
+		Renegotiations: s.stats.renegotiations, BytesIn: s.stats.bytesIn, BytesByTrack: map[string]uint64{}}
+	for k, v := range s.stats.bytesByTrack {
+		st.BytesByTrack[k] = v
+	}
 	s.stats.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -391,12 +400,15 @@ func (r *room) forward(p *Peer, name string, remote *webrtc.TrackRemote) {
 	}
 	// A viewer already watching needs a keyframe to start decoding.
 	r.requestKeyframe()
-	var n uint64
+	var n, bytes uint64
+	var counted uint64
+	flushed := time.Now()
 	for {
 		pkt, _, err := remote.ReadRTP()
 		if err != nil {
 			break
 		}
+		bytes += uint64(pkt.MarshalSize())
 		if s.cfg.Tap != nil {
 			s.cfg.Tap(r.id, name, pkt)
 		}
@@ -405,11 +417,14 @@ func (r *room) forward(p *Peer, name string, remote *webrtc.TrackRemote) {
 			r.log.Debug("forward", "track", name, "err", err)
 		}
 		n++
-		if n%64 == 0 {
-			r.countForwarded(name, 64)
+		// Counted in batches, at least once a second so slow tracks
+		// (the screen at 1 fps) show up in the statistics too.
+		if n-counted >= 64 || time.Since(flushed) > time.Second {
+			r.countForwarded(name, n-counted, bytes)
+			counted, bytes, flushed = n, 0, time.Now()
 		}
 	}
-	r.countForwarded(name, n%64)
+	r.countForwarded(name, n-counted, bytes)
 	r.mu.Lock()
 	current := r.publisher == p
 	if current {
@@ -421,7 +436,7 @@ func (r *room) forward(p *Peer, name string, remote *webrtc.TrackRemote) {
 	}
 }
 
-func (r *room) countForwarded(name string, n uint64) {
+func (r *room) countForwarded(name string, n, bytes uint64) {
 	if n == 0 {
 		return
 	}
@@ -432,6 +447,11 @@ func (r *room) countForwarded(name string, n uint64) {
 	st.mu.Lock()
 	st.packetsIn += n
 	st.packetsOut += n * viewers
+	st.bytesIn += bytes
+	if st.bytesByTrack == nil {
+		st.bytesByTrack = map[string]uint64{}
+	}
+	st.bytesByTrack[name] += bytes
 	st.mu.Unlock()
 }
 

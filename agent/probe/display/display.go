@@ -33,13 +33,9 @@ var (
 // Screenshot captures every active display (their bounding box), scales
 // the picture down to at most maxWidth pixels wide and encodes it as JPEG.
 func Screenshot(ctx context.Context, maxWidth, quality int) ([]byte, error) {
-	n, err := Count(ctx)
+	all, err := Bounds(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var all image.Rectangle
-	for i := 0; i < n; i++ {
-		all = all.Union(screenshot.GetDisplayBounds(i))
 	}
 	if all.Empty() {
 		return nil, fmt.Errorf("%w: displays report no bounds", ErrCapture)
