@@ -19,8 +19,14 @@ import (
 // the candidate saw in the terminal.
 func runAgent(t *testing.T, url, token string) (int, string) {
 	t.Helper()
-	cfg, err := agentconfig.Load([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
-		"--lang", "en", "--data", filepath.Join(t.TempDir(), "agent"), "--width", "320", "--height", "240", "--screen=false", "--mic", "test"}, func(string) string { return "" }, io.Discard)
+	return runAgentArgs(t, url, token)
+}
+
+func runAgentArgs(t *testing.T, url, token string, extra ...string) (int, string) {
+	t.Helper()
+	args := append([]string{"--server", url, "--token", token, "--camera", "test", "--no-browser",
+		"--lang", "en", "--data", filepath.Join(t.TempDir(), "agent"), "--width", "320", "--height", "240", "--screen=false", "--mic", "test"}, extra...)
+	cfg, err := agentconfig.Load(args, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	}
 
 	err = session.Run(ctx, session.Config{
-		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version,
+		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version, TLS: cfg.TLS,
 		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})

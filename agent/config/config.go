@@ -7,7 +7,11 @@ package config
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +58,13 @@ type Config struct {
 	// UplinkKbps, if set, puts the media on a simulated link of that rate
 	// (--uplink-kbps): support staff reproduce a candidate's slow network.
 	UplinkKbps int
+	// CAFile is a PEM file of certificate authorities to trust for the
+	// server (--ca-file), for private deployments; default the system's.
+	CAFile string
+	// PinSHA256 is the server certificate's SHA-256 fingerprint (hex,
+	// --pin-sha256): the agent talks only to a server holding exactly that
+	// certificate (a self-signed one, say). kuzet-server logs it.
+	PinSHA256 string
 	// LogLevel is debug, info, warn or error (--log-level). Default warn:
 	// the terminal is for the candidate.
 	LogLevel string
@@ -64,6 +75,9 @@ type Config struct {
 	CameraSpec camera.Spec
 	// MicSpec is Mic parsed.
 	MicSpec mic.Spec
+	// TLS is the client TLS configuration built from CAFile and PinSHA256
+	// (nil: the system's defaults).
+	TLS *tls.Config
 }
 
 // Error is a configuration problem with its catalogue text.
@@ -104,6 +118,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.Float64Var(&c.ScreenFPS, "screen-fps", c.ScreenFPS, "screen frames per second")
 	fs.IntVar(&c.MaxKbps, "max-kbps", c.MaxKbps, "upload budget for all media, kbit/s")
 	fs.IntVar(&c.UplinkKbps, "uplink-kbps", 0, "simulate an uplink of this many kbit/s (support and tests)")
+	fs.StringVar(&c.CAFile, "ca-file", getenv("KUZET_AGENT_CA_FILE"), "PEM file of certificate authorities to trust for the server")
+	fs.StringVar(&c.PinSHA256, "pin-sha256", getenv("KUZET_AGENT_PIN_SHA256"), "trust only the server certificate with this SHA-256 fingerprint (hex)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
@@ -162,6 +178,11 @@ func (c *Config) validate() error {
 	default:
 		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "--log-level must be debug, info, warn or error"}}
 	}
+	tc, err := trust(c.CAFile, c.PinSHA256)
+	if err != nil {
+		return &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
+	}
+	c.TLS = tc
 	if c.DataDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -177,4 +198,43 @@ func (c *Config) validate() error {
 func (c *Config) OutboxPath() string {
 	h := sha256.Sum256([]byte(c.Token))
 	return filepath.Join(c.DataDir, "outbox-"+hex.EncodeToString(h[:6])+".db")
+}
+
+// trust builds the client TLS configuration: extra CAs, or a pinned
+// certificate (then chains and names are not checked: the pin is the
+// whole trust, as for a self-signed server).
+func trust(caFile, pin string) (*tls.Config, error) {
+	if caFile == "" && pin == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if pin != "" {
+		want, err := hex.DecodeString(strings.ReplaceAll(strings.ToLower(pin), ":", ""))
+		if err != nil || len(want) != sha256.Size {
+			return nil, fmt.Errorf("--pin-sha256 %q: want the 64 hex digits kuzet-server prints", pin)
+		}
+		cfg.InsecureSkipVerify = true // replaced by the pin check below
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the server sent no certificate")
+			}
+			got := sha256.Sum256(cs.PeerCertificates[0].Raw)
+			if subtle.ConstantTimeCompare(got[:], want) != 1 {
+				return fmt.Errorf("the server's certificate (SHA-256 %x) is not the pinned one", got)
+			}
+			return nil
+		}
+	}
+	return cfg, nil
 }

@@ -13,6 +13,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,6 +98,9 @@ type Config struct {
 	Log      *slog.Logger
 	// Dialer overrides the WebSocket dialer (tests).
 	Dialer *websocket.Dialer
+	// TLS is the client TLS configuration (a CA file or a pinned
+	// certificate); nil uses the system's trust.
+	TLS *tls.Config
 }
 
 // Run keeps the session up until ctx ends, the sitting ends, or the
@@ -164,7 +168,9 @@ func (s *session) upload(ctx context.Context, token string, ref protocol.Evidenc
 	req.Header.Set("Content-Type", ref.MIME)
 	req.Header.Set("X-Kuzet-SHA256", ref.SHA256)
 	if s.http == nil {
-		s.http = &http.Client{Timeout: 60 * time.Second}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = s.cfg.TLS
+		s.http = &http.Client{Timeout: 60 * time.Second, Transport: tr}
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
@@ -243,7 +249,7 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	cfg := s.cfg
 	dialer := cfg.Dialer
 	if dialer == nil {
-		dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+		dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: cfg.TLS}
 	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	ws, resp, err := dialer.DialContext(dctx, wsURL(cfg.Server), nil)

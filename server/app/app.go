@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,7 @@ import (
 	"kuzet.kz/kuzet/server/replay"
 	"kuzet.kz/kuzet/server/roster"
 	"kuzet.kz/kuzet/server/store"
+	"kuzet.kz/kuzet/server/tlsconf"
 	"kuzet.kz/kuzet/server/web"
 )
 
@@ -137,7 +139,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	}
 	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
-		Log: log.With("part", "web"), SecureCookies: false,
+		Log: log.With("part", "web"), SecureCookies: cfg.TLS(),
 		Health: func() error { _, err := st.Sittings(); return err },
 	}, proc, rep)
 	if err != nil {
@@ -160,6 +162,24 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	scheme := "http://"
+	if cfg.TLS() {
+		var tcfg *tls.Config
+		var fp string
+		if cfg.TLSSelfSigned {
+			host, _, _ := net.SplitHostPort(cfg.Listen)
+			tcfg, fp, err = tlsconf.SelfSigned(filepath.Join(cfg.DataDir, "keys"), []string{host})
+		} else {
+			tcfg, fp, err = tlsconf.Config(cfg.TLSCert, cfg.TLSKey)
+		}
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, tcfg)
+		scheme = "https://"
+		log.Info("serving HTTPS", "sha256", fp, "pin", "kuzet-agent --pin-sha256 "+fp)
+	}
 	httpSrv := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -170,7 +190,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
-	url := "http://" + ln.Addr().String()
+	url := scheme + ln.Addr().String()
 	log.Info("kuzet-server listening", "url", url, "rtc_port", sfu.Port(), "data", cfg.DataDir)
 	if ready != nil {
 		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu})

@@ -40,6 +40,13 @@ type Config struct {
 	// RTCPublicIPs are addresses to announce instead of the bound one, for
 	// a server behind 1:1 NAT (flag -rtc-public-ip, comma-separated).
 	RTCPublicIPs []string
+	// TLSCert and TLSKey are the HTTPS certificate and key files (flags
+	// -tls-cert, -tls-key). With them the server serves HTTPS only.
+	TLSCert, TLSKey string
+	// TLSSelfSigned serves HTTPS with a self-signed certificate made on
+	// first start in DataDir/keys (flag -tls-self-signed); its SHA-256
+	// fingerprint is logged for agents to pin (--pin-sha256).
+	TLSSelfSigned bool
 	// Demo seeds a demo competition, sitting and proctor account at start
 	// and writes their credentials to DataDir/demo.json (flag -demo).
 	Demo bool
@@ -93,6 +100,9 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.IntVar(&c.RTCPort, "rtc-port", c.RTCPort, "UDP port for all WebRTC media (0: any free port)")
 	fs.StringVar(&c.RTCHost, "rtc-host", c.RTCHost, "address WebRTC media binds to")
 	fs.StringVar(&publicIPs, "rtc-public-ip", "", "comma-separated addresses to announce for media (1:1 NAT)")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "HTTPS certificate file (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "HTTPS private key file (PEM)")
+	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", c.TLSSelfSigned, "serve HTTPS with a self-signed certificate kept in the data directory")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed a demo competition, sitting and proctor account")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long graceful shutdown may take")
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat", c.HeartbeatInterval, "agent heartbeat interval")
@@ -130,10 +140,17 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 		}
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Listen
+		scheme := "http://"
+		if c.TLS() {
+			scheme = "https://"
+		}
+		c.PublicURL = scheme + c.Listen
 	}
 	return c, c.Validate()
 }
+
+// TLS reports whether the server serves HTTPS.
+func (c *Config) TLS() bool { return c.TLSSelfSigned || c.TLSCert != "" }
 
 // Validate checks the configuration and says what to change.
 func (c *Config) Validate() error {
@@ -168,6 +185,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AgentLostAfter < 2*c.HeartbeatInterval {
 		errs = append(errs, fmt.Errorf("-agent-lost %s: must be at least two heartbeats (%s) so one late heartbeat is not a loss", c.AgentLostAfter, 2*c.HeartbeatInterval))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("-tls-cert and -tls-key go together: give both files, or use -tls-self-signed"))
+	}
+	if c.TLSSelfSigned && c.TLSCert != "" {
+		errs = append(errs, errors.New("-tls-self-signed and -tls-cert exclude each other: choose one"))
 	}
 	if c.Retention < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("-retention %s: keep evidence at least a day (24h); the default is a year (8760h)", c.Retention))
