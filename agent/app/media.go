@@ -103,13 +103,13 @@ func (s *speech) Level() vad.Level {
 
 // media is what the agent captures and publishes, with what watches it.
 type media struct {
-	camera  *camera.Pipeline
-	thumb   *camera.Thumbnailer
-	mic     *mic.Pipeline
-	screen  *screen.Source
-	speech  *speech
-	pub     *publish.Publisher
-	conn    net.PacketConn
+	camera *camera.Pipeline
+	thumb  *camera.Thumbnailer
+	mic    *mic.Pipeline
+	screen *screen.Source
+	speech *speech
+	pub    *publish.Publisher
+	conn   net.PacketConn
 	// sources close the inputs (unblocking the encoders' reads).
 	sources []func() error
 	once    sync.Once
