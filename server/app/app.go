@@ -51,6 +51,8 @@ type Ready struct {
 	Link *agentlink.Link
 	// SFU is the media forwarder, for its statistics.
 	SFU *media.SFU
+	// Routes lists every route the web server serves.
+	Routes []string
 }
 
 // Run starts the server and blocks until ctx ends and shutdown finished.
@@ -193,7 +195,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	url := scheme + ln.Addr().String()
 	log.Info("kuzet-server listening", "url", url, "rtc_port", sfu.Port(), "data", cfg.DataDir)
 	if ready != nil {
-		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu})
+		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu, Routes: srv.Routes()})
 	}
 
 	select {

@@ -287,7 +287,7 @@ func (s *Server) staff(next http.HandlerFunc, roles ...store.Role) http.HandlerF
 				ok = ok || acct.Role == role
 			}
 			if !ok {
-				s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "error.forbidden", "the %s role may not do this", acct.Role))
+				s.writeError(w, r, errorf(http.StatusForbidden, "forbidden_role", "error.forbidden", "the %s role may not do this", acct.Role))
 				return
 			}
 		}
