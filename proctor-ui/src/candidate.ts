@@ -3,9 +3,9 @@
 // that concerns them (which rule, what to do), and the proctor's messages.
 
 import "./style.css";
-import type { CandidateToServerMessage, Command, FeedRecord, ServerToCandidateMessage, Status } from "./gen/protocol";
+import type { Action, CandidateToServerMessage, FeedRecord, ServerToCandidateMessage, Status } from "./gen/protocol";
 import { Channel, type ChannelState } from "./channel";
-import { h } from "./dom";
+import { h, formatTime } from "./dom";
 import { recordItem, ruleTitle } from "./events";
 import { initialLang, loadCatalogue, t, onLangChange, has } from "./i18n";
 import { langSwitch } from "./lang-switch";
@@ -18,18 +18,61 @@ let status: Status | null = null;
 let conn: ChannelState = "connecting";
 let fatal = "";
 const records: FeedRecord[] = [];
-const notices: Command[] = [];
 
-// What the candidate sees of the proctor's actions: what concerns them
-// directly, not the proctor's review of flags.
-function candidateSees(kind: string | undefined): boolean {
-  return kind === "pause" || kind === "resume" || kind === "end" || kind === "room_scan";
+// What the candidate reads of the proctor's actions: messages, warnings,
+// the room-scan request, pause, resume and the end — never the proctor's
+// review of flags or notes meant for the file. The actions are records, so
+// a reloaded page shows them again, once each.
+const noticeKinds = new Set(["message", "warning", "room_scan", "pause", "resume", "end"]);
+
+function noticeTitle(a: Action): string {
+  switch (a.kind) {
+    case "warning":
+      return t("ui.candidate.warning", { rule: a.rule ?? "" });
+    case "room_scan":
+      return t("dashboard.cand.room_scan");
+    case "pause":
+      return t("dashboard.cand.paused");
+    case "resume":
+      return t("dashboard.cand.resumed");
+    case "end":
+      return t("dashboard.cand.ended");
+    default:
+      return t("ui.candidate.message");
+  }
 }
 
-function commandText(c: Command): string {
-  if (c.text) return c.text;
-  if (c.key && has(c.key)) return t(c.key, c.args);
-  return "";
+// The texts of a notice, in the candidate's language: what the catalogue
+// says for the action, then the proctor's own words where they are meant
+// for the candidate (a message, a warning, the reason for ending).
+function noticeTexts(a: Action): string[] {
+  switch (a.kind) {
+    case "message":
+      return [a.note ?? ""];
+    case "warning": {
+      const fix = `rule.${a.rule ?? ""}.fix`;
+      return [has(fix) ? t(fix) : "", a.note ?? ""].filter(Boolean);
+    }
+    case "room_scan":
+      return [t("dashboard.cmd.room_scan")];
+    case "pause":
+      return [t("dashboard.cmd.pause")];
+    case "resume":
+      return [t("dashboard.cmd.resume")];
+    case "end":
+      return [t("dashboard.cmd.end", { reason: a.note ?? "" })];
+  }
+  return [];
+}
+
+// Paused between a pause and a resume (or the end).
+function paused(): boolean {
+  let p = false;
+  for (const r of records) {
+    if (r.action?.kind === "pause") p = true;
+    if (r.action?.kind === "resume" || r.action?.kind === "end") p = false;
+  }
+  return p;
 }
 
 function render(): void {
@@ -48,20 +91,28 @@ function render(): void {
         h("dd", { id: "camera" }, status.media ? t("ui.candidate.camera_on") : t("ui.candidate.camera_off")),
       )
     : null;
-  const noticeList = notices
+  const noticeList = records
+    .filter((r) => r.action && noticeKinds.has(r.action.kind))
     .slice()
     .reverse()
-    .map((c) =>
-      h(
+    .map((r) => {
+      const a = r.action as Action;
+      return h(
         "li",
-        { class: `notice notice-${c.kind}`, role: c.kind === "warning" ? "alert" : undefined },
-        h("strong", {}, c.kind === "warning" ? t("ui.candidate.warning", { rule: c.rule ?? "" }) : t("ui.candidate.message")),
-        c.rule ? h("span", { class: "rule-title" }, ` ${ruleTitle(c.rule)}`) : null,
-        h("div", {}, commandText(c)),
-      ),
-    );
+        {
+          class: `notice notice-${a.kind}`,
+          role: a.kind === "warning" || a.kind === "room_scan" ? "alert" : undefined,
+          "data-kind": a.kind,
+          "data-n": r.n,
+        },
+        h("strong", {}, noticeTitle(a)),
+        a.rule && a.kind === "warning" ? h("span", { class: "rule-title" }, ` ${ruleTitle(a.rule)}`) : null,
+        h("time", { datetime: a.time }, ` ${formatTime(a.time)}`),
+        ...noticeTexts(a).map((x) => h("div", { class: "notice-text" }, x)),
+      );
+    });
   const events = records
-    .filter((r) => (r.event ? r.event.severity !== "info" || r.event.kind === "end" : candidateSees(r.action?.kind)))
+    .filter((r) => r.event && (r.event.severity !== "info" || r.event.kind === "end"))
     .slice()
     .reverse()
     .map(recordItem);
@@ -71,6 +122,7 @@ function render(): void {
       "main",
       { class: "candidate" },
       h("p", { class: `conn conn-${conn}`, role: "status", id: "conn" }, fatal || t(`ui.conn.${conn}`)),
+      paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
       state,
       noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList)) : null,
       h(
@@ -107,7 +159,7 @@ async function main(): Promise<void> {
           records.push(m.body);
           break;
         case "command":
-          notices.push(m.body);
+          // Its action record came first and is shown; nothing to add.
           break;
         case "error":
           fatal = m.body.code === "unauthorized" ? t("ui.candidate.link_invalid") : m.body.message;

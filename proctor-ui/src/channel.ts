@@ -59,7 +59,8 @@ export class Channel<In extends { type: string }, Out extends { type: string; bo
         this.opts.onFatal(ev.code, ev.reason);
         return;
       }
-      const wait = this.backoff / 2 + Math.random() * (this.backoff / 2);
+      const wait = this.hold + this.backoff / 2 + Math.random() * (this.backoff / 2);
+      this.hold = 0;
       this.backoff = Math.min(this.backoff * 2, 15000);
       this.timer = window.setTimeout(() => this.connect(), wait);
     };
@@ -71,10 +72,14 @@ export class Channel<In extends { type: string }, Out extends { type: string; bo
     return true;
   }
 
-  /** Drops the connection now (it reconnects); tests use it to cut the feed. */
-  drop(): void {
+  /** Drops the connection now and reconnects after holdMs (plus the usual
+   * backoff); tests use it to cut the feed as a flaky network would. */
+  drop(holdMs = 0): void {
+    this.hold = holdMs;
     this.ws?.close();
   }
+
+  private hold = 0;
 
   close(): void {
     this.stopped = true;

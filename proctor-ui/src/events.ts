@@ -15,7 +15,9 @@ export function ruleTitle(rule: string): string {
 }
 
 export function actionText(a: Action): string {
-  const what = t(`ui.action.${a.kind}`, { rule: a.rule ?? "" });
+  let what = t(`ui.action.${a.kind}`, { rule: a.rule ?? "" });
+  if (a.target) what += ` (#${a.target})`;
+  if (a.verdict) what += `: ${a.verdict.outcome}${a.verdict.rules?.length ? ` (${a.verdict.rules.join(", ")})` : ""}`;
   return a.note ? `${what}: ${a.note}` : what;
 }
 

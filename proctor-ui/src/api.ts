@@ -1,0 +1,40 @@
+// The JSON API as the web app uses it: same-origin requests with the login
+// cookie; an error answer becomes an ApiError whose text is the
+// catalogue's, in the current language, when the server gave a key.
+
+import { t, has } from "./i18n";
+
+interface ErrorBody {
+  error?: { code: string; key?: string; message: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly key: string,
+    readonly detail: string,
+  ) {
+    super(key && has(key) ? t(key) : detail);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const resp = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
+  if (!resp.ok) {
+    const e = data.error;
+    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText);
+  }
+  return data;
+}
+
+/** The URL of a sitting's evidence file. */
+export function evidenceURL(sitting: string, sha256: string): string {
+  return `/api/sittings/${encodeURIComponent(sitting)}/evidence/${encodeURIComponent(sha256)}`;
+}
