@@ -2,7 +2,7 @@
 // Chromium, the way a proctor's morning starts, for the browser tests.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -130,4 +130,147 @@ export async function login(page: Page, sys: System): Promise<void> {
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+// ---- dashboard tests (issue 7) ----
+
+/** A staff member's JSON API client with their login cookie. */
+export class Staff {
+  private constructor(
+    readonly url: string,
+    private readonly cookie: string,
+  ) {}
+
+  static async login(sys: System, user: string, password: string): Promise<Staff> {
+    const resp = await fetch(`${sys.url}/api/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: user, password }),
+    });
+    if (!resp.ok) throw new Error(`login as ${user}: ${resp.status} ${await resp.text()}`);
+    const cookie = (resp.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    return new Staff(sys.url, cookie);
+  }
+
+  /** Sends a request; returns the status and the decoded body. */
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const resp = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { Cookie: this.cookie, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    return { status: resp.status, body: (await resp.json().catch(() => ({}))) as T };
+  }
+
+  async ok<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.call<T>(method, path, body);
+    if (Math.floor(r.status / 100) !== 2) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+}
+
+export interface NewSitting {
+  id: string;
+  pin: string;
+  token: string;
+}
+
+/** Creates n sittings of the demo competition as the demo administrator
+ * and assigns them to the given proctors (usernames). */
+export async function createSittings(sys: System, n: number, proctors: string[] = []): Promise<NewSitting[]> {
+  const admin = await Staff.login(sys, sys.demo.admin_user, sys.demo.admin_password);
+  const competition = (JSON.parse(readFileSync(join(sys.data, "demo.json"), "utf8")) as { competition: string }).competition;
+  const out: NewSitting[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = await admin.ok<NewSitting>("POST", "/api/sittings", { competition, stage: "essay" });
+    if (proctors.length) await admin.ok("PUT", `/api/sittings/${s.id}/proctors`, { proctors });
+    out.push(s);
+  }
+  return out;
+}
+
+/** The flags a real agent needs to run many at once on two cores: a small
+ * camera (its thumbnail is the camera itself) at 14 fps, so the grid's
+ * thumbnail layer runs at 7 fps (every second frame); no system checks and
+ * no microphone. */
+export const lightAgent = ["--width", "160", "--height", "120", "--fps", "14", "--no-checks", "--mic", "none"];
+
+export async function loginAs(page: Page, sys: System, user: string, password: string, query = ""): Promise<void> {
+  await page.goto(`${sys.url}/?lang=en${query}`);
+  await page.getByLabel("Username").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Frames decoded so far per sitting, over the grid's watching connections. */
+export async function framesBySitting(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const out: Record<string, number> = {};
+    const w = window as unknown as { kuzet?: { dashboard: { tiles: Map<string, { watch: { pc: RTCPeerConnection | null } | null }> } } };
+    for (const [id, tile] of w.kuzet?.dashboard.tiles ?? []) {
+      const pc = tile.watch?.pc;
+      if (!pc) continue;
+      const stats = await pc.getStats();
+      stats.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") out[id] = (out[id] ?? 0) + (s.framesDecoded ?? 0);
+      });
+    }
+    return out;
+  });
+}
+
+interface ProcInfo {
+  ppid: number;
+  comm: string;
+  cpu: number;
+}
+
+/** Every process's parent, command name and CPU seconds (user + system). */
+function processes(): Map<number, ProcInfo> {
+  const hz = 100; // USER_HZ on Linux
+  const out = new Map<number, ProcInfo>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(name), { ppid: Number(rest[1]), comm, cpu: (Number(rest[11]) + Number(rest[12])) / hz });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** CPU seconds of pid and its descendants that match (all when no filter). */
+function subtreeCPU(root: number, match?: (p: ProcInfo) => boolean): number {
+  const procs = processes();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  let total = 0;
+  const walk = (pid: number): void => {
+    const p = procs.get(pid);
+    if (p && (!match || match(p))) total += p.cpu;
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return total;
+}
+
+/** The Chromium processes this test run started directly (one per launch). */
+export function chromiumRoots(): number[] {
+  const out: number[] = [];
+  for (const [pid, p] of processes()) if (p.ppid === process.pid && /chrom/i.test(p.comm)) out.push(pid);
+  return out;
+}
+
+/** CPU seconds so far of every Chromium process this test run started. */
+export function chromiumCPU(): number {
+  return subtreeCPU(process.pid, (p) => /chrom/i.test(p.comm));
+}
+
+/** CPU seconds (user + system) of a process and its descendants. */
+export function treeCPU(pid: number): number {
+  return subtreeCPU(pid);
 }

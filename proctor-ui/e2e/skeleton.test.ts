@@ -41,19 +41,28 @@ test("proctor sees the live camera and the events of a sitting", { timeout: 1800
     await new Promise((r) => setTimeout(r, 2000));
     const second = await decoded();
     assert.ok(second > first + 5, `framesDecoded went from ${first} to ${second} in 2 s`);
-    const playing = await tile.locator("video").evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2 && v.currentTime > 0 && v.videoWidth === 320);
-    assert.ok(playing, "the video element is not playing 320x240 video");
+    // The grid plays the thumbnail layer (or the full camera from an agent
+    // that publishes none); the focus view plays the full 320x240 camera.
+    const playing = await tile.locator("video").evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2 && v.currentTime > 0 && v.videoWidth > 0 && v.videoWidth <= 320);
+    assert.ok(playing, "the tile's video element is not playing");
     await shot(page, "skeleton-dashboard-live");
+    await tile.click();
+    const focus = page.locator(`.focus[data-sitting="${sys.demo.sitting_id}"]`);
+    await focus.waitFor({ timeout: 10000 });
+    await waitFor("the full camera in the focus view", () =>
+      focus.locator("video.focus-camera").evaluate((v: HTMLVideoElement) => !v.paused && v.currentTime > 0 && v.videoWidth === 320), 30000);
 
     // An event at the agent: the camera stops (SIGUSR1), rule 10.6 starts.
     agent.child.kill("SIGUSR1");
-    const lost = tile.locator('li.event.sev-violation[data-rule="10.6"]');
+    const lost = focus.locator('ol.timeline li.event.sev-violation[data-rule="10.6"]');
     await lost.waitFor({ timeout: 15000 });
     assert.match(await lost.innerText(), /Rule 10\.6/);
     assert.match(await lost.innerText(), /No camera frames for 2 s/);
     agent.child.kill("SIGUSR2");
-    await tile.locator('li.event.kind-end[data-rule="10.6"]').waitFor({ timeout: 15000 });
+    await focus.locator('ol.timeline li.event.kind-end[data-rule="10.6"]').waitFor({ timeout: 15000 });
     await shot(page, "skeleton-dashboard-event");
+    await page.keyboard.press("Escape");
+    await tile.locator('li.rule-badge[data-rule="10.6"][data-state="violation"]').waitFor({ timeout: 5000 });
 
     // The candidate's page, at the link the agent printed, shows the same
     // event naming the rule and what to do.
