@@ -53,11 +53,21 @@ func Login(base, user, pass string) (*Client, error) {
 // Post sends a JSON body and decodes a JSON answer; a non-2xx answer is an
 // error carrying the server's message.
 func (c *Client) Post(path string, body, out any) error {
+	return c.Do(http.MethodPost, path, body, out)
+}
+
+// Do sends a JSON request with method.
+func (c *Client) Do(method, path string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	resp, err := c.HTTP.Post(c.Base.JoinPath(path).String(), "application/json", bytes.NewReader(raw))
+	req, err := http.NewRequest(method, c.Base.JoinPath(path).String(), bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return err
 	}

@@ -143,6 +143,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: cfg.TLS(),
 		Health: func() error { _, err := st.Sittings(); return err },
+		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
 	}, proc, rep)
 	if err != nil {
 		return err

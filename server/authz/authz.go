@@ -83,6 +83,7 @@ func Table() []Rule {
 		{Route: "POST /api/cabinet/appeal", Who: []Principal{Candidate}, Writes: true, Why: "appeal a published violation verdict once, within the appeal period"},
 		{Route: "GET /api/sittings/{id}/evidence/{sha}", Who: []Principal{proctor, admin, auditor}, Why: "evidence of a viewable sitting"},
 		{Route: "POST /api/competitions", Who: []Principal{admin, hr}, Writes: true, Why: "HR sets up competitions"},
+		{Route: "GET /api/stats", Who: []Principal{admin}, Why: "operators and the soak test: goroutines, memory, media figures"},
 		{Route: "POST /api/sittings", Who: []Principal{admin, hr}, Writes: true, Why: "HR admits candidates to a stage"},
 		// The proctor's actions (server/proctoring): only a proctor assigned
 		// to the sitting, checked by the handler; each is logged with who.

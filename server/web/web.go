@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,8 @@ type Config struct {
 	SecureCookies bool
 	// Health reports whether the server can serve (the store answers).
 	Health func() error
+	// Stats adds the server's parts' running figures to GET /api/stats.
+	Stats func() map[string]any
 }
 
 // Server is the HTTP handler.
@@ -99,6 +102,7 @@ func New(cfg Config, modules ...Module) (*Server, error) {
 	r.Staff("GET /api/me", s.me)
 	r.Staff("POST /api/competitions", s.createCompetition)
 	r.Staff("POST /api/sittings", s.createSitting)
+	r.Staff("GET /api/stats", s.stats)
 	r.Staff("GET /api/sittings/{id}/evidence/{sha}", s.getEvidence)
 	r.Handle("GET /", authz.Public, s.ui())
 	for _, m := range modules {
@@ -567,4 +571,25 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// stats reports the process's running figures for operators and the soak
+// test: goroutines, memory, and what the parts add (media, feeds).
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	out := map[string]any{
+		"goroutines": runtime.NumGoroutine(),
+		"heap_alloc": m.HeapAlloc,
+		"heap_sys":   m.HeapSys,
+		"sys":        m.Sys,
+		"gc":         m.NumGC,
+	}
+	if s.cfg.Stats != nil {
+		for k, v := range s.cfg.Stats() {
+			out[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,8 @@ func main() {
 	warm := flag.Duration("warmup", 8*time.Second, "warm-up before measuring")
 	serverBin := flag.String("server", "bin/kuzet-server", "kuzet-server binary")
 	bitrate := flag.Int("bitrate", 256_000, "VP8 bitrate of each stream, bit/s")
+	soak := flag.Duration("soak", 0, "instead of measuring forwarding: run N agents this long, each also sending a rule event every -event-every, and check nothing was lost and nothing grew")
+	every := flag.Duration("event-every", 5*time.Second, "soak: how often each agent sends an event")
 	flag.Parse()
 	// libvpx's real-time rate control lands far from its target on this
 	// synthetic content; adjust the target until the stream is within 10 %.
@@ -61,6 +64,16 @@ func main() {
 		target = int(float64(target) * float64(*bitrate) / got)
 	}
 	fmt.Printf("pre-encoded %d VP8 frames, %.0f kbit/s at 15 fps\n", len(frames), kbps(frames, 15))
+	if *soak > 0 {
+		n, err := strconv.Atoi(*ns)
+		if err != nil || n < 1 {
+			fail("-n %q: the soak takes one number", *ns)
+		}
+		if err := measure(*serverBin, n, frames, *warm, *soak, &soakOptions{every: *every}); err != nil {
+			fail("soak: %v", err)
+		}
+		return
+	}
 	fmt.Println("| streams | window | server CPU | CPU per stream-second | packets forwarded/s | packets per CPU-second | loss |")
 	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, s := range strings.Split(*ns, ",") {
@@ -68,7 +81,7 @@ func main() {
 		if err != nil || n < 1 {
 			fail("-n %q: want numbers like 10,50,100", s)
 		}
-		if err := measure(*serverBin, n, frames, *warm, *dur); err != nil {
+		if err := measure(*serverBin, n, frames, *warm, *dur, nil); err != nil {
 			fail("N=%d: %v", n, err)
 		}
 	}
@@ -148,7 +161,39 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
 }
 
-func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) error {
+// soakOptions turn a measurement into a soak.
+type soakOptions struct {
+	every time.Duration
+}
+
+// serverStats is what GET /api/stats says, plus the process's memory.
+type serverStats struct {
+	Goroutines int    `json:"goroutines"`
+	HeapAlloc  uint64 `json:"heap_alloc"`
+	RSS        int64  `json:"-"`
+}
+
+func getStats(c *kit.Client, pid int) (serverStats, error) {
+	var st serverStats
+	resp, err := c.HTTP.Get(c.Base.JoinPath("/api/stats").String())
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, err
+	}
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			st.RSS = kb << 10
+		}
+	}
+	return st, nil
+}
+
+func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, soak *soakOptions) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	data, err := os.MkdirTemp("", "kuzet-load-")
@@ -181,6 +226,10 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) 
 	}); err != nil {
 		return err
 	}
+	base, err := getStats(admin, srv.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("server stats: %w", err)
+	}
 	ids := make([]protocol.SittingID, n)
 	tokens := make([]string, n)
 	for i := range n {
@@ -189,6 +238,10 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) 
 			Token string             `json:"token"`
 		}
 		if err := admin.Post("/api/sittings", map[string]string{"competition": d.Competition, "stage": "essay"}, &s); err != nil {
+			return err
+		}
+		// Proctors see only the sittings assigned to them (issue 7).
+		if err := admin.Do(http.MethodPut, "/api/sittings/"+string(s.ID)+"/proctors", map[string][]string{"proctors": {d.ProctorUser}}, nil); err != nil {
 			return err
 		}
 		ids[i], tokens[i] = s.ID, s.Token
@@ -254,8 +307,19 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) 
 	if err := viewer.Send(&protocol.Subscribe{}); err != nil {
 		return err
 	}
-	go func() { // drain the feed
-		for range viewer.Msgs {
+	// The feed: in a soak, every soak event's (sitting, seq) is counted.
+	var feedMu sync.Mutex
+	feed := map[protocol.SittingID]map[uint64]int{}
+	go func() {
+		for m := range viewer.Msgs {
+			if r, ok := m.(*protocol.Record); ok && r.Event != nil && r.Event.Subject == "soak" {
+				feedMu.Lock()
+				if feed[r.Sitting] == nil {
+					feed[r.Sitting] = map[uint64]int{}
+				}
+				feed[r.Sitting][r.Event.Seq]++
+				feedMu.Unlock()
+			}
 		}
 	}()
 	subs := make([]*kit.Subscriber, n)
@@ -274,6 +338,21 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration) 
 		}
 	}()
 	time.Sleep(warm)
+	if soak != nil {
+		return runSoak(admin, srv.Process.Pid, base, pubs, subs, ids, dur, soak, func() map[protocol.SittingID]map[uint64]int {
+			feedMu.Lock()
+			defer feedMu.Unlock()
+			out := map[protocol.SittingID]map[uint64]int{}
+			for k, v := range feed {
+				m := map[uint64]int{}
+				for s, c := range v {
+					m[s] = c
+				}
+				out[k] = m
+			}
+			return out
+		})
+	}
 	count := func() (pk, lost int64) {
 		for _, s := range subs {
 			pk += s.Packets.Load()
@@ -343,6 +422,18 @@ type publisher struct {
 	track  *webrtc.TrackLocalStaticSample
 	stop   chan struct{}
 	closed atomic.Bool
+	send   func(protocol.Message) error
+	// seq is the last event number sent; acked counts acknowledgements.
+	seq   atomic.Uint64
+	acked atomic.Uint64
+}
+
+// event sends the publisher's next rule event (an informational instant,
+// as a detector would).
+func (p *publisher) event() error {
+	n := p.seq.Add(1)
+	return p.send(&protocol.Event{Seq: n, Time: time.Now().UTC(), Rule: protocol.Rule10_6, Kind: protocol.KindInstant,
+		Subject: "soak", Severity: protocol.SeverityInfo, Key: "camera.started"})
 }
 
 func publish(ctx context.Context, api *webrtc.API, base, token string) (*publisher, error) {
@@ -419,7 +510,7 @@ func publish(ctx context.Context, api *webrtc.API, base, token string) (*publish
 			break
 		}
 	}
-	p := &publisher{ws: ws, pc: pc, track: track, stop: make(chan struct{})}
+	p := &publisher{ws: ws, pc: pc, track: track, stop: make(chan struct{}), send: send}
 	go func() { // heartbeats
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -434,10 +525,14 @@ func publish(ctx context.Context, api *webrtc.API, base, token string) (*publish
 			}
 		}
 	}()
-	go func() { // drain acks and heartbeats
+	go func() { // count acks, drain heartbeats
 		for {
-			if _, err := read(); err != nil {
+			m, err := read()
+			if err != nil {
 				return
+			}
+			if _, ok := m.(*protocol.Ack); ok {
+				p.acked.Add(1)
 			}
 		}
 	}()
@@ -451,4 +546,103 @@ func (p *publisher) close() {
 	close(p.stop)
 	p.pc.Close()
 	p.ws.Close()
+}
+
+// runSoak keeps every agent streaming and sending events for dur, then
+// checks that every event reached the proctor's feed exactly once and that
+// the server's goroutines and memory did not grow.
+func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, subs []*kit.Subscriber, ids []protocol.SittingID,
+	dur time.Duration, o *soakOptions, feed func() map[protocol.SittingID]map[uint64]int) error {
+	start, err := getStats(admin, pid)
+	if err != nil {
+		return err
+	}
+	var p0 int64
+	for _, s := range subs {
+		p0 += s.Packets.Load()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, p := range pubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(o.every * time.Duration(i) / time.Duration(len(pubs)))
+			t := time.NewTicker(o.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					_ = p.event()
+				}
+			}
+		}()
+	}
+	t0 := time.Now()
+	var samples []serverStats
+	for time.Since(t0) < dur {
+		time.Sleep(min(time.Minute, dur-time.Since(t0)))
+		if st, err := getStats(admin, pid); err == nil {
+			samples = append(samples, st)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	// Every event acknowledged…
+	deadline := time.Now().Add(60 * time.Second)
+	for _, p := range pubs {
+		for p.acked.Load() < p.seq.Load() && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	end, err := getStats(admin, pid)
+	if err != nil {
+		return err
+	}
+	var p1 int64
+	for _, s := range subs {
+		p1 += s.Packets.Load()
+	}
+	// … and in the feed exactly once.
+	sent, lost, dup, unacked := uint64(0), 0, 0, uint64(0)
+	got := feed()
+	for i, p := range pubs {
+		n := p.seq.Load()
+		sent += n
+		unacked += n - min(n, p.acked.Load())
+		for seq := uint64(1); seq <= n; seq++ {
+			switch c := got[ids[i]][seq]; {
+			case c == 0:
+				lost++
+			case c > 1:
+				dup++
+			}
+		}
+	}
+	fmt.Printf("soak: %d agents for %s, one event each every %s, media to one viewer each\n", len(pubs), dur, o.every)
+	fmt.Printf("| events sent | acked | lost | duplicated | media packets received | goroutines (before agents / start / end) | heap (start → end) | RSS (start → end) |\n")
+	fmt.Printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("| %d | %d | %d | %d | %d | %d / %d / %d | %d → %d MB | %d → %d MB |\n", sent, sent-unacked, lost, dup, p1-p0,
+		base.Goroutines, start.Goroutines, end.Goroutines, start.HeapAlloc>>20, end.HeapAlloc>>20, start.RSS>>20, end.RSS>>20)
+	for i, st := range samples {
+		fmt.Printf("  minute %d: goroutines %d, heap %d MB, RSS %d MB\n", i+1, st.Goroutines, st.HeapAlloc>>20, st.RSS>>20)
+	}
+	var problems []string
+	if lost > 0 || dup > 0 || unacked > 0 {
+		problems = append(problems, fmt.Sprintf("%d events lost, %d duplicated, %d unacknowledged", lost, dup, unacked))
+	}
+	if end.Goroutines > start.Goroutines+start.Goroutines/10+20 {
+		problems = append(problems, fmt.Sprintf("goroutines grew from %d to %d", start.Goroutines, end.Goroutines))
+	}
+	if end.RSS > start.RSS+start.RSS/4+64<<20 {
+		problems = append(problems, fmt.Sprintf("RSS grew from %d to %d MB", start.RSS>>20, end.RSS>>20))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("soak failed: %s", strings.Join(problems, "; "))
+	}
+	fmt.Println("soak: nothing lost, nothing duplicated, no growth")
+	return nil
 }
