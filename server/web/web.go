@@ -13,14 +13,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
@@ -75,9 +71,8 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 
-	loginMu     sync.Mutex
-	loginLimits map[string]*rate.Limiter
-	routes      []string
+	logins *PerIP
+	routes []string
 }
 
 // Module is a feature that adds its routes (the proctor's actions, the
@@ -89,14 +84,19 @@ type Module interface {
 // New builds the routes. It fails if a route is missing from the
 // authorisation table (server/authz).
 func New(cfg Config, modules ...Module) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), loginLimits: map[string]*rate.Limiter{}}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), logins: NewPerIP(6*time.Second, 10)}
+	// An agent connects a few times a stage and uploads a few files a
+	// minute; a whole exam room may share one address (NAT), hence the
+	// bursts.
+	agents := NewPerIP(time.Second, 120)
+	uploads := NewPerIP(100*time.Millisecond, 600)
 	r := &Router{s: s}
 	r.Public("GET /healthz", s.healthz)
 	r.Public("GET /api/i18n", s.catalogue)
 	r.PublicAPI("POST /api/login", s.login)
 	r.PublicAPI("POST /api/logout", s.logout)
-	r.Handle("GET /v1/agent", authz.Agent, cfg.Agents)
-	r.Handle("POST /v1/evidence/{id}", authz.Agent, s.api(s.uploadEvidence))
+	r.Handle("GET /v1/agent", authz.Agent, s.limit(agents, cfg.Agents))
+	r.Handle("POST /v1/evidence/{id}", authz.Agent, s.limit(uploads, s.api(s.uploadEvidence)))
 	r.Handle("GET /v1/candidate", authz.Candidate, http.HandlerFunc(cfg.Feed.Candidate))
 	r.StaffHandler("GET /v1/view", s.view)
 	r.Staff("GET /api/me", s.me)
@@ -333,23 +333,7 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
 
 // loginAllowed limits login attempts per client address: bursts of 10,
 // then one every 6 s.
-func (s *Server) loginAllowed(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	s.loginMu.Lock()
-	defer s.loginMu.Unlock()
-	lim, ok := s.loginLimits[host]
-	if !ok {
-		if len(s.loginLimits) > 10000 {
-			s.loginLimits = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		s.loginLimits[host] = lim
-	}
-	return lim.Allow()
-}
+func (s *Server) loginAllowed(r *http.Request) bool { return s.logins.Allow(r) }
 
 type loginRequest struct {
 	Username string `json:"username"`
