@@ -343,3 +343,100 @@ test("a violation raised at an agent shows on its tile within 1 s and raises its
     await sys.stop();
   }
 });
+
+test("keyboard reaches every tile and action; labels, contrast and kk/ru/en", { timeout: 120000 }, async () => {
+  const sys = await startServer();
+  const browser = await launch();
+  try {
+    await createSittings(sys, 2, [sys.demo.proctor_user]);
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await login(page, sys);
+    await waitFor("three tiles", async () => (await page.locator("article.tile").count()) === 3, 20000);
+    const order = await page.evaluate(() => window.kuzet?.dashboard.order ?? []);
+    const focused = (): Promise<string> => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset["sitting"] ?? document.activeElement?.className ?? "");
+
+    // Tab from the toolbar lands on the first tile in display order.
+    await page.locator("#sort").focus();
+    for (let i = 0; i < 10 && (await focused()) !== order[0]; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), order[0], "Tab does not reach the first tile");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await focused(), order[1]);
+    await page.keyboard.press("End");
+    assert.equal(await focused(), order[2]);
+    await page.keyboard.press("Home");
+    assert.equal(await focused(), order[0]);
+
+    // Enter opens the focus view with the keyboard inside it; its actions
+    // are reachable by Tab; Escape closes it and gives the tile back focus.
+    await page.keyboard.press("Enter");
+    await page.locator(".focus[role=dialog]").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.closest(".focus") !== null), true);
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      names.push(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText || document.activeElement?.id || ""));
+    }
+    assert.ok(names.includes("Request room scan") && names.includes("Pause"), `Tab order in the focus view: ${names.join(" | ")}`);
+    await page.keyboard.press("Escape");
+    await page.locator(".focus").waitFor({ state: "detached" });
+    assert.equal(await focused(), order[0]);
+
+    // Labels: the grid is a feed of articles named by PIN; every badge says
+    // its rule, title and state in words.
+    await page.getByRole("feed").waitFor();
+    const labels = await page.locator("li.rule-badge").evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+    assert.equal(labels.length, 33);
+    assert.ok(labels.every((l) => /^Rule 10\.\d+ \(.+\): (violation|suspected|could not check|clear|no data)/.test(l)), labels.join("\n"));
+    assert.match((await page.getByRole("article").first().getAttribute("aria-labelledby")) ?? "", /^pin-/);
+
+    // Contrast of text on the badges, risk chips and link marks (WCAG AA:
+    // 4.5:1), computed from the styles the browser applies.
+    const worst = await page.evaluate(() => {
+      const lum = (c: string): number => {
+        const [r, g, b] = (c.match(/[\d.]+/g) ?? ["0", "0", "0"]).slice(0, 3).map((x) => {
+          const v = Number(x) / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+      };
+      const bg = (el: Element | null): string => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = getComputedStyle(e).backgroundColor;
+          if (c && !/^rgba\(.*,\s*0\)$/.test(c) && c !== "transparent") return c;
+        }
+        return "rgb(255, 255, 255)";
+      };
+      const probe = document.createElement("div");
+      probe.className = "tile";
+      probe.innerHTML = ["violation", "suspected", "unchecked", "clear", "no_data"].map((s) => `<span class="rule-badge rs-${s}">10</span>`).join("") +
+        ["risk-none", "risk-low", "risk-mid", "risk-high"].map((r) => `<span class="risk ${r}">12</span>`).join("") +
+        ["good", "fair", "poor", "lost"].map((q) => `<span class="link q-${q}">x</span>`).join("") +
+        `<span class="open-flags">x</span><span class="paused-mark">x</span>`;
+      document.body.append(probe);
+      let min = 21;
+      let which = "";
+      for (const el of Array.from(probe.querySelectorAll("span"))) {
+        const a = lum(getComputedStyle(el).color);
+        const b = lum(bg(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < min) [min, which] = [ratio, el.className];
+      }
+      probe.remove();
+      return { min, which };
+    });
+    assert.ok(worst.min >= 4.5, `contrast ${worst.min.toFixed(2)}:1 on ${worst.which}`);
+
+    // The language switcher: Kazakh and Russian for the same dashboard.
+    await page.getByRole("button", { name: "Қазақша" }).click();
+    await page.getByText("Реттеу", { exact: true }).waitFor();
+    assert.match((await page.locator("li.rule-badge").first().getAttribute("aria-label")) ?? "", /^10\.1 ереже/);
+    await shot(page, "dashboard-kk");
+    await page.getByRole("button", { name: "Русский" }).click();
+    await page.getByText("Порядок", { exact: true }).waitFor();
+    assert.match((await page.locator("li.rule-badge").first().getAttribute("aria-label")) ?? "", /^Правило 10\.1/);
+  } finally {
+    await browser.close();
+    await sys.stop();
+  }
+});

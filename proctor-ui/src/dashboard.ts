@@ -121,6 +121,7 @@ class Dashboard implements TileHost {
     this.renderChrome();
     onLangChange(() => {
       this.renderChrome();
+      this.setStatus(this.connState);
       for (const tile of this.tiles.values()) tile.render();
       this.focus?.render();
     });
@@ -212,7 +213,10 @@ class Dashboard implements TileHost {
     return this.tiles.get(id)?.summary;
   }
 
+  private connState: ChannelState = "connecting";
+
   private setStatus(s: ChannelState): void {
+    this.connState = s;
     this.status.textContent = t(`ui.conn.${s}`);
     this.status.className = `conn conn-${s}`;
   }

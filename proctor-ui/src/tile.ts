@@ -65,8 +65,8 @@ export class Tile {
     this.el = h(
       "article",
       { class: "tile", "data-sitting": s.id, "data-pin": s.pin, tabindex: -1, "aria-labelledby": `pin-${s.id}` },
-      h("div", { class: "tile-head" }, this.title, this.stateBadge, this.risk),
-      h("div", { class: "tile-sub" }, this.meta, this.link, this.marks),
+      h("div", { class: "tile-head" }, this.title, this.risk),
+      h("div", { class: "tile-sub" }, this.meta, this.stateBadge, this.link, this.marks),
       h("div", { class: "video-box" }, this.video, this.videoNote),
       this.badges,
       this.last,
