@@ -20,6 +20,7 @@ import {
   waitFor,
   type Proc,
 } from "./harness.js";
+import { startPublishers } from "./publishers.js";
 
 interface DashboardHook {
   tiles: Map<string, { summary: { risk: number; records: number; pin: string }; watch: { pc: RTCPeerConnection | null; rebuilds: number; iceRestarts: number; restartIce(): void } | null }>;
@@ -437,6 +438,28 @@ test("keyboard reaches every tile and action; labels, contrast and kk/ru/en", { 
     assert.match((await page.locator("li.rule-badge").first().getAttribute("aria-label")) ?? "", /^Правило 10\.1/);
   } finally {
     await browser.close();
+    await sys.stop();
+  }
+});
+
+test("a sitting whose agent sends no thumbnail layer shows its full camera in the grid", { timeout: 120000 }, async () => {
+  const sys = await startServer();
+  const [s] = await createSittings(sys, 1, [sys.demo.proctor_user]);
+  assert.ok(s);
+  const pubs = await startPublishers(sys, [s.token], 7, false);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await login(page, sys);
+    const tile = page.locator(`article.tile[data-sitting="${s.id}"]`);
+    await tile.locator(".badge.state-live").waitFor({ timeout: 30000 });
+    await waitFor("the tile to fall back to the full camera and decode it", async () => {
+      const layer = await page.evaluate((id) => (window.kuzet?.dashboard.tiles.get(id)?.watch as unknown as { opts?: { layer: string } } | null)?.opts?.layer, s.id);
+      return layer === "full" && ((await framesBySitting(page))[s.id] ?? 0) > 5;
+    }, 40000);
+  } finally {
+    await browser.close();
+    await pubs.stop();
     await sys.stop();
   }
 });

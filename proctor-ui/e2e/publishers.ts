@@ -34,8 +34,10 @@ export interface Publishers {
   stop: () => Promise<void>;
 }
 
-/** Starts one synthetic publisher per token, at fps frames per second. */
-export async function startPublishers(sys: System, tokens: string[], fps = 7): Promise<Publishers> {
+/** Starts one synthetic publisher per token, at fps frames per second;
+ * with thumb false they publish the camera only, as an agent without a
+ * thumbnail layer does. */
+export async function startPublishers(sys: System, tokens: string[], fps = 7, thumb = true): Promise<Publishers> {
   const before = new Set(chromiumRoots());
   const browser = await launch();
   const pid = chromiumRoots().find((p) => !before.has(p)) ?? 0;
@@ -43,7 +45,7 @@ export async function startPublishers(sys: System, tokens: string[], fps = 7): P
   // Same origin as the server, as the agent channel requires of browsers.
   await page.goto(`${sys.url}/healthz`);
   await page.evaluate(
-    async ({ tokens, fps }) => {
+    async ({ tokens, fps, withThumb }) => {
       const w = 160;
       const h = 120;
       const start = async (token: string, i: number): Promise<void> => {
@@ -74,7 +76,7 @@ export async function startPublishers(sys: System, tokens: string[], fps = 7): P
         const pc = new RTCPeerConnection();
         ((window as unknown as { pcs?: RTCPeerConnection[] }).pcs ??= []).push(pc);
         pc.addTransceiver(camera, { direction: "sendonly", streams: [stream] });
-        pc.addTransceiver(thumb, { direction: "sendonly", streams: [stream] });
+        if (withThumb) pc.addTransceiver(thumb, { direction: "sendonly", streams: [stream] });
         pc.onicecandidate = (ev) => {
           if (!ev.candidate) return;
           const c = ev.candidate.toJSON();
@@ -98,7 +100,7 @@ export async function startPublishers(sys: System, tokens: string[], fps = 7): P
       };
       await Promise.all(tokens.map((t, i) => start(t, i)));
     },
-    { tokens, fps },
+    { tokens, fps, withThumb: thumb },
   );
   return { browser, pid, page, stop: () => browser.close() };
 }

@@ -15,8 +15,9 @@ export interface TileHost extends Signal {
   open(id: string): void;
 }
 
-/** How long a thumb watch may go without a frame before the tile falls
- * back to the full camera (an agent that publishes no thumbnail layer). */
+/** How long a connected thumb watch may go without a single packet before
+ * the tile falls back to the full camera (an agent that publishes no
+ * thumbnail layer). */
 const thumbGraceMs = 6000;
 
 export type Quality = "good" | "fair" | "poor" | "lost" | "none";
@@ -39,7 +40,9 @@ export class Tile {
   private readonly last: HTMLElement;
   private readonly videoNote: HTMLElement;
   private thumbMissing = false;
-  private watchingSince = 0;
+  /** When the watch connected; a thumb watch that receives no packet at
+   * all for thumbGraceMs after that means the agent sends no thumbnail. */
+  private connectedAt = 0;
   private lastFrames = -1;
   private lastLost = 0;
   private lastReceived = 0;
@@ -169,7 +172,7 @@ export class Tile {
 
   private startWatch(): void {
     const layer: Layer = this.thumbMissing ? "full" : this.host.gridLayer;
-    this.watchingSince = performance.now();
+    this.connectedAt = 0;
     this.lastFrames = -1;
     this.watch = new Watch(this.host, {
       sitting: this.summary.id,
@@ -181,7 +184,10 @@ export class Tile {
         void this.video.play().catch(() => undefined);
       },
       onState: (st) => {
-        if (st === "connected") this.videoNote.textContent = "";
+        if (st === "connected") {
+          this.videoNote.textContent = "";
+          if (this.connectedAt === 0) this.connectedAt = performance.now();
+        }
       },
     });
   }
@@ -219,7 +225,7 @@ export class Tile {
     this.lastReceived = st?.packetsReceived ?? 0;
     this.lastLost = st?.packetsLost ?? 0;
     this.lastAt = now;
-    if (w.opts.layer === "thumb" && frames === 0 && now - this.watchingSince > thumbGraceMs && this.summary.media) {
+    if (w.opts.layer === "thumb" && (st?.packetsReceived ?? 0) === 0 && this.connectedAt > 0 && now - this.connectedAt > thumbGraceMs && this.summary.media) {
       // No thumbnail layer from this agent: the full camera instead.
       this.thumbMissing = true;
       this.stopWatch();
