@@ -168,7 +168,7 @@ func TestAppealDecision(t *testing.T) {
 			}
 			auditor.refused("POST", path, replay.DecisionRequest{Outcome: "maybe", Reasons: "x"}, http.StatusBadRequest, "invalid")
 			auditor.refused("POST", path, replay.DecisionRequest{Outcome: outcome, Reasons: "  "}, http.StatusBadRequest, "invalid")
-			s.login(store.RoleAdmin).refused("POST", path, replay.DecisionRequest{Outcome: outcome, Reasons: "x"}, http.StatusForbidden, "forbidden")
+			s.login(store.RoleAdmin).refused("POST", path, replay.DecisionRequest{Outcome: outcome, Reasons: "x"}, http.StatusForbidden, "forbidden_role")
 
 			reasons := "The recording at 00:50 shows the AnyDesk window in use (rule 10.9)."
 			if outcome == replay.DecisionOverturned {

@@ -50,7 +50,7 @@ func (c *clock) set(t time.Time) {
 // store, the audit log with its keys, the evidence directory, ingest, and
 // the web server with the module, over a real HTTP listener.
 type system struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	st      *store.Store
 	log     *audit.Log
@@ -70,7 +70,7 @@ type system struct {
 // Astana (UTC+5).
 var published = time.Date(2026, 11, 20, 12, 0, 0, 0, time.FixedZone("UTC+5", 5*3600))
 
-func newSystem(t *testing.T) *system {
+func newSystem(t testing.TB) *system {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "kuzet.db"))
@@ -212,7 +212,7 @@ func (s *system) publish(outcome protocol.VerdictOutcome, evidence ...uint64) pr
 // client is an HTTP client: a logged-in staff member, or a candidate with
 // a bearer token, or nobody.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	c      *http.Client
 	bearer string
@@ -250,6 +250,13 @@ func (s *system) candidate(token string) *client {
 	c := s.anon()
 	c.bearer = token
 	return c
+}
+
+// in returns the client for use inside t (a fuzz target's own test).
+func (c *client) in(t testing.TB) *client {
+	cp := *c
+	cp.t = t
+	return &cp
 }
 
 type apiError struct {
@@ -351,13 +358,13 @@ func flipByte(t *testing.T, name string, at int64) {
 }
 
 // contextFor is a test context that ends with the test.
-func contextFor(t *testing.T) context.Context {
+func contextFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func mustCatalogue(t *testing.T) *i18n.Catalogue {
+func mustCatalogue(t testing.TB) *i18n.Catalogue {
 	t.Helper()
 	c, err := i18n.Load()
 	if err != nil {

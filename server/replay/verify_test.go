@@ -376,7 +376,7 @@ func TestRecordingStreamsWithRange(t *testing.T) {
 	for _, name := range []string{"camera-9999.webm", "..%2F..%2Fkeys%2Faudit.key", "nothing"} {
 		c.refused("GET", "/api/replay/sittings/"+string(s.id())+"/recordings/"+name, nil, http.StatusNotFound, "not_found")
 	}
-	s.login(store.RoleProctor).refused("GET", rec.URL, nil, http.StatusForbidden, "forbidden")
+	s.login(store.RoleProctor).refused("GET", rec.URL, nil, http.StatusForbidden, "forbidden_role")
 }
 
 // A recording deleted at the end of its retention period (logged) is
