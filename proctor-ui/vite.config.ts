@@ -1,8 +1,9 @@
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
 
-// Two pages: the staff app (index.html) and the candidate's page
-// (candidate.html). The server embeds dist/ into its binary.
+// The pages: the staff app (index.html), the candidate's page
+// (candidate.html), the auditor's replay (replay.html) and the candidate's
+// cabinet (cabinet.html). The server embeds dist/ into its binary.
 export default defineConfig({
   build: {
     outDir: "dist",
@@ -12,6 +13,8 @@ export default defineConfig({
       input: {
         index: fileURLToPath(new URL("index.html", import.meta.url)),
         candidate: fileURLToPath(new URL("candidate.html", import.meta.url)),
+        replay: fileURLToPath(new URL("replay.html", import.meta.url)),
+        cabinet: fileURLToPath(new URL("cabinet.html", import.meta.url)),
       },
     },
   },
