@@ -211,7 +211,8 @@ func buildMedia(src camera.Source, reopenCamera camera.Opener, o mediaOptions, e
 			m.Close()
 			return nil, fmt.Errorf("--uplink-kbps: %w", err)
 		}
-		m.conn = uplink.New(c, o.UplinkKbps, 300*time.Millisecond)
+		// A home router's buffer: about a second of the link.
+		m.conn = uplink.New(c, o.UplinkKbps, time.Second)
 		opts.Conn = m.conn
 	}
 	pub, err := publish.New(opts)

@@ -65,6 +65,9 @@ type Config struct {
 	// --pin-sha256): the agent talks only to a server holding exactly that
 	// certificate (a self-signed one, say). kuzet-server logs it.
 	PinSHA256 string
+	// CPUProfile, if set, writes a Go CPU profile of the run there
+	// (--cpu-profile), for support staff chasing a slow laptop.
+	CPUProfile string
 	// LogLevel is debug, info, warn or error (--log-level). Default warn:
 	// the terminal is for the candidate.
 	LogLevel string
@@ -120,6 +123,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.IntVar(&c.UplinkKbps, "uplink-kbps", 0, "simulate an uplink of this many kbit/s (support and tests)")
 	fs.StringVar(&c.CAFile, "ca-file", getenv("KUZET_AGENT_CA_FILE"), "PEM file of certificate authorities to trust for the server")
 	fs.StringVar(&c.PinSHA256, "pin-sha256", getenv("KUZET_AGENT_PIN_SHA256"), "trust only the server certificate with this SHA-256 fingerprint (hex)")
+	fs.StringVar(&c.CPUProfile, "cpu-profile", "", "write a CPU profile of the run to this file (support)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"net"
 	"sync"
@@ -27,8 +28,6 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/mediadevices/pkg/codec"
 	"github.com/pion/mediadevices/pkg/codec/opus"
-	"github.com/pion/mediadevices/pkg/codec/vpx"
-	"github.com/pion/mediadevices/pkg/frame"
 	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
@@ -36,6 +35,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"kuzet.kz/kuzet/agent/vp8"
 	"kuzet.kz/kuzet/internal/pionlog"
 	"kuzet.kz/kuzet/protocol"
 )
@@ -83,14 +83,36 @@ type Options struct {
 	Log  *slog.Logger
 }
 
-// track is one encoder feeding one WebRTC track.
+// track is one encoder feeding one WebRTC track: video through the vp8
+// package, audio through mediadevices' Opus encoder.
 type track struct {
 	name     string
 	local    *webrtc.TrackLocalStaticSample
+	video    *vp8.Encoder
+	src      video.Reader // the video's frames
 	enc      codec.ReadCloser
 	frameDur time.Duration
 	keyframe atomic.Bool
 	bitrate  atomic.Int64 // the share it was last given
+	// lastKey is when the last keyframe was forced (unix nanoseconds).
+	lastKey atomic.Int64
+}
+
+// minKeyGap is the least time between forced keyframes. A keyframe is
+// many times a normal frame; on a slow link one that does not get through
+// whole brings a new request, and answering each at once would fill the
+// link with keyframes that never arrive.
+const minKeyGap = 2 * time.Second
+
+// wantKeyframe reports whether a pending keyframe request may be served
+// now.
+func (t *track) wantKeyframe(now time.Time) bool {
+	if !t.keyframe.Load() || now.UnixNano()-t.lastKey.Load() < int64(minKeyGap) {
+		return false
+	}
+	t.keyframe.Store(false)
+	t.lastKey.Store(now.UnixNano())
+	return true
 }
 
 // Publisher owns the encoders and tracks.
@@ -180,28 +202,16 @@ func New(o Options) (*Publisher, error) {
 }
 
 func (p *Publisher) addVideo(name string, v Video, bitrate int) error {
-	params, err := vpx.NewVP8Params()
+	enc, err := vp8.New(vp8.Options{Width: v.Width &^ 1, Height: v.Height &^ 1, FPS: v.FPS, BitRate: bitrate, KeyframeEvery: v.KeyframeEvery})
 	if err != nil {
-		return fmt.Errorf("%s: vp8 encoder: %w", name, err)
-	}
-	params.BitRate = bitrate
-	params.KeyFrameInterval = max(1, int(v.KeyframeEvery.Seconds()*v.FPS))
-	params.RateControlEndUsage = vpx.RateControlCBR
-	params.ErrorResilient = vpx.ErrorResilientDefault
-	// Let quality fall as far as it must to hold the rate: a noisy,
-	// badly lit camera would otherwise overshoot a slow uplink.
-	params.RateControlMaxQuantizer = 63
-	enc, err := params.BuildVideoEncoder(v.Source, prop.Media{Video: prop.Video{
-		Width: v.Width, Height: v.Height, FrameRate: float32(v.FPS), FrameFormat: frame.FormatI420}})
-	if err != nil {
-		return fmt.Errorf("%s: vp8 encoder: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	local, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, name, "kuzet")
 	if err != nil {
 		enc.Close()
 		return err
 	}
-	t := &track{name: name, local: local, enc: enc, frameDur: time.Duration(float64(time.Second) / v.FPS)}
+	t := &track{name: name, local: local, video: enc, src: video.ToI420(v.Source), frameDur: time.Duration(float64(time.Second) / v.FPS)}
 	t.bitrate.Store(int64(bitrate))
 	p.tracks = append(p.tracks, t)
 	return nil
@@ -309,6 +319,9 @@ func collect(ch <-chan error) []error {
 }
 
 func (p *Publisher) encodeLoop(ctx context.Context, t *track) error {
+	if t.video != nil {
+		return p.videoLoop(ctx, t)
+	}
 	kf, _ := t.enc.Controller().(codec.KeyFrameController)
 	for ctx.Err() == nil {
 		if kf != nil && t.keyframe.Swap(false) {
@@ -334,6 +347,55 @@ func (p *Publisher) encodeLoop(ctx context.Context, t *track) error {
 	return nil
 }
 
+// videoLoop encodes a video track's frames. A frame of another size (a
+// camera reopened at a different resolution) gets a new encoder.
+func (p *Publisher) videoLoop(ctx context.Context, t *track) error {
+	last := time.Now()
+	for ctx.Err() == nil {
+		img, release, err := t.src.Read()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("read %s: %w", t.name, err)
+		}
+		now := time.Now()
+		dur := now.Sub(last)
+		last = now
+		frame, ok := img.(*image.YCbCr)
+		if !ok {
+			release()
+			continue
+		}
+		if w, h := t.video.Size(); frame.Rect.Dx() != w || frame.Rect.Dy() != h {
+			enc, err := vp8.New(vp8.Options{Width: frame.Rect.Dx() &^ 1, Height: frame.Rect.Dy() &^ 1, FPS: float64(time.Second) / float64(t.frameDur),
+				BitRate: int(t.bitrate.Load()), KeyframeEvery: 4 * time.Second})
+			if err != nil {
+				release()
+				return fmt.Errorf("%s: new size: %w", t.name, err)
+			}
+			t.video.Close()
+			t.video = enc
+			if frame.Rect.Dx()%2 != 0 || frame.Rect.Dy()%2 != 0 {
+				frame = frame.SubImage(image.Rect(frame.Rect.Min.X, frame.Rect.Min.Y, frame.Rect.Min.X+frame.Rect.Dx()&^1, frame.Rect.Min.Y+frame.Rect.Dy()&^1)).(*image.YCbCr)
+			}
+		}
+		data, _, err := t.video.Encode(frame, dur, t.wantKeyframe(now))
+		release()
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", t.name, err)
+		}
+		p.encoded.Add(1)
+		if len(data) == 0 {
+			continue // dropped by rate control
+		}
+		if err := t.local.WriteSample(media.Sample{Data: data, Duration: dur}); err != nil {
+			p.log.Debug("write sample", "track", t.name, "err", err)
+		}
+	}
+	return nil
+}
+
 // adaptLoop follows the bandwidth estimate twice a second.
 func (p *Publisher) adaptLoop(ctx context.Context) {
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -353,6 +415,12 @@ func (p *Publisher) adaptLoop(ctx context.Context) {
 		for _, t := range p.tracks {
 			want := map[string]int{TrackCamera: s.camera, TrackCameraThumb: s.thumb, TrackScreen: s.screen, TrackMicrophone: s.mic}[t.name]
 			if int64(want) == t.bitrate.Load() {
+				continue
+			}
+			if t.video != nil {
+				if err := t.video.SetBitRate(want); err == nil {
+					t.bitrate.Store(int64(want))
+				}
 				continue
 			}
 			if br, ok := t.enc.Controller().(codec.BitRateController); ok {
@@ -386,7 +454,11 @@ func (p *Publisher) Shares() map[string]int {
 func (p *Publisher) Close() error {
 	var errs []error
 	for _, t := range p.tracks {
-		errs = append(errs, t.enc.Close())
+		if t.video != nil {
+			errs = append(errs, t.video.Close())
+		} else {
+			errs = append(errs, t.enc.Close())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -35,14 +35,15 @@ func main() {
 	warm := flag.Duration("warmup", 10*time.Second, "warm-up before measuring")
 	dur := flag.Duration("duration", 30*time.Second, "measurement window")
 	uplink := flag.Int("uplink-kbps", 0, "run the agent on a simulated uplink of this rate (0: unconstrained)")
+	profile := flag.String("cpu-profile", "", "also write the agent's CPU profile here")
 	flag.Parse()
-	if err := run(*agentBin, *footageBin, *size, *fps, *warm, *dur, *uplink); err != nil {
+	if err := run(*agentBin, *footageBin, *size, *fps, *warm, *dur, *uplink, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "kuzet-agentbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(agentBin, footageBin, size string, fps int, warm, dur time.Duration, uplink int) error {
+func run(agentBin, footageBin, size string, fps int, warm, dur time.Duration, uplink int, profile string) error {
 	dir, err := os.MkdirTemp("", "kuzet-agentbench-")
 	if err != nil {
 		return err
@@ -97,6 +98,9 @@ func run(agentBin, footageBin, size string, fps int, warm, dur time.Duration, up
 		"--no-browser", "--lang", "en", "--data", filepath.Join(dir, "agent")}
 	if uplink > 0 {
 		args = append(args, "--uplink-kbps", strconv.Itoa(uplink))
+	}
+	if profile != "" {
+		args = append(args, "--cpu-profile", profile)
 	}
 	agent := exec.Command(agentBin, args...)
 	agent.Env = env
