@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	agentapp "kuzet.kz/kuzet/agent/app"
 	"kuzet.kz/kuzet/agent/footage"
 	"kuzet.kz/kuzet/agent/probe/probetest"
-	agentapp "kuzet.kz/kuzet/agent/app"
 	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/agent/uplink"
 	"kuzet.kz/kuzet/agent/wav"
