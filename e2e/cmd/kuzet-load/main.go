@@ -27,13 +27,10 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pion/interceptor"
-	"github.com/pion/mediadevices/pkg/codec/vpx"
-	"github.com/pion/mediadevices/pkg/frame"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/prop"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"kuzet.kz/kuzet/agent/vp8"
 	"kuzet.kz/kuzet/e2e/kit"
 	"kuzet.kz/kuzet/protocol"
 )
@@ -100,43 +97,28 @@ func kbps(frames [][]byte, fps int) float64 {
 	return float64(total*8) / (float64(len(frames)) / float64(fps)) / 1000
 }
 
-// preEncode encodes a moving test pattern once, paced in real time so the
-// encoder's rate control sees real frame intervals.
+// preEncode encodes a moving test pattern once. The encoder is told each
+// frame's nominal duration, so its rate control works as in real time
+// without waiting for it.
 func preEncode(bitrate, fps int, length time.Duration) ([][]byte, error) {
 	const w, h = 640, 480
-	n := 0
-	period := time.Second / time.Duration(fps)
-	next := time.Now()
-	src := video.ReaderFunc(func() (image.Image, func(), error) {
-		time.Sleep(time.Until(next))
-		next = next.Add(period)
-		img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-		kit.DrawTestFrame(img, n)
-		n++
-		return img, func() {}, nil
-	})
-	params, err := vpx.NewVP8Params()
-	if err != nil {
-		return nil, err
-	}
-	params.BitRate = bitrate
-	params.KeyFrameInterval = fps * 4
-	params.RateControlEndUsage = vpx.RateControlCBR
-	params.RateControlUndershootPercent = 5
-	params.RateControlMinQuantizer = 2
-	enc, err := params.BuildVideoEncoder(src, prop.Media{Video: prop.Video{Width: w, Height: h, FrameRate: float32(fps), FrameFormat: frame.FormatI420}})
+	enc, err := vp8.New(vp8.Options{Width: w, Height: h, FPS: float64(fps), BitRate: bitrate, KeyframeEvery: 4 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	defer enc.Close()
+	period := time.Second / time.Duration(fps)
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 	var out [][]byte
-	for range int(length / period) {
-		b, release, err := enc.Read()
+	for n := range int(length / period) {
+		kit.DrawTestFrame(img, n)
+		b, _, err := enc.Encode(img, period, false)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, append([]byte(nil), b...))
-		release()
+		if len(b) > 0 {
+			out = append(out, b)
+		}
 	}
 	return out, nil
 }
