@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -187,6 +188,8 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := exec.Command(serverBin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error")
 	srv.Stderr = os.Stderr
+	// The server dies with this program, even when it exits on an error.
+	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", serverBin, err)
 	}
