@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -27,7 +27,7 @@ interface Creds {
 }
 
 interface Span { kind: string; rule?: string; start: string; end: string; open?: boolean; start_n: number; severity?: string; instant?: boolean }
-interface Rec { kind: string; start: string; end: string; video: boolean; url?: string }
+interface Rec { kind: string; start: string; end: string; video: boolean; url?: string; name: string; entry: number }
 interface Item { n: number; event?: { kind: string; severity: string; rule: string } }
 interface Timeline { spans: Span[]; recordings: Rec[]; records: Item[] }
 
@@ -125,6 +125,11 @@ test("auditor replays a sitting in sync, verifies it and decides the candidate's
     const badge = page.locator("#verify-badge.badge-ok");
     await badge.waitFor({ timeout: 30000 });
     assert.match(await badge.innerText(), /Verified against checkpoint \d+/);
+    // The same page in Kazakh.
+    await page.getByRole("button", { name: "Қазақша" }).click();
+    await page.locator("#verify-badge.badge-ok", { hasText: "бақылау нүктесі бойынша расталды" }).waitFor({ timeout: 5000 });
+    await shot(page, "replay-kk");
+    await page.getByRole("button", { name: "English" }).click();
 
     // The video plays: currentTime advances and frames are decoded.
     const cam = page.locator("#camera-video");
@@ -181,6 +186,19 @@ test("auditor replays a sitting in sync, verifies it and decides the candidate's
     assert.match(await cab.locator("#decision-reasons").innerText(), /closing a window/);
     assert.match(await cab.locator("#effective").innerText(), /No violation found/);
     await shot(cab, "replay-cabinet-decided");
+
+    // One changed byte in the camera recording: the badge names its entry.
+    const file = join(sys.data, "recordings", creds.sitting_id, seg.name);
+    const bytes = readFileSync(file);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+    writeFileSync(file, bytes);
+    await page.getByRole("button", { name: "Verify again" }).click();
+    const failed = page.locator("#verify-badge.badge-failed");
+    await failed.waitFor({ timeout: 30000 });
+    assert.match(await failed.innerText(), new RegExp(`Verification failed at entry ${seg.entry}\\b`));
+    assert.match(await failed.innerText(), new RegExp(`file recordings/${creds.sitting_id}/${seg.name.replace(/\./g, "\\.")} of entry ${seg.entry} was changed`));
+    await shot(page, "replay-tampered");
   } finally {
     await browser.close();
     if (!agentStopped) await agent.stop();

@@ -49,7 +49,7 @@ function errText(err: unknown): string {
 
 const when = (iso: string): string => formatDateTime(iso, lang());
 const clock = (t: number): string =>
-  new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  new Date(t).toLocaleTimeString(lang() === "kk" ? "kk-KZ" : lang() === "ru" ? "ru-RU" : "en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 // ---- page state ----
 

@@ -146,7 +146,16 @@ type found struct {
 	list []*Problem
 }
 
-func (f *found) add(p *Problem) { f.list = append(f.list, p) }
+// add keeps p unless the same problem is known (the whole log's check
+// finds again what the sitting's own check found).
+func (f *found) add(p *Problem) {
+	for _, q := range f.list {
+		if q.Index == p.Index && q.Reason == p.Reason && q.Path == p.Path && q.Record == p.Record {
+			return
+		}
+	}
+	f.list = append(f.list, p)
+}
 
 func (f *found) first() *Problem {
 	if len(f.list) == 0 {
