@@ -516,10 +516,11 @@ func (m *Module) search(w http.ResponseWriter, r *http.Request) error {
 		}
 		b := m.brief(st)
 		b.Appeal = appealState(ap)
-		if v, err := m.verdict(st.ID); err != nil {
-			return err
-		} else if v != nil {
-			b.Verdict, b.Effective = v.Outcome, effective(v, ap)
+		// The sitting's copy of the verdict and of the decision (written
+		// with their records and log entries), so a list does not read
+		// every record of fifty sittings.
+		if st.Verdict != nil {
+			b.Verdict, b.Effective = st.Verdict.Outcome, st.EffectiveOutcome()
 		}
 		res.Sittings = append(res.Sittings, b)
 	}
