@@ -106,14 +106,12 @@ func (f *Feed) keep(view protocol.ViewID, sitting protocol.SittingID, peer *medi
 	o.timer = time.AfterFunc(OrphanTTL, func() {
 		defer f.wg.Done()
 		f.mu.Lock()
-		mine := f.orphans[view] == o
-		if mine {
+		if f.orphans[view] == o {
 			delete(f.orphans, view)
 		}
 		f.mu.Unlock()
-		if mine {
-			o.peer.Close()
-		}
+		// Nobody took it back in time (an adoption stops this timer).
+		o.peer.Close()
 	})
 }
 
@@ -329,18 +327,23 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 					// The same browser connection offers again: an ICE
 					// restart or a renegotiation.
 					peer = old.peer
-					answer, err = peer.Renegotiate(m.SDP)
 				} else if kept := f.adopt(m.View, m.Sitting, m.SDP); kept != nil {
 					peer = kept
-					answer, err = peer.Renegotiate(m.SDP)
-				} else {
+				}
+				if peer != nil {
+					if answer, err = peer.Renegotiate(m.SDP); err != nil {
+						// It cannot go on: a new connection instead, whose
+						// answer makes the browser start over too.
+						f.log.Debug("renegotiation failed; watching anew", "view", m.View, "err", err)
+						peer.Close()
+						delete(views, m.View)
+						peer = nil
+					}
+				}
+				if peer == nil {
 					peer, answer, err = f.cfg.SFU.Watch(m.Sitting, m.View, m.SDP, m.Layer)
 				}
 				if errors.Is(err, media.ErrBadSDP) {
-					if peer != nil {
-						peer.Close()
-					}
-					delete(views, m.View)
 					return protocol.Errorf(protocol.ErrInvalid, "watch offer refused: %v", err)
 				}
 				if err != nil {
