@@ -335,7 +335,7 @@ func TestAuthorisation(t *testing.T) {
 		other.refused("POST", path(id, route), map[string]string{}, http.StatusNotFound, "not_found")
 		// Auditors, HR and administrators do not act as proctors.
 		for _, u := range []*user{aud, hr, boss} {
-			u.refused("POST", path(id, route), map[string]string{}, http.StatusForbidden, "forbidden")
+			u.refused("POST", path(id, route), map[string]string{}, http.StatusForbidden, "forbidden_role")
 		}
 	}
 	other.refused("GET", path(id, "verdict"), nil, http.StatusNotFound, "not_found")
@@ -346,8 +346,8 @@ func TestAuthorisation(t *testing.T) {
 	}
 
 	// Assignment: HR and administrators only, to proctors only.
-	mine.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"proctor2"}}, http.StatusForbidden, "forbidden")
-	aud.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"proctor2"}}, http.StatusForbidden, "forbidden")
+	mine.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"proctor2"}}, http.StatusForbidden, "forbidden_role")
+	aud.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"proctor2"}}, http.StatusForbidden, "forbidden_role")
 	hr.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"hr1"}}, http.StatusBadRequest, "invalid")
 	hr.refused("PUT", path(id, "proctors"), map[string]any{"proctors": []string{"nobody"}}, http.StatusBadRequest, "invalid")
 	var as proctoring.Assignment
