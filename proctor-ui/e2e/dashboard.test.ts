@@ -463,3 +463,53 @@ test("a sitting whose agent sends no thumbnail layer shows its full camera in th
     await sys.stop();
   }
 });
+
+test("the video comes back by itself, without a reload, after the server froze for 15 s", { timeout: 180000 }, async () => {
+  // The agent is allowed a long silence, so it stays connected through the
+  // freeze and the tile keeps its watch: the browser must mend the media
+  // connection itself (ICE restart, or a new connection if the server gave
+  // its peer up).
+  const sys = await startServer(["-agent-lost", "60s"]);
+  const agent = startAgent(sys, sys.demo.sitting_token, lightAgent);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await login(page, sys);
+    const id = sys.demo.sitting_id;
+    await page.locator(`article.tile[data-sitting="${id}"] .badge.state-live`).waitFor({ timeout: 30000 });
+    await waitFor("video frames", async () => ((await framesBySitting(page))[id] ?? 0) > 10, 30000);
+    await page.evaluate((sid) => {
+      const w = window as unknown as { sameDocument: boolean; frozenWatch: unknown };
+      w.sameDocument = true;
+      w.frozenWatch = window.kuzet?.dashboard.tiles.get(sid)?.watch;
+    }, id);
+
+    // Every packet and message stops: ICE goes disconnected, the channel
+    // stalls; then the server runs again.
+    sys.server.child.kill("SIGSTOP");
+    await new Promise((r) => setTimeout(r, 15000));
+    sys.server.child.kill("SIGCONT");
+
+    const frames = async (): Promise<number> => (await framesBySitting(page))[id] ?? 0;
+    let f0 = await frames();
+    await waitFor("frames again after the freeze", async () => {
+      const f = await frames();
+      if (f < f0) f0 = f; // a new connection counts from zero
+      return f > f0 + 10;
+    }, 60000);
+    const after = await page.evaluate((sid) => {
+      const w = window.kuzet?.dashboard.tiles.get(sid)?.watch;
+      const g = window as unknown as { sameDocument?: boolean; frozenWatch?: unknown };
+      return { sameDocument: g.sameDocument === true, sameWatch: w === g.frozenWatch, restarts: w?.iceRestarts ?? 0, rebuilds: w?.rebuilds ?? 0 };
+    }, id);
+    console.log(`after the freeze: ${after.restarts} ICE restarts, ${after.rebuilds} new connections`);
+    assert.equal(after.sameDocument, true, "the page was reloaded");
+    assert.equal(after.sameWatch, true, "the tile gave up its watch (the agent was dropped)");
+    assert.ok(after.restarts + after.rebuilds > 0, "the video came back without the page doing anything: the freeze did not cut it");
+  } finally {
+    await browser.close();
+    await agent.stop();
+    await sys.stop();
+  }
+});

@@ -77,11 +77,12 @@ export interface System {
   stop: () => Promise<void>;
 }
 
-export async function startServer(): Promise<System> {
+/** Starts kuzet-server with the demo seed; extra flags come last and win. */
+export async function startServer(extra: string[] = []): Promise<System> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), "kuzet-e2e-"));
   const url = `http://127.0.0.1:${port}`;
-  const server = run(join(bin, "kuzet-server"), ["-listen", `127.0.0.1:${port}`, "-data", data, "-demo", "-heartbeat", "500ms", "-agent-lost", "3s"]);
+  const server = run(join(bin, "kuzet-server"), ["-listen", `127.0.0.1:${port}`, "-data", data, "-demo", "-heartbeat", "500ms", "-agent-lost", "3s", ...extra]);
   await waitFor("kuzet-server /healthz", async () => {
     try {
       return (await fetch(`${url}/healthz`)).ok;

@@ -22,6 +22,9 @@ const thumbGraceMs = 6000;
 
 export type Quality = "good" | "fair" | "poor" | "lost" | "none";
 
+/** How long a tile keeps watching a sitting whose agent is away. */
+const keepWatchMs = 30000;
+
 export class Tile {
   readonly el: HTMLElement;
   summary: SittingSummary;
@@ -162,13 +165,31 @@ export class Tile {
     this.link.setAttribute("title", t("dashboard.link_label", { quality: text }) + fps + reconnects);
   }
 
-  /** Watches the camera while the agent publishes; stops otherwise. */
+  /** Watches the camera while the agent publishes. An agent that
+   * reconnects keeps the same outgoing tracks at the server, so the watch
+   * stays through a short absence (the picture resumes with the next
+   * keyframe) and ends only when the sitting ends or the agent stays away
+   * for keepWatchMs. */
   syncVideo(): void {
-    const want = this.summary.state === "live" && this.summary.media;
-    if (want && !this.watch) this.startWatch();
-    if (!want && this.watch) this.stopWatch();
+    const s = this.summary;
+    const want = s.state === "live" && s.media;
+    if (want) {
+      window.clearTimeout(this.stopTimer);
+      this.stopTimer = undefined;
+      if (!this.watch) this.startWatch();
+    } else if (this.watch) {
+      if (s.state === "ended") this.stopWatch();
+      else if (this.stopTimer === undefined) {
+        this.stopTimer = window.setTimeout(() => {
+          this.stopTimer = undefined;
+          if (!(this.summary.state === "live" && this.summary.media)) this.stopWatch();
+        }, keepWatchMs);
+      }
+    }
     this.computeQuality();
   }
+
+  private stopTimer: number | undefined;
 
   private startWatch(): void {
     const layer: Layer = this.thumbMissing ? "full" : this.host.gridLayer;
@@ -255,6 +276,7 @@ export class Tile {
   }
 
   dispose(): void {
+    window.clearTimeout(this.stopTimer);
     this.stopWatch();
     window.clearTimeout(this.alertTimer);
   }
