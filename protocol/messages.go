@@ -57,7 +57,8 @@ type ViewID string
 type Hello struct {
 	// Versions lists the protocol versions the agent speaks.
 	Versions []int `json:"versions"`
-	// Token is the sitting token the candidate was given for this stage.
+	// Token is the sitting's join token the candidate was given (first
+	// connection) or the resume token the server gave back (thereafter).
 	Token string `json:"token"`
 	// Agent describes the program, for support; never personal data.
 	Agent AgentInfo `json:"agent"`
@@ -93,6 +94,9 @@ type Welcome struct {
 	// UploadToken authorises evidence uploads (POST /v1/evidence/{id},
 	// "Authorization: Bearer …") while this connection is the sitting's.
 	UploadToken string `json:"upload_token"`
+	// ResumeToken, on the welcome that answers a join token, is what the
+	// agent presents from then on: the join token opens the sitting once.
+	ResumeToken string `json:"resume_token,omitempty"`
 }
 
 // SittingInfo names a sitting as everyone but HR sees it: by PIN (p.74-1).

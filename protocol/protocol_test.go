@@ -41,7 +41,7 @@ func examples() map[Route][]Message {
 			&Welcome{Version: 1, Sitting: info, Policy: Policy{HeartbeatMS: 2000, CameraLostMS: 2000,
 				Checks: ChecksPolicy{Categories: map[string]string{"remote_shell": "ignore"}, Allow: []string{"zoom"}, MaxDisplays: 1}}, LastSeq: 6,
 				CandidateURL: "http://127.0.0.1:8080/candidate/#page=pt-1", ServerTime: t0,
-				ICEServers: []ICEServer{{URLs: []string{"stun:stun.example.kz:3478"}}}, UploadToken: "up-1"},
+				ICEServers: []ICEServer{{URLs: []string{"stun:stun.example.kz:3478"}}}, UploadToken: "up-1", ResumeToken: "rs-1"},
 			&Answer{SDP: "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n"},
 			&Candidate{Candidate: ""},
 			&Heartbeat{Time: t0},

@@ -41,6 +41,7 @@ var (
 	bEvidence = []byte("evidence") // evidence id → bytes, until uploaded
 	kNext     = []byte("next_seq")
 	kBase     = []byte("base_known")
+	kResume   = []byte("resume_token")
 )
 
 // Outbox is safe for concurrent use.
@@ -271,6 +272,27 @@ func (o *Outbox) Pending() ([]protocol.Event, error) {
 		})
 	})
 	return out, err
+}
+
+// ResumeToken is the token the server gave in exchange for the join
+// token, or "" before the first connection.
+func (o *Outbox) ResumeToken() (string, error) {
+	var tok string
+	err := o.db.View(func(tx *bolt.Tx) error {
+		tok = string(tx.Bucket(bMeta).Get(kResume))
+		return nil
+	})
+	return tok, err
+}
+
+// SetResumeToken keeps (or, with "", forgets) the resume token.
+func (o *Outbox) SetResumeToken(tok string) error {
+	return o.db.Update(func(tx *bolt.Tx) error {
+		if tok == "" {
+			return tx.Bucket(bMeta).Delete(kResume)
+		}
+		return tx.Bucket(bMeta).Put(kResume, []byte(tok))
+	})
 }
 
 // LastSeq is the highest sequence number the outbox has given out (0

@@ -121,6 +121,14 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		var fatal *FatalError
 		switch {
+		case errors.As(err, &fatal) && fatal.Err.Code == protocol.ErrUnauthorized && s.usedResume:
+			// The server no longer knows the resume token (HR issued a
+			// new join token): try the join token we were started with.
+			cfg.Log.Info("resume token refused; joining with the sitting token")
+			if err := cfg.Outbox.SetResumeToken(""); err != nil {
+				return err
+			}
+			continue
 		case errors.As(err, &fatal), errors.Is(err, ErrEnded):
 			return err
 		case !s.everConnected:
@@ -147,6 +155,8 @@ type session struct {
 	codec         *protocol.Codec
 	everConnected bool
 	http          *http.Client
+	// usedResume says the last hello presented the resume token.
+	usedResume bool
 }
 
 // upload sends one evidence file unless it already went (the outbox drops
@@ -267,7 +277,18 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	c := &conn{ws: ws, codec: protocol.NewCodec(protocol.ServerToAgent, protocol.AgentToServer)}
 	defer ws.Close()
 
-	if err := c.send(&protocol.Hello{Versions: protocol.SupportedVersions(), Token: cfg.Token,
+	// The join token opens the sitting once; after that the resume token
+	// the server gave back (kept in the outbox, so restarts keep it).
+	token := cfg.Token
+	resume, err := cfg.Outbox.ResumeToken()
+	if err != nil {
+		return false, err
+	}
+	s.usedResume = resume != ""
+	if s.usedResume {
+		token = resume
+	}
+	if err := c.send(&protocol.Hello{Versions: protocol.SupportedVersions(), Token: token,
 		Agent: protocol.AgentInfo{Version: cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH}, Lang: string(cfg.Lang)}); err != nil {
 		return false, err
 	}
@@ -275,6 +296,11 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	welcome, err := s.readWelcome(c)
 	if err != nil {
 		return false, err
+	}
+	if welcome.ResumeToken != "" {
+		if err := cfg.Outbox.SetResumeToken(welcome.ResumeToken); err != nil {
+			return true, fmt.Errorf("outbox: %w", err)
+		}
 	}
 	if err := cfg.Outbox.Base(welcome.LastSeq); err != nil {
 		return true, fmt.Errorf("outbox: %w", err)

@@ -19,6 +19,20 @@ import (
 // ErrInvalid wraps input that cannot be accepted; its message says why.
 var ErrInvalid = errors.New("invalid")
 
+// Join token refusals.
+var (
+	ErrTokenInvalid = errors.New("the sitting token is not valid: check it against the one your organiser gave for this stage")
+	ErrTokenUsed    = errors.New("this sitting token was already used on another computer: ask the HR service for a new one")
+	ErrTokenExpired = errors.New("this sitting token has expired: ask the HR service for a new one")
+	ErrSittingEnded = errors.New("this sitting has ended; the token can no longer be used")
+)
+
+// JoinTTL is how long a join token opens its sitting (until the agent
+// first uses it): long enough for the candidate to get ready for the
+// stage, short enough that a leaked one soon goes stale. HR issues a new
+// one (ReissueToken) if the stage moves.
+const JoinTTL = 72 * time.Hour
+
 // Admin creates accounts, competitions and sittings.
 type Admin struct {
 	store *store.Store
@@ -27,6 +41,9 @@ type Admin struct {
 
 // New returns an Admin over st.
 func New(st *store.Store) *Admin { return &Admin{store: st, now: time.Now} }
+
+// JoinKeyName is the store secret that signs join tokens.
+const JoinKeyName = "join-token-key"
 
 // ValidRole reports whether r is a staff role.
 func ValidRole(r store.Role) bool {
@@ -76,7 +93,9 @@ func (a *Admin) CreateCompetition(title string) (store.Competition, error) {
 }
 
 // NewSitting is a sitting as created: the stored record and the agent's
-// token, which is shown once and never stored.
+// join token, which is shown once and never stored: signed, bound to the
+// sitting, single-use (the agent swaps it for a resume token on first
+// connection) and valid for JoinTTL.
 type NewSitting struct {
 	Sitting store.Sitting
 	Token   string
@@ -101,16 +120,111 @@ func (a *Admin) CreateSitting(competition, stage string) (NewSitting, error) {
 	if err != nil {
 		return NewSitting{}, err
 	}
-	token, err := auth.NewToken()
+	key, err := a.store.Secret(JoinKeyName, 32)
+	if err != nil {
+		return NewSitting{}, err
+	}
+	token, claims, err := auth.IssueJoin(key, id, a.now().Add(JoinTTL))
 	if err != nil {
 		return NewSitting{}, err
 	}
 	st := store.Sitting{ID: protocol.SittingID(id), Competition: competition, PIN: pin, Stage: stage,
-		State: protocol.StateWaiting, TokenHash: auth.TokenHash(token), Created: a.now().UTC()}
+		State: protocol.StateWaiting, JoinNonce: claims.Nonce, JoinExpires: claims.ExpiresAt().UTC(),
+		Nonces: []string{claims.Nonce}, Created: a.now().UTC()}
 	if err := a.store.PutSitting(st); err != nil {
 		return NewSitting{}, err
 	}
 	return NewSitting{Sitting: st, Token: token}, nil
+}
+
+// ReissueToken gives a sitting a new join token (the candidate moved to
+// another computer, or the old token expired): the previous join token and
+// any resume token stop working; the agent holding one is refused at its
+// next connection.
+func (a *Admin) ReissueToken(id protocol.SittingID) (string, error) {
+	key, err := a.store.Secret(JoinKeyName, 32)
+	if err != nil {
+		return "", err
+	}
+	token, claims, err := auth.IssueJoin(key, string(id), a.now().Add(JoinTTL))
+	if err != nil {
+		return "", err
+	}
+	_, err = a.store.UpdateSitting(id, func(s *store.Sitting) error {
+		if s.State == protocol.StateEnded {
+			return fmt.Errorf("%w: the sitting has ended", ErrInvalid)
+		}
+		s.JoinNonce, s.JoinExpires, s.TokenHash = claims.Nonce, claims.ExpiresAt().UTC(), ""
+		s.Nonces = append(s.Nonces, claims.Nonce)
+		if len(s.Nonces) > 16 {
+			s.Nonces = s.Nonces[len(s.Nonces)-16:]
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("%w: no sitting %s", ErrInvalid, id)
+	}
+	return token, err
+}
+
+// Join checks a join token and, the first time, swaps it for a resume
+// token the agent keeps: the returned sitting's TokenHash is the resume
+// token's hash. A second use, an expired token, a token of an ended
+// sitting or a forged one is refused with the reason.
+func (a *Admin) Join(token string) (store.Sitting, string, error) {
+	key, err := a.store.Secret(JoinKeyName, 32)
+	if err != nil {
+		return store.Sitting{}, "", err
+	}
+	c, err := auth.ParseJoin(key, token)
+	if err != nil {
+		return store.Sitting{}, "", ErrTokenInvalid
+	}
+	resume, err := auth.NewToken()
+	if err != nil {
+		return store.Sitting{}, "", err
+	}
+	st, err := a.store.UpdateSitting(protocol.SittingID(c.Sitting), func(s *store.Sitting) error {
+		switch {
+		case s.State == protocol.StateEnded:
+			return ErrSittingEnded
+		case s.JoinNonce == "" || s.JoinNonce != c.Nonce:
+			return ErrTokenUsed
+		case a.now().After(c.ExpiresAt()):
+			return ErrTokenExpired
+		}
+		s.JoinNonce = ""
+		s.TokenHash = auth.TokenHash(resume)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return st, "", ErrTokenInvalid
+	}
+	return st, resume, err
+}
+
+// CabinetSitting returns the sitting a candidate's join token names, used
+// or not and however old: the cabinet (verdict, appeal) outlives the
+// stage. A token superseded by ReissueToken still opens it.
+func (a *Admin) CabinetSitting(token string) (store.Sitting, error) {
+	key, err := a.store.Secret(JoinKeyName, 32)
+	if err != nil {
+		return store.Sitting{}, err
+	}
+	c, err := auth.ParseJoin(key, token)
+	if err != nil {
+		return store.Sitting{}, ErrTokenInvalid
+	}
+	st, err := a.store.Sitting(protocol.SittingID(c.Sitting))
+	if err != nil {
+		return st, ErrTokenInvalid
+	}
+	for _, n := range st.Nonces {
+		if n == c.Nonce {
+			return st, nil
+		}
+	}
+	return store.Sitting{}, ErrTokenInvalid
 }
 
 // freshPIN draws an 8-digit PIN no other sitting has.

@@ -14,12 +14,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/media"
@@ -38,9 +40,16 @@ type Ingester interface {
 	Action(id protocol.SittingID, a protocol.Action) (protocol.Record, error)
 }
 
+// Joiner swaps a join token for a resume token (server/admin).
+type Joiner interface {
+	Join(token string) (store.Sitting, string, error)
+}
+
 // Config wires a Link.
 type Config struct {
-	Store  *store.Store
+	Store *store.Store
+	// Tokens checks join tokens.
+	Tokens Joiner
 	Hub    *hub.Hub
 	Roster *roster.Roster
 	SFU    *media.SFU
@@ -168,15 +177,31 @@ func (l *Link) session(conn *wsconn.Conn) error {
 	if err != nil {
 		return err
 	}
-	st, err := l.cfg.Store.SittingByTokenHash(auth.TokenHash(hello.Token))
-	if errors.Is(err, store.ErrNotFound) {
-		return protocol.Errorf(protocol.ErrUnauthorized, "the sitting token is not valid: check it against the one your organiser gave for this stage")
-	}
-	if err != nil {
-		return fmt.Errorf("look up sitting token: %w", err)
-	}
-	if st.State == protocol.StateEnded {
-		return protocol.Errorf(protocol.ErrSittingClosed, "this sitting has ended; the token can no longer be used")
+	// A join token opens the sitting once and is swapped for a resume
+	// token; every later connection presents that.
+	var st store.Sitting
+	var resume string
+	if strings.HasPrefix(hello.Token, auth.JoinPrefix) {
+		st, resume, err = l.cfg.Tokens.Join(hello.Token)
+		switch {
+		case errors.Is(err, admin.ErrSittingEnded):
+			return protocol.Errorf(protocol.ErrSittingClosed, "%v", err)
+		case errors.Is(err, admin.ErrTokenInvalid), errors.Is(err, admin.ErrTokenUsed), errors.Is(err, admin.ErrTokenExpired):
+			return protocol.Errorf(protocol.ErrUnauthorized, "%v", err)
+		case err != nil:
+			return fmt.Errorf("join: %w", err)
+		}
+	} else {
+		st, err = l.cfg.Store.SittingByTokenHash(auth.TokenHash(hello.Token))
+		if errors.Is(err, store.ErrNotFound) {
+			return protocol.Errorf(protocol.ErrUnauthorized, "%v", admin.ErrTokenInvalid)
+		}
+		if err != nil {
+			return fmt.Errorf("look up sitting token: %w", err)
+		}
+		if st.State == protocol.StateEnded {
+			return protocol.Errorf(protocol.ErrSittingClosed, "%v", admin.ErrSittingEnded)
+		}
 	}
 	log := l.log.With("sitting", st.ID)
 
@@ -210,6 +235,7 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		CandidateURL: l.cfg.PublicURL + "/candidate.html#" + url.Values{"t": {pageToken}, "lang": {hello.Lang}}.Encode(),
 		ServerTime:   time.Now().UTC(),
 		UploadToken:  uploadToken,
+		ResumeToken:  resume,
 	}
 	a := &agent{conn: conn, sitting: st, uploadToken: uploadToken, why: "broken"}
 	back, err := l.register(a)

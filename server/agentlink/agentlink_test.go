@@ -30,6 +30,8 @@ type fixture struct {
 	store *store.Store
 	link  *agentlink.Link
 	log   *audit.Log
+	adm   *admin.Admin
+	id    protocol.SittingID
 }
 
 func setup(t *testing.T) *fixture {
@@ -66,11 +68,11 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := agentlink.New(agentlink.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir()), alog), Log: log,
+	link := agentlink.New(agentlink.Config{Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir()), alog), Log: log,
 		PublicURL: "http://example", Policy: protocol.Policy{HeartbeatMS: 1000, CameraLostMS: 2000}, LostAfter: 5 * time.Second})
 	srv := httptest.NewServer(link)
 	t.Cleanup(func() { link.Shutdown(); srv.Close() })
-	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http"), token: ns.Token, store: st, link: link, log: alog}
+	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http"), token: ns.Token, store: st, link: link, log: alog, adm: adm, id: ns.Sitting.ID}
 }
 
 func dial(t *testing.T, f *fixture) *websocket.Conn {
@@ -157,9 +159,14 @@ func TestRefusals(t *testing.T) {
 			expectRefusal(t, ws, tc.code, tc.closeCode)
 		})
 	}
-	// Nothing the clients sent hurt the server: a good agent still connects.
+	// Nothing the clients sent hurt the server: a good agent still
+	// connects (with a new join token: "second hello" used the first).
+	fresh, err := f.adm.ReissueToken(f.id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ws := dial(t, f)
-	if err := ws.WriteMessage(websocket.TextMessage, []byte(hello(f.token))); err != nil {
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(hello(fresh))); err != nil {
 		t.Fatal(err)
 	}
 	_, data, err := ws.ReadMessage()
@@ -195,8 +202,8 @@ func TestEventsAreAckedStoredOnceAndEndedSittingsRefused(t *testing.T) {
 	}
 	send(&protocol.Hello{Versions: []int{1}, Token: f.token, Agent: protocol.AgentInfo{Version: "t"}, Lang: "kk"})
 	w, ok := read().(*protocol.Welcome)
-	if !ok || w.LastSeq != 0 || w.Sitting.PIN == "" || !strings.Contains(w.CandidateURL, "lang=kk") {
-		t.Fatalf("welcome = %+v", w)
+	if !ok || w.LastSeq != 0 || w.Sitting.PIN == "" || !strings.Contains(w.CandidateURL, "lang=kk") || w.ResumeToken == "" {
+		t.Fatalf("welcome = %+v, want one with a resume token", w)
 	}
 	ev := &protocol.Event{Seq: 1, Time: time.Now().UTC(), Rule: protocol.Rule10_6, Kind: protocol.KindStart, Subject: "camera",
 		Severity: protocol.SeverityViolation, Key: "camera.lost"}
@@ -217,13 +224,29 @@ func TestEventsAreAckedStoredOnceAndEndedSittingsRefused(t *testing.T) {
 		t.Fatalf("audit entries of the sitting: %+v, %v; want one event", entries, err)
 	}
 
-	// The sitting ends: the token no longer opens it.
-	if _, err := f.store.UpdateSitting(w.Sitting.ID, func(s *store.Sitting) error { s.State = protocol.StateEnded; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	// The join token opened the sitting once; used again (another
+	// computer) it is refused, while the resume token works.
 	ws2 := dial(t, f)
 	if err := ws2.WriteMessage(websocket.TextMessage, []byte(hello(f.token))); err != nil {
 		t.Fatal(err)
 	}
-	expectRefusal(t, ws2, protocol.ErrSittingClosed, protocol.CloseSittingClosed)
+	expectRefusal(t, ws2, protocol.ErrUnauthorized, protocol.CloseUnauthorized)
+	ws3 := dial(t, f)
+	if err := ws3.WriteMessage(websocket.TextMessage, []byte(hello(w.ResumeToken))); err != nil {
+		t.Fatal(err)
+	}
+	if _, data, err := ws3.ReadMessage(); err != nil || !strings.Contains(string(data), `"type":"welcome"`) {
+		t.Fatalf("the resume token got %s, %v", data, err)
+	}
+	ws3.Close()
+
+	// The sitting ends: the resume token no longer opens it.
+	if _, err := f.store.UpdateSitting(w.Sitting.ID, func(s *store.Sitting) error { s.State = protocol.StateEnded; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ws4 := dial(t, f)
+	if err := ws4.WriteMessage(websocket.TextMessage, []byte(hello(w.ResumeToken))); err != nil {
+		t.Fatal(err)
+	}
+	expectRefusal(t, ws4, protocol.ErrSittingClosed, protocol.CloseSittingClosed)
 }

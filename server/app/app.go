@@ -126,7 +126,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	policy := protocol.Policy{HeartbeatMS: int(cfg.HeartbeatInterval / time.Millisecond), CameraLostMS: 2000}
 	ing := ingest.New(st, h, evid, alog)
 	link := agentlink.New(agentlink.Config{
-		Store: st, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
+		Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})

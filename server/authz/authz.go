@@ -83,6 +83,7 @@ func Table() []Rule {
 		{Route: "POST /api/cabinet/appeal", Who: []Principal{Candidate}, Writes: true, Why: "appeal a published violation verdict once, within the appeal period"},
 		{Route: "GET /api/sittings/{id}/evidence/{sha}", Who: []Principal{proctor, admin, auditor}, Why: "evidence of a viewable sitting"},
 		{Route: "POST /api/competitions", Who: []Principal{admin, hr}, Writes: true, Why: "HR sets up competitions"},
+		{Route: "POST /api/sittings/{id}/token", Who: []Principal{admin, hr}, Writes: true, Why: "HR issues a new join token (new computer, expired token); the old ones stop"},
 		{Route: "GET /api/stats", Who: []Principal{admin}, Why: "operators and the soak test: goroutines, memory, media figures"},
 		{Route: "POST /api/sittings", Who: []Principal{admin, hr}, Writes: true, Why: "HR admits candidates to a stage"},
 		// The proctor's actions (server/proctoring): only a proctor assigned

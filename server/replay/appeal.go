@@ -19,8 +19,8 @@ import (
 
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
+	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/audit"
-	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
 )
@@ -395,8 +395,10 @@ func (m *Module) candidateSitting(r *http.Request) (store.Sitting, error) {
 	if lim.Tokens() < 1 {
 		return store.Sitting{}, web.Errorf(http.StatusTooManyRequests, "rate_limited", string(i18n.Key("cabinet.error.too_many")), "too many wrong tokens; wait a minute")
 	}
-	st, err := m.cfg.Store.SittingByTokenHash(auth.TokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
+	// The candidate's join token, used by the agent or not, opens the
+	// cabinet (the stage is over by the time one appeals).
+	st, err := admin.New(m.cfg.Store).CabinetSitting(token)
+	if errors.Is(err, admin.ErrTokenInvalid) {
 		lim.Allow()
 		return store.Sitting{}, bad
 	}

@@ -9,6 +9,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -75,9 +76,18 @@ type Sitting struct {
 	PIN         string                `json:"pin"`
 	Stage       string                `json:"stage"`
 	State       protocol.SittingState `json:"state"`
-	// TokenHash is the SHA-256 of the agent's sitting token; the token
-	// itself is never stored.
+	// TokenHash is the SHA-256 of the agent's resume token, issued when
+	// the agent first joined with its (single-use) join token; the token
+	// itself is never stored. Empty until then.
 	TokenHash string `json:"token_hash"`
+	// JoinNonce is the nonce of the join token HR holds and the agent has
+	// not used yet; empty once used (a join token opens a sitting once).
+	JoinNonce string `json:"join_nonce,omitempty"`
+	// JoinExpires is when that join token stops opening the sitting.
+	JoinExpires time.Time `json:"join_expires,omitempty"`
+	// Nonces are every join token nonce issued for the sitting (the
+	// newest last): the candidate's cabinet still opens with a used one.
+	Nonces []string `json:"nonces,omitempty"`
 	// PageTokenHash is the SHA-256 of the candidate page's token.
 	PageTokenHash string `json:"page_token_hash"`
 	// Proctors lists the accounts assigned to watch the sitting; only
@@ -149,6 +159,7 @@ var (
 	bSittingToken  = []byte("sittings.bytoken")
 	bSittingPage   = []byte("sittings.bypage")
 	bSessions      = []byte("sessions")
+	bSecrets       = []byte("secrets")
 	bEvents        = []byte("events")
 	bRecords       = []byte("records")
 	bSeqs          = []byte("seqs")
@@ -173,7 +184,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bAccounts, bAccountByName, bCompetitions, bSittings, bSittingToken, bSittingPage, bSessions, bEvents} {
+		for _, b := range [][]byte{bAccounts, bAccountByName, bCompetitions, bSittings, bSittingToken, bSittingPage, bSessions, bEvents, bSecrets} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -377,6 +388,26 @@ func (s *Store) Sittings() ([]Sitting, error) {
 		})
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// Secret returns the server's secret called name, n random bytes made the
+// first time it is asked for (e.g. the key that signs join tokens). It
+// lives in the store so a backup of the store keeps tokens valid.
+func (s *Store) Secret(name string, n int) ([]byte, error) {
+	var out []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSecrets)
+		if v := b.Get([]byte(name)); v != nil {
+			out = append([]byte(nil), v...)
+			return nil
+		}
+		out = make([]byte, n)
+		if _, err := rand.Read(out); err != nil {
+			return err
+		}
+		return b.Put([]byte(name), out)
+	})
 	return out, err
 }
 

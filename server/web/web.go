@@ -103,6 +103,7 @@ func New(cfg Config, modules ...Module) (*Server, error) {
 	r.Staff("POST /api/competitions", s.createCompetition)
 	r.Staff("POST /api/sittings", s.createSitting)
 	r.Staff("GET /api/stats", s.stats)
+	r.Staff("POST /api/sittings/{id}/token", s.reissueToken)
 	r.Staff("GET /api/sittings/{id}/evidence/{sha}", s.getEvidence)
 	r.Handle("GET /", authz.Public, s.ui())
 	for _, m := range modules {
@@ -575,5 +576,22 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type tokenResponse struct {
+	// Token is the sitting's new join token, shown once.
+	Token string `json:"token"`
+}
+
+// reissueToken gives a sitting a new join token (the candidate moved to
+// another computer, or the token expired); the old tokens stop working.
+func (s *Server) reissueToken(w http.ResponseWriter, r *http.Request) error {
+	tok, err := s.cfg.Admin.ReissueToken(protocol.SittingID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	s.log.Info("join token reissued", "sitting", r.PathValue("id"), "by", account(r).ID)
+	writeJSON(w, http.StatusCreated, tokenResponse{Token: tok})
 	return nil
 }

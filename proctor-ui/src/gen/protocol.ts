@@ -105,6 +105,7 @@ export interface Welcome {
   server_time: string;
   ice_servers?: ICEServer[];
   upload_token: string;
+  resume_token?: string;
 }
 
 export interface SittingInfo {
