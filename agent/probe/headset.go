@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sort"
@@ -87,8 +88,15 @@ func headsetFindings(rule protocol.RuleID, devs []audio.Device) []Finding {
 		if name == "" {
 			name = d.Name
 		}
+		description := d.Description
+		if d.Bus == "bluetooth" {
+			// A Bluetooth device's description is the alias its owner
+			// gave it ("Aidar's AirPods"): personal data, which must not
+			// reach the proctor (p.74-1). Its kind is enough to act on.
+			name, description = "Bluetooth "+cmp.Or(d.FormFactor, "audio"), ""
+		}
 		detail := map[string]string{"kind": d.Kind, "name": d.Name, "reason": reason}
-		for k, v := range map[string]string{"form_factor": d.FormFactor, "bus": d.Bus, "port": d.ActivePort, "port_type": d.PortType, "port_availability": d.PortAvailability, "description": d.Description} {
+		for k, v := range map[string]string{"form_factor": d.FormFactor, "bus": d.Bus, "port": d.ActivePort, "port_type": d.PortType, "port_availability": d.PortAvailability, "description": description} {
 			if v != "" {
 				detail[k] = v
 			}
