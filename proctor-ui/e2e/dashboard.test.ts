@@ -16,10 +16,12 @@ import {
   loginAs,
   shot,
   startAgent,
+  shots,
   startServer,
   waitFor,
   type Proc,
 } from "./harness.js";
+import { join } from "node:path";
 import { startPublishers } from "./publishers.js";
 
 interface DashboardHook {
@@ -107,6 +109,16 @@ test("each action reaches the agent and the candidate's page and is logged; the 
       assert.ok(await item.locator("time").getAttribute("datetime"), `the ${kind} action is not logged with when`);
     };
 
+    // Rule 10.1: the ID photo the agent takes at the start shows next to
+    // the reference photo's place, as an image the browser decoded.
+    const idPhoto = focus.locator(".panel-identity figure.id-photo img");
+    await idPhoto.waitFor({ timeout: 30000 });
+    await waitFor("the ID photo to load", () => idPhoto.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10000);
+    await focus.locator(".panel-identity").scrollIntoViewIfNeeded();
+    await focus.locator(".panel-identity").screenshot({ path: join(shots, "dashboard-focus-identity.png") });
+    await focus.locator(".panel-precheck").screenshot({ path: join(shots, "dashboard-focus-precheck.png") });
+    await focus.locator(".panel-actions").scrollIntoViewIfNeeded();
+
     // Room scan (rule 10.7): the agent starts it and says so; the page asks.
     await focus.getByRole("button", { name: "Request room scan" }).click();
     await waitFor("the room scan request to be done", async () => /The agent received it/.test(await status.innerText()), 10000);
@@ -145,6 +157,7 @@ test("each action reaches the agent and the candidate's page and is logged; the 
     await cand.locator("#paused").waitFor({ state: "detached", timeout: 5000 });
     await logged("resume");
     await shot(page, "dashboard-focus-actions");
+
 
     // Publishing is refused before the end, and while a flag is open.
     const api = await Staff.login(sys, sys.demo.proctor_user, sys.demo.proctor_password);
