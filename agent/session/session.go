@@ -68,6 +68,12 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // ErrEnded is returned when the proctor ended the sitting.
 var ErrEnded = errors.New("the sitting has ended")
 
+// busyError is a server that is there but asks the agent to come back
+// later (429, 503): not a reason to give up, even on the first try.
+type busyError struct{ status string }
+
+func (e *busyError) Error() string { return "the server is busy (" + e.status + "); retrying" }
+
 // Status is what the session tells the person at the terminal.
 type Status struct {
 	// Key and Args are the catalogue text.
@@ -131,7 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 			continue
 		case errors.As(err, &fatal), errors.Is(err, ErrEnded):
 			return err
-		case !s.everConnected:
+		case !s.everConnected && !isBusy(err):
 			return &UnreachableError{Err: err}
 		}
 		if connected {
@@ -269,6 +275,9 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	}
 	if err != nil {
 		if resp != nil {
+			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+				return false, &busyError{status: resp.Status}
+			}
 			return false, fmt.Errorf("%s answered %s", cfg.Server.Host, resp.Status)
 		}
 		return false, err
@@ -503,4 +512,9 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 			}
 		}
 	}
+}
+
+func isBusy(err error) bool {
+	var b *busyError
+	return errors.As(err, &b)
 }

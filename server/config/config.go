@@ -66,6 +66,10 @@ type Config struct {
 	// CheckpointInterval is how often the audit log signs a checkpoint
 	// (flag -checkpoint). Default 10s.
 	CheckpointInterval time.Duration
+	// DebugListen, if set, serves Go's profiler (net/http/pprof) on this
+	// address (flag -debug-listen, e.g. 127.0.0.1:6060). Keep it on
+	// loopback: it is not authenticated.
+	DebugListen string
 	// LogLevel is debug, info, warn or error (flag -log-level). Default info.
 	LogLevel string
 	// LogJSON writes logs as JSON lines (flag -log-json).
@@ -109,6 +113,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")
+	fs.StringVar(&c.DebugListen, "debug-listen", "", "serve the Go profiler on this loopback address (support)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
 	if usage != nil {
@@ -197,6 +202,12 @@ func (c *Config) Validate() error {
 	}
 	if c.CheckpointInterval < time.Second || c.CheckpointInterval > time.Hour {
 		errs = append(errs, fmt.Errorf("-checkpoint %s: must be 1s to 1h", c.CheckpointInterval))
+	}
+	if c.DebugListen != "" {
+		host, _, err := net.SplitHostPort(c.DebugListen)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			errs = append(errs, fmt.Errorf("-debug-listen %q: the profiler has no login, so it must be on a loopback address such as 127.0.0.1:6060", c.DebugListen))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

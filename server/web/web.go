@@ -86,10 +86,10 @@ type Module interface {
 func New(cfg Config, modules ...Module) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), logins: NewPerIP(6*time.Second, 10)}
 	// An agent connects a few times a stage and uploads a few files a
-	// minute; a whole exam room may share one address (NAT), hence the
-	// bursts.
-	agents := NewPerIP(time.Second, 120)
-	uploads := NewPerIP(100*time.Millisecond, 600)
+	// minute; a whole test centre may share one address (NAT) and start
+	// together, hence the large bursts. An agent refused here retries.
+	agents := NewPerIP(50*time.Millisecond, 1000)
+	uploads := NewPerIP(20*time.Millisecond, 2000)
 	r := &Router{s: s}
 	r.Public("GET /healthz", s.healthz)
 	r.Public("GET /api/i18n", s.catalogue)

@@ -15,6 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,7 +46,9 @@ func main() {
 	bitrate := flag.Int("bitrate", 256_000, "VP8 bitrate of each stream, bit/s")
 	soak := flag.Duration("soak", 0, "instead of measuring forwarding: run N agents this long, each also sending a rule event every -event-every, and check nothing was lost and nothing grew")
 	every := flag.Duration("event-every", 5*time.Second, "soak: how often each agent sends an event")
+	profile := flag.String("profile", "", "write a CPU profile of the server during each window to FILE-N.prof")
 	flag.Parse()
+	profilePrefix = *profile
 	// libvpx's real-time rate control lands far from its target on this
 	// synthetic content; adjust the target until the stream is within 10 %.
 	var frames [][]byte
@@ -144,6 +148,9 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
 }
 
+// profilePrefix, when set, names the server CPU profiles to take.
+var profilePrefix string
+
 // soakOptions turn a measurement into a soak.
 type soakOptions struct {
 	every time.Duration
@@ -186,7 +193,13 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	defer os.RemoveAll(data)
 	port := freePort()
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	srv := exec.Command(serverBin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error")
+	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error"}
+	dbgPort := 0
+	if profilePrefix != "" {
+		dbgPort = freePort()
+		args = append(args, "-debug-listen", "127.0.0.1:"+strconv.Itoa(dbgPort))
+	}
+	srv := exec.Command(serverBin, args...)
 	srv.Stderr = os.Stderr
 	// The server dies with this program, even when it exits on an error.
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -357,6 +370,20 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	}
 	p0, l0 := count()
 	t0 := time.Now()
+	if dbgPort != 0 {
+		go func() {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", dbgPort, int(dur.Seconds())-2))
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			f, err := os.Create(fmt.Sprintf("%s-%d.prof", profilePrefix, n))
+			if err == nil {
+				io.Copy(f, resp.Body)
+				f.Close()
+			}
+		}()
+	}
 	time.Sleep(dur)
 	cpu1, _ := cpuSeconds(srv.Process.Pid)
 	p1, l1 := count()
@@ -422,9 +449,19 @@ func (p *publisher) event() error {
 }
 
 func publish(ctx context.Context, api *webrtc.API, base, token string) (*publisher, error) {
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/v1/agent", nil)
-	if err != nil {
-		return nil, err
+	var ws *websocket.Conn
+	for try := 0; ; try++ {
+		var resp *http.Response
+		var err error
+		ws, resp, err = websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/v1/agent", nil)
+		if err == nil {
+			break
+		}
+		// As the agent does: a busy server is tried again.
+		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || try > 20 {
+			return nil, err
+		}
+		time.Sleep(time.Duration(200+rand.IntN(800)) * time.Millisecond)
 	}
 	codec := protocol.NewCodec(protocol.ServerToAgent, protocol.AgentToServer)
 	var wmu sync.Mutex

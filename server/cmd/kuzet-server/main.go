@@ -15,9 +15,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/audit"
@@ -50,6 +53,21 @@ func run() int {
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.DebugListen != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dbg := &http.Server{Addr: cfg.DebugListen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := dbg.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+				log.Warn("profiler", "err", err)
+			}
+		}()
+		defer dbg.Close()
+		log.Info("profiler listening", "addr", cfg.DebugListen)
+	}
 	if err := app.Run(ctx, cfg, log, func(r app.Ready) {
 		if r.Demo != nil {
 			log.Info("demo ready", "dashboard", r.URL, "proctor_user", r.Demo.ProctorUser, "pin", r.Demo.PIN)
