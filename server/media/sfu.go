@@ -124,6 +124,7 @@ func New(cfg Config) (*SFU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: listen on udp %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
+	enlargeBuffers(conn, cfg.Log)
 	logs := pionlog.Factory{Log: cfg.Log}
 	mux := webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
 
