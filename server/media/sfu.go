@@ -133,7 +133,16 @@ func New(cfg Config) (*SFU, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if len(cfg.PublicIPs) > 0 {
-		se.SetNAT1To1IPs(cfg.PublicIPs, webrtc.ICECandidateTypeHost)
+		// Behind 1:1 NAT the host candidate carries the public address
+		// instead of the bound one.
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		}); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("media: public IPs %v: %w", cfg.PublicIPs, err)
+		}
 	}
 	// Find a dead peer in seconds, not the default half minute.
 	se.SetICETimeouts(5*time.Second, 10*time.Second, time.Second)
