@@ -104,11 +104,53 @@ export async function startServer(extra: string[] = []): Promise<System> {
   };
 }
 
-export function startAgent(sys: System, token: string, extra: string[] = []): Proc {
+export function startAgent(sys: System, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Proc {
   return run(join(bin, "kuzet-agent"), [
     "--server", sys.url, "--token", token, "--camera", "test", "--no-browser", "--lang", "en",
     "--data", mkdtempSync(join(tmpdir(), "kuzet-agent-")), "--width", "320", "--height", "240", ...extra,
-  ]);
+  ], env);
+}
+
+export interface Display {
+  /** The DISPLAY value, such as ":3". */
+  name: string;
+  proc: Proc;
+}
+
+/** Starts a real X server (Xvfb) on a free display number, for an agent
+ * to capture its screen from. */
+export async function startXvfb(size = "1280x720x24"): Promise<Display> {
+  // -noreset: a desktop always has clients; without one Xvfb resets (and
+  // blanks its screen) each time the last client disconnects.
+  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", size, "-nolisten", "tcp", "-noreset"], {
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
+  const proc: Proc = {
+    child,
+    out: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  const num = await new Promise<string>((ok, fail) => {
+    let got = "";
+    const t = setTimeout(() => fail(new Error(`Xvfb gave no display number in 15 s (is the xvfb package installed?):\n${out}`)), 15000);
+    child.once("error", (e) => fail(new Error(`cannot start Xvfb (install the xvfb package): ${e.message}`)));
+    fd3.on("data", (d: Buffer) => {
+      got += d.toString();
+      if (got.includes("\n")) {
+        clearTimeout(t);
+        ok(got.trim());
+      }
+    });
+  });
+  return { name: `:${num}`, proc };
 }
 
 export async function launch(): Promise<Browser> {
