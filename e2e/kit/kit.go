@@ -146,6 +146,9 @@ func (v *Viewer) read() {
 	}
 }
 
+// Done is closed when the channel has ended (see Err).
+func (v *Viewer) Done() <-chan struct{} { return v.done }
+
 // Send sends a message on the channel.
 func (v *Viewer) Send(m protocol.Message) error {
 	frame, err := v.codec.Encode(m)

@@ -20,7 +20,7 @@ import (
 	"kuzet.kz/kuzet/server/config"
 )
 
-func start(t *testing.T) app.Ready {
+func start(t testing.TB) app.Ready {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"

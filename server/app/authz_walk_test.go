@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kuzet.kz/kuzet/server/admin"
+	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/authz"
 	"kuzet.kz/kuzet/server/store"
 )
@@ -44,24 +45,7 @@ func TestAuthorisationTableHolds(t *testing.T) {
 	}
 
 	// A logged-in client for every staff role.
-	adm := admin.New(r.Store)
-	roles := []store.Role{store.RoleAdmin, store.RoleHR, store.RoleProctor, store.RoleAssessor, store.RoleAuditor, store.RoleCommittee}
-	clients := map[store.Role]*http.Client{}
-	for _, role := range roles {
-		user, pass := "walk-"+string(role), "walk-password-"+string(role)
-		if _, err := adm.CreateAccount(user, pass, role); err != nil {
-			t.Fatal(err)
-		}
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-		b, _ := json.Marshal(map[string]string{"username": user, "password": pass})
-		resp, err := c.Post(r.URL+"/api/login", "application/json", strings.NewReader(string(b)))
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("login as %s: %v %v", role, resp, err)
-		}
-		resp.Body.Close()
-		clients[role] = c
-	}
+	roles, clients := staffClients(t, r)
 	anon := &http.Client{Timeout: 10 * time.Second}
 
 	fill := strings.NewReplacer("{id}", r.Demo.SittingID, "{sha}", strings.Repeat("0", 64), "{n}", "1", "{name}", "none.webm")
@@ -141,4 +125,29 @@ func TestAuthorisationTableHolds(t *testing.T) {
 	if checked < len(routes) {
 		t.Fatalf("checked only %d route/caller pairs for %d routes", checked, len(routes))
 	}
+}
+
+// staffClients creates an account for every staff role and returns the
+// roles and a client logged in as each.
+func staffClients(tb testing.TB, r app.Ready) ([]store.Role, map[store.Role]*http.Client) {
+	tb.Helper()
+	adm := admin.New(r.Store)
+	roles := []store.Role{store.RoleAdmin, store.RoleHR, store.RoleProctor, store.RoleAssessor, store.RoleAuditor, store.RoleCommittee}
+	clients := map[store.Role]*http.Client{}
+	for _, role := range roles {
+		user, pass := "walk-"+string(role), "walk-password-"+string(role)
+		if _, err := adm.CreateAccount(user, pass, role); err != nil {
+			tb.Fatal(err)
+		}
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		b, _ := json.Marshal(map[string]string{"username": user, "password": pass})
+		resp, err := c.Post(r.URL+"/api/login", "application/json", strings.NewReader(string(b)))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			tb.Fatalf("login as %s: %v %v", role, resp, err)
+		}
+		resp.Body.Close()
+		clients[role] = c
+	}
+	return roles, clients
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -305,19 +306,15 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	if err := viewer.Send(&protocol.Subscribe{}); err != nil {
 		return err
 	}
-	// The feed: in a soak, every soak event's (sitting, seq) is counted.
-	var feedMu sync.Mutex
-	feed := map[protocol.SittingID]map[uint64]int{}
+	// The feed, on a channel of its own: in a soak, every soak event's
+	// (sitting, seq) is counted. Like the dashboard, it comes back after a
+	// drop and asks for what it has not seen (Subscribe.Since).
+	feed := newFeedCounter()
+	if soak != nil {
+		go feed.run(ctx, proctor)
+	}
 	go func() {
-		for m := range viewer.Msgs {
-			if r, ok := m.(*protocol.Record); ok && r.Event != nil && r.Event.Subject == "soak" {
-				feedMu.Lock()
-				if feed[r.Sitting] == nil {
-					feed[r.Sitting] = map[uint64]int{}
-				}
-				feed[r.Sitting][r.Event.Seq]++
-				feedMu.Unlock()
-			}
+		for range viewer.Msgs { // this channel carries the media; its records are not needed
 		}
 	}()
 	subs := make([]*kit.Subscriber, n)
@@ -337,19 +334,7 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	}()
 	time.Sleep(warm)
 	if soak != nil {
-		return runSoak(admin, srv.Process.Pid, base, pubs, subs, ids, dur, soak, func() map[protocol.SittingID]map[uint64]int {
-			feedMu.Lock()
-			defer feedMu.Unlock()
-			out := map[protocol.SittingID]map[uint64]int{}
-			for k, v := range feed {
-				m := map[uint64]int{}
-				for s, c := range v {
-					m[s] = c
-				}
-				out[k] = m
-			}
-			return out
-		})
+		return runSoak(admin, srv.Process.Pid, base, pubs, subs, ids, dur, soak, feed, viewer)
 	}
 	count := func() (pk, lost int64) {
 		for _, s := range subs {
@@ -579,7 +564,7 @@ func (p *publisher) close() {
 // checks that every event reached the proctor's feed exactly once and that
 // the server's goroutines and memory did not grow.
 func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, subs []*kit.Subscriber, ids []protocol.SittingID,
-	dur time.Duration, o *soakOptions, feed func() map[protocol.SittingID]map[uint64]int) error {
+	dur time.Duration, o *soakOptions, feed *feedCounter, media *kit.Viewer) error {
 	start, err := getStats(admin, pid)
 	if err != nil {
 		return err
@@ -633,33 +618,55 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 	for _, s := range subs {
 		p1 += s.Packets.Load()
 	}
-	// … and in the feed exactly once.
+	// … stored by the server exactly once, and in the feed exactly once.
 	sent, lost, dup, unacked := uint64(0), 0, 0, uint64(0)
-	got := feed()
+	flost, fdup := 0, 0
+	got, drops, why := feed.snapshot()
 	for i, p := range pubs {
 		n := p.seq.Load()
 		sent += n
 		unacked += n - min(n, p.acked.Load())
+		stored, err := storedSoakEvents(admin, ids[i])
+		if err != nil {
+			return err
+		}
 		for seq := uint64(1); seq <= n; seq++ {
-			switch c := got[ids[i]][seq]; {
+			switch c := stored[seq]; {
 			case c == 0:
 				lost++
 			case c > 1:
 				dup++
 			}
+			switch c := got[ids[i]][seq]; {
+			case c == 0:
+				flost++
+			case c > 1:
+				fdup++
+			}
 		}
 	}
 	fmt.Printf("soak: %d agents for %s, one event each every %s, media to one viewer each\n", len(pubs), dur, o.every)
-	fmt.Printf("| events sent | acked | lost | duplicated | media packets received | goroutines (before agents / start / end) | heap (start → end) | RSS (start → end) |\n")
-	fmt.Printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	fmt.Printf("| %d | %d | %d | %d | %d | %d / %d / %d | %d → %d MB | %d → %d MB |\n", sent, sent-unacked, lost, dup, p1-p0,
+	fmt.Printf("| events sent | acked | stored: lost | stored: duplicated | feed: missing | feed: repeated | feed reconnects | media packets received | goroutines (before agents / start / end) | heap (start → end) | RSS (start → end) |\n")
+	fmt.Printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d / %d / %d | %d → %d MB | %d → %d MB |\n", sent, sent-unacked, lost, dup, flost, fdup, drops, p1-p0,
 		base.Goroutines, start.Goroutines, end.Goroutines, start.HeapAlloc>>20, end.HeapAlloc>>20, start.RSS>>20, end.RSS>>20)
 	for i, st := range samples {
 		fmt.Printf("  minute %d: goroutines %d, heap %d MB, RSS %d MB\n", i+1, st.Goroutines, st.HeapAlloc>>20, st.RSS>>20)
 	}
+	if drops > 0 {
+		fmt.Printf("  the feed channel was dropped %d times; last: %v\n", drops, why)
+	}
+	select {
+	case <-media.Done():
+		fmt.Printf("  the media viewers' channel ended: %v\n", media.Err)
+	default:
+	}
 	var problems []string
 	if lost > 0 || dup > 0 || unacked > 0 {
 		problems = append(problems, fmt.Sprintf("%d events lost, %d duplicated, %d unacknowledged", lost, dup, unacked))
+	}
+	if flost > 0 || fdup > 0 {
+		problems = append(problems, fmt.Sprintf("the proctor's feed missed %d events and repeated %d", flost, fdup))
 	}
 	if end.Goroutines > start.Goroutines+start.Goroutines/10+20 {
 		problems = append(problems, fmt.Sprintf("goroutines grew from %d to %d", start.Goroutines, end.Goroutines))
@@ -672,4 +679,86 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 	}
 	fmt.Println("soak: nothing lost, nothing duplicated, no growth")
 	return nil
+}
+
+// feedCounter follows the proctor's feed and counts each soak event by
+// (sitting, seq), reconnecting after a drop from where it was.
+type feedCounter struct {
+	mu    sync.Mutex
+	seen  map[protocol.SittingID]map[uint64]int
+	since map[protocol.SittingID]uint64
+	drops int
+	why   error
+}
+
+func newFeedCounter() *feedCounter {
+	return &feedCounter{seen: map[protocol.SittingID]map[uint64]int{}, since: map[protocol.SittingID]uint64{}}
+}
+
+func (f *feedCounter) run(ctx context.Context, proctor *kit.Client) {
+	for ctx.Err() == nil {
+		v, err := proctor.DialViewer(ctx)
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		f.mu.Lock()
+		since := maps.Clone(f.since)
+		f.mu.Unlock()
+		if err := v.Send(&protocol.Subscribe{Since: since}); err == nil {
+			for m := range v.Msgs {
+				r, ok := m.(*protocol.Record)
+				if !ok {
+					continue
+				}
+				f.mu.Lock()
+				if r.N > f.since[r.Sitting] {
+					f.since[r.Sitting] = r.N
+				}
+				if r.Event != nil && r.Event.Subject == "soak" {
+					if f.seen[r.Sitting] == nil {
+						f.seen[r.Sitting] = map[uint64]int{}
+					}
+					f.seen[r.Sitting][r.Event.Seq]++
+				}
+				f.mu.Unlock()
+			}
+		}
+		v.Close()
+		if ctx.Err() != nil {
+			return
+		}
+		f.mu.Lock()
+		f.drops++
+		f.why = v.Err
+		f.mu.Unlock()
+	}
+}
+
+func (f *feedCounter) snapshot() (map[protocol.SittingID]map[uint64]int, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[protocol.SittingID]map[uint64]int{}
+	for k, v := range f.seen {
+		out[k] = maps.Clone(v)
+	}
+	return out, f.drops, f.why
+}
+
+// storedSoakEvents counts the soak events the server holds for a sitting,
+// by sequence number, from the auditor's timeline (the stored records).
+func storedSoakEvents(admin *kit.Client, id protocol.SittingID) (map[uint64]int, error) {
+	var tl struct {
+		Records []protocol.Record `json:"records"`
+	}
+	if err := admin.Do(http.MethodGet, "/api/replay/sittings/"+string(id), nil, &tl); err != nil {
+		return nil, fmt.Errorf("records of %s: %w", id, err)
+	}
+	out := map[uint64]int{}
+	for _, r := range tl.Records {
+		if r.Event != nil && r.Event.Subject == "soak" {
+			out[r.Event.Seq]++
+		}
+	}
+	return out, nil
 }
