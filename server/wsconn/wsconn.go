@@ -22,9 +22,13 @@ import (
 
 // Options tune a connection.
 type Options struct {
-	// ReadTimeout closes a connection that sends nothing for this long.
-	// Zero means 60 s.
+	// ReadTimeout closes a connection that sends nothing, not even the
+	// pong to the server's ping, for this long. Zero means 60 s.
 	ReadTimeout time.Duration
+	// PingInterval is how often the server pings; a live peer's pong keeps
+	// an otherwise quiet connection (a dashboard left open) open. Zero
+	// means 20 s.
+	PingInterval time.Duration
 	// QueueLen bounds the outgoing queue; a peer that does not read is
 	// closed when it fills. Zero means 256.
 	QueueLen int
@@ -109,6 +113,9 @@ func newConn(ws *websocket.Conn, codec *protocol.Codec, opts Options) *Conn {
 	if opts.QueueLen == 0 {
 		opts.QueueLen = 256
 	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 20 * time.Second
+	}
 	if opts.Rate == 0 {
 		opts.Rate, opts.Burst = 50, 200
 	}
@@ -127,6 +134,16 @@ func newConn(ws *websocket.Conn, codec *protocol.Codec, opts Options) *Conn {
 		done:     make(chan struct{}),
 		closing:  make(chan closeMsg, 1),
 	}
+	// A pong proves the peer alive as much as a message does. (A frozen
+	// process does not answer: its pongs come from its own reader.)
+	ws.SetPongHandler(func(string) error {
+		select {
+		case <-c.done:
+			return nil
+		default:
+		}
+		return ws.SetReadDeadline(time.Now().Add(c.readTimeout()))
+	})
 	c.wg.Add(2)
 	go func() {
 		defer c.wg.Done()
@@ -275,7 +292,7 @@ func truncate(s string, n int) string {
 const writeTimeout = 5 * time.Second
 
 func (c *Conn) writeLoop() {
-	ping := time.NewTicker(20 * time.Second)
+	ping := time.NewTicker(c.opts.PingInterval)
 	defer ping.Stop()
 	defer c.ws.Close()
 	for {
