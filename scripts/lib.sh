@@ -44,7 +44,19 @@ ui_deps() {
 	need_node
 	if [ ! -d "$ROOT/proctor-ui/node_modules" ] || [ "$ROOT/proctor-ui/package-lock.json" -nt "$ROOT/proctor-ui/node_modules/.package-lock.json" ]; then
 		say "installing the web app's npm packages"
-		(cd "$ROOT/proctor-ui" && npm ci --no-audit --no-fund --loglevel=error)
+		local log
+		log=$(mktemp)
+		if ! (cd "$ROOT/proctor-ui" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+			# npm ci insists that every optional package named in the lock
+			# (rollup's binaries for other platforms) can be resolved; a
+			# registry mirror that carries only this platform's makes it
+			# refuse the lock as "out of sync". npm install --no-save installs
+			# the same locked versions and leaves the lock file untouched.
+			say "npm ci refused the lock file ($(grep -m1 'npm error' "$log" | cut -c1-100)); installing the locked versions with npm install --no-save"
+			(cd "$ROOT/proctor-ui" && npm install --no-save --no-audit --no-fund --loglevel=error) ||
+				{ cat "$log" >&2; rm -f "$log"; die "could not install the web app's npm packages: see the npm errors above"; }
+		fi
+		rm -f "$log"
 	fi
 }
 

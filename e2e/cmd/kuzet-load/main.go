@@ -47,7 +47,7 @@ func main() {
 	bitrate := flag.Int("bitrate", 256_000, "VP8 bitrate of each stream, bit/s")
 	soak := flag.Duration("soak", 0, "instead of measuring forwarding: run N agents this long, each also sending a rule event every -event-every, and check nothing was lost and nothing grew")
 	every := flag.Duration("event-every", 5*time.Second, "soak: how often each agent sends an event")
-	profile := flag.String("profile", "", "write a CPU profile of the server during each window to FILE-N.prof")
+	profile := flag.String("profile", "", "write a CPU profile of the server during each window to FILE-N.prof, and its heap at the end to FILE-N.heap")
 	flag.Parse()
 	profilePrefix = *profile
 	// libvpx's real-time rate control lands far from its target on this
@@ -373,6 +373,16 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	time.Sleep(dur)
 	cpu1, _ := cpuSeconds(srv.Process.Pid)
 	gen1, _ := cpuSeconds(os.Getpid())
+	if dbgPort != 0 {
+		// And where the memory is, at the end of the window.
+		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1", dbgPort)); err == nil {
+			if f, err := os.Create(fmt.Sprintf("%s-%d.heap", profilePrefix, n)); err == nil {
+				io.Copy(f, resp.Body)
+				f.Close()
+			}
+			resp.Body.Close()
+		}
+	}
 	p1, l1 := count()
 	el := time.Since(t0).Seconds()
 	cpu := cpu1 - cpu0
