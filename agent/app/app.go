@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -203,6 +204,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+			if off := ob.ClockOffset(); first && off.Abs() > session.ClockWarning {
+				term.Say(i18n.Key("agent.clock_off"), i18n.Args{"seconds": strconv.Itoa(int(off.Abs().Seconds()))})
+			}
 			if first {
 				m.speech.configure(wl.Policy.Speech)
 				wg.Add(1)

@@ -8,6 +8,12 @@
 // The outbox also pairs spans: an end event carries the sequence number of
 // its start. Spans left open when the agent stopped are closed when it
 // starts again (CloseOpen), so no span stays open forever.
+//
+// Event times are the server's clock, not the candidate's: the session
+// measures how far the computer's clock is from the server's at every
+// connection (SetClockOffset), the outbox keeps that offset across
+// restarts, and Add shifts each event's time by it. A laptop whose clock is
+// minutes off still puts its events where they happened on the recording.
 package outbox
 
 import (
@@ -21,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,6 +50,7 @@ var (
 	kNext     = []byte("next_seq")
 	kBase     = []byte("base_known")
 	kResume   = []byte("resume_token")
+	kClock    = []byte("clock_offset_ns") // server's clock minus the computer's
 )
 
 // Outbox is safe for concurrent use.
@@ -51,6 +59,8 @@ type Outbox struct {
 	mu sync.Mutex
 	// notify is signalled when a new event is ready to send.
 	notify chan struct{}
+	// clock is the server's clock minus the computer's, in nanoseconds.
+	clock atomic.Int64
 }
 
 // Open opens (creating if needed) the outbox file at path.
@@ -65,11 +75,15 @@ func Open(path string) (*Outbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open outbox %s: %w", path, err)
 	}
+	o := &Outbox{db: db, notify: make(chan struct{}, 1)}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bPending, bHeld, bOpen, bEvidence} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if v := tx.Bucket(bMeta).Get(kClock); len(v) == 8 {
+			o.clock.Store(int64(binary.BigEndian.Uint64(v)))
 		}
 		return nil
 	})
@@ -77,8 +91,22 @@ func Open(path string) (*Outbox, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare outbox: %w", err)
 	}
-	return &Outbox{db: db, notify: make(chan struct{}, 1)}, nil
+	return o, nil
 }
+
+// SetClockOffset records how far the server's clock is ahead of this
+// computer's (negative: behind); events added from now on carry times on
+// the server's clock. The offset is kept for the next start, whose first
+// events may come before it can reach the server.
+func (o *Outbox) SetClockOffset(d time.Duration) error {
+	o.clock.Store(int64(d))
+	return o.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bMeta).Put(kClock, u64(uint64(d)))
+	})
+}
+
+// ClockOffset is the offset SetClockOffset last recorded (0 before any).
+func (o *Outbox) ClockOffset() time.Duration { return time.Duration(o.clock.Load()) }
 
 // Close closes the file.
 func (o *Outbox) Close() error { return o.db.Close() }
@@ -187,7 +215,7 @@ func (o *Outbox) number(tx *bolt.Tx, ev *protocol.Event, next *uint64) error {
 // open or an end of one that is not — a detector restarting does not make
 // two spans of one. The event is durable when Add returns.
 func (o *Outbox) Add(t finding.Transition) (protocol.Event, bool, error) {
-	ev := protocol.Event{Time: t.At.UTC(), Rule: t.Rule, Kind: t.Kind, Subject: t.Subject,
+	ev := protocol.Event{Time: t.At.Add(o.ClockOffset()).UTC(), Rule: t.Rule, Kind: t.Kind, Subject: t.Subject,
 		Severity: t.Severity, Key: string(t.Key)}
 	if len(t.Args) > 0 {
 		ev.Args = make(map[string]string, len(t.Args))

@@ -127,3 +127,46 @@ func TestSecondAgentIsRefused(t *testing.T) {
 		t.Fatalf("second open: %v", err)
 	}
 }
+
+func TestClockOffsetShiftsEventTimesAndIsKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o := open(t, path)
+	if err := o.Base(0); err != nil {
+		t.Fatal(err)
+	}
+	// This computer's clock is 3 minutes behind the server's.
+	if err := o.SetClockOffset(3 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok, err := o.Add(tr(protocol.KindStart, "camera", 0))
+	if err != nil || !ok {
+		t.Fatalf("add: %v %v", ok, err)
+	}
+	if want := t0.Add(3 * time.Minute); !ev.Time.Equal(want) {
+		t.Errorf("event time %v, want the server's clock %v", ev.Time, want)
+	}
+	o.Close()
+
+	// After a restart, before the server can be reached, the last offset
+	// still applies; a clock ahead of the server's gives a negative one.
+	o = open(t, path)
+	defer o.Close()
+	if got := o.ClockOffset(); got != 3*time.Minute {
+		t.Fatalf("offset after restart %v, want 3m", got)
+	}
+	if err := o.SetClockOffset(-90 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+	o = open(t, path)
+	if got := o.ClockOffset(); got != -90*time.Second {
+		t.Fatalf("negative offset after restart %v, want -1m30s", got)
+	}
+	ev, ok, err = o.Add(tr(protocol.KindEnd, "camera", 10))
+	if err != nil || !ok {
+		t.Fatalf("add: %v %v", ok, err)
+	}
+	if want := t0.Add(10*time.Second - 90*time.Second); !ev.Time.Equal(want) {
+		t.Errorf("event time %v, want %v", ev.Time, want)
+	}
+}

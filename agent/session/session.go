@@ -297,6 +297,7 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	if s.usedResume {
 		token = resume
 	}
+	sent := time.Now()
 	if err := c.send(&protocol.Hello{Versions: protocol.SupportedVersions(), Token: token,
 		Agent: protocol.AgentInfo{Version: cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH}, Lang: string(cfg.Lang)}); err != nil {
 		return false, err
@@ -305,6 +306,14 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 	welcome, err := s.readWelcome(c)
 	if err != nil {
 		return false, err
+	}
+	// Event times are put on the server's clock (see the outbox).
+	offset := ClockOffset(sent, time.Now(), welcome.ServerTime)
+	if err := cfg.Outbox.SetClockOffset(offset); err != nil {
+		return true, fmt.Errorf("outbox: %w", err)
+	}
+	if offset.Abs() > ClockWarning {
+		cfg.Log.Warn("the computer's clock is off; event times follow the server's", "offset", offset.Round(time.Second))
 	}
 	if welcome.ResumeToken != "" {
 		if err := cfg.Outbox.SetResumeToken(welcome.ResumeToken); err != nil {
@@ -320,6 +329,20 @@ func (s *session) connectOnce(ctx context.Context, first bool) (connected bool, 
 		cfg.OnWelcome(welcome, first)
 	}
 	return true, s.serve(ctx, c, welcome)
+}
+
+// ClockWarning is how far the computer's clock may be from the server's
+// before the candidate is told to set it right.
+const ClockWarning = 5 * time.Second
+
+// ClockOffset estimates the server's clock minus this computer's from one
+// exchange: the server read its clock (server) somewhere between the
+// request leaving (sent) and the answer arriving (received), and half-way
+// is the best guess, wrong by at most half the round trip. Wall clocks are
+// compared, never the monotonic one.
+func ClockOffset(sent, received, server time.Time) time.Duration {
+	mid := sent.Round(0).Add(received.Sub(sent) / 2)
+	return server.Round(0).Sub(mid)
 }
 
 func (s *session) readWelcome(c *conn) (*protocol.Welcome, error) {
