@@ -167,7 +167,7 @@ func New(cfg Config) (*SFU, error) {
 	// The NACK responder keeps each outgoing stream's recent packets to
 	// resend what a viewer lost. pion's default, 1024 packets of 1.5 KB,
 	// is 1.5 MB per forwarded video track and was 60 % of the server's heap
-	// with 100 sittings watched (docs/bench/load.md); nackHistory packets is
+	// with 100 sittings watched (BENCHMARKS.md); nackHistory packets is
 	// several seconds of a 256 kbit/s stream, far more than a NACK's
 	// round trip.
 	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, ir,

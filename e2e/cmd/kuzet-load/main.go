@@ -47,7 +47,7 @@ func main() {
 	bitrate := flag.Int("bitrate", 256_000, "VP8 bitrate of each stream, bit/s")
 	soak := flag.Duration("soak", 0, "instead of measuring forwarding: run N agents this long, each also sending a rule event every -event-every, and check nothing was lost and nothing grew")
 	every := flag.Duration("event-every", 5*time.Second, "soak: how often each agent sends an event")
-	profile := flag.String("profile", "", "write a CPU profile of the server during each window to FILE-N.prof, and its heap at the end to FILE-N.heap")
+	profile := flag.String("profile", "", "write a CPU profile of the server during each window to FILE-N.prof, and its heap at the end to FILE-N.heap; in a soak, its heap every minute to FILE-soak-M.heap")
 	flag.Parse()
 	profilePrefix = *profile
 	// libvpx's real-time rate control lands far from its target on this
@@ -157,14 +157,49 @@ type soakOptions struct {
 	every time.Duration
 }
 
-// serverStats is what GET /api/stats says, plus the process's memory.
+// serverStats is what GET /api/stats says, plus the process's memory and,
+// when the server has a debug listener, its live heap after a collection.
 type serverStats struct {
 	Goroutines int    `json:"goroutines"`
 	HeapAlloc  uint64 `json:"heap_alloc"`
 	RSS        int64  `json:"-"`
+	LiveHeap   uint64 `json:"-"`
 }
 
-func getStats(c *kit.Client, pid int) (serverStats, error) {
+// liveHeap asks the server's debug listener to collect garbage and report
+// what is left: the heap profile's text form ends with runtime.MemStats.
+func liveHeap(dbgPort int) (uint64, error) {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1&debug=1", dbgPort))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("the heap profile has no HeapAlloc line")
+}
+
+// saveHeap writes the server's heap profile, after a collection, to name.
+func saveHeap(dbgPort int, name string) {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1", dbgPort))
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	if f, err := os.Create(name); err == nil {
+		io.Copy(f, resp.Body)
+		f.Close()
+	}
+}
+
+func getStats(c *kit.Client, pid, dbgPort int) (serverStats, error) {
 	var st serverStats
 	resp, err := c.HTTP.Get(c.Base.JoinPath("/api/stats").String())
 	if err != nil {
@@ -181,6 +216,13 @@ func getStats(c *kit.Client, pid int) (serverStats, error) {
 			st.RSS = kb << 10
 		}
 	}
+	if dbgPort != 0 {
+		live, err := liveHeap(dbgPort)
+		if err != nil {
+			return st, err
+		}
+		st.LiveHeap = live
+	}
 	return st, nil
 }
 
@@ -196,7 +238,7 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	args := []string{"-listen", "127.0.0.1:" + strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error"}
 	dbgPort := 0
-	if profilePrefix != "" {
+	if profilePrefix != "" || soak != nil {
 		dbgPort = freePort()
 		args = append(args, "-debug-listen", "127.0.0.1:"+strconv.Itoa(dbgPort))
 	}
@@ -225,7 +267,7 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	}); err != nil {
 		return err
 	}
-	base, err := getStats(admin, srv.Process.Pid)
+	base, err := getStats(admin, srv.Process.Pid, dbgPort)
 	if err != nil {
 		return fmt.Errorf("server stats: %w", err)
 	}
@@ -334,7 +376,7 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	}()
 	time.Sleep(warm)
 	if soak != nil {
-		return runSoak(admin, srv.Process.Pid, base, pubs, subs, ids, dur, soak, feed, viewer)
+		return runSoak(admin, srv.Process.Pid, dbgPort, base, pubs, subs, ids, dur, soak, feed, viewer)
 	}
 	count := func() (pk, lost int64) {
 		for _, s := range subs {
@@ -373,15 +415,9 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 	time.Sleep(dur)
 	cpu1, _ := cpuSeconds(srv.Process.Pid)
 	gen1, _ := cpuSeconds(os.Getpid())
-	if dbgPort != 0 {
+	if profilePrefix != "" {
 		// And where the memory is, at the end of the window.
-		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1", dbgPort)); err == nil {
-			if f, err := os.Create(fmt.Sprintf("%s-%d.heap", profilePrefix, n)); err == nil {
-				io.Copy(f, resp.Body)
-				f.Close()
-			}
-			resp.Body.Close()
-		}
+		saveHeap(dbgPort, fmt.Sprintf("%s-%d.heap", profilePrefix, n))
 	}
 	p1, l1 := count()
 	el := time.Since(t0).Seconds()
@@ -572,10 +608,12 @@ func (p *publisher) close() {
 
 // runSoak keeps every agent streaming and sending events for dur, then
 // checks that every event reached the proctor's feed exactly once and that
-// the server's goroutines and memory did not grow.
-func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, subs []*kit.Subscriber, ids []protocol.SittingID,
+// the server's goroutines and memory did not grow. Growth is measured from
+// the end of the first minute: by then every stream's buffers (jitter,
+// NACK history, recorder) are full, which is a plateau, not a leak.
+func runSoak(admin *kit.Client, pid, dbgPort int, base serverStats, pubs []*publisher, subs []*kit.Subscriber, ids []protocol.SittingID,
 	dur time.Duration, o *soakOptions, feed *feedCounter, media *kit.Viewer) error {
-	start, err := getStats(admin, pid)
+	start, err := getStats(admin, pid, dbgPort)
 	if err != nil {
 		return err
 	}
@@ -606,8 +644,12 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 	var samples []serverStats
 	for time.Since(t0) < dur {
 		time.Sleep(min(time.Minute, dur-time.Since(t0)))
-		if st, err := getStats(admin, pid); err == nil {
+		if st, err := getStats(admin, pid, dbgPort); err == nil {
 			samples = append(samples, st)
+		}
+		if profilePrefix != "" {
+			// pprof -diff_base FILE-soak-1.heap FILE-soak-N.heap shows what grew.
+			saveHeap(dbgPort, fmt.Sprintf("%s-soak-%d.heap", profilePrefix, len(samples)))
 		}
 	}
 	close(stop)
@@ -620,7 +662,7 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 		}
 	}
 	time.Sleep(2 * time.Second)
-	end, err := getStats(admin, pid)
+	end, err := getStats(admin, pid, dbgPort)
 	if err != nil {
 		return err
 	}
@@ -656,12 +698,18 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 		}
 	}
 	fmt.Printf("soak: %d agents for %s, one event each every %s, media to one viewer each\n", len(pubs), dur, o.every)
-	fmt.Printf("| events sent | acked | stored: lost | stored: duplicated | feed: missing | feed: repeated | feed reconnects | media packets received | goroutines (before agents / start / end) | heap (start → end) | RSS (start → end) |\n")
+	warm := start
+	if len(samples) > 1 {
+		warm = samples[0]
+	}
+	fmt.Printf("| events sent | acked | stored: lost | stored: duplicated | feed: missing | feed: repeated | feed reconnects | media packets received | goroutines (start / 1 min / end) | live heap (start / 1 min / end) | RSS (start / 1 min / end) |\n")
 	fmt.Printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	fmt.Printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d / %d / %d | %d → %d MB | %d → %d MB |\n", sent, sent-unacked, lost, dup, flost, fdup, drops, p1-p0,
-		base.Goroutines, start.Goroutines, end.Goroutines, start.HeapAlloc>>20, end.HeapAlloc>>20, start.RSS>>20, end.RSS>>20)
+	fmt.Printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d / %d / %d | %d / %d / %d MB | %d / %d / %d MB |\n", sent, sent-unacked, lost, dup, flost, fdup, drops, p1-p0,
+		start.Goroutines, warm.Goroutines, end.Goroutines, start.LiveHeap>>20, warm.LiveHeap>>20, end.LiveHeap>>20,
+		start.RSS>>20, warm.RSS>>20, end.RSS>>20)
+	fmt.Printf("  before the agents: goroutines %d, live heap %d MB, RSS %d MB\n", base.Goroutines, base.LiveHeap>>20, base.RSS>>20)
 	for i, st := range samples {
-		fmt.Printf("  minute %d: goroutines %d, heap %d MB, RSS %d MB\n", i+1, st.Goroutines, st.HeapAlloc>>20, st.RSS>>20)
+		fmt.Printf("  minute %d: goroutines %d, live heap %d MB, RSS %d MB\n", i+1, st.Goroutines, st.LiveHeap>>20, st.RSS>>20)
 	}
 	if drops > 0 {
 		fmt.Printf("  the feed channel was dropped %d times; last: %v\n", drops, why)
@@ -678,11 +726,14 @@ func runSoak(admin *kit.Client, pid int, base serverStats, pubs []*publisher, su
 	if flost > 0 || fdup > 0 {
 		problems = append(problems, fmt.Sprintf("the proctor's feed missed %d events and repeated %d", flost, fdup))
 	}
-	if end.Goroutines > start.Goroutines+start.Goroutines/10+20 {
-		problems = append(problems, fmt.Sprintf("goroutines grew from %d to %d", start.Goroutines, end.Goroutines))
+	if end.Goroutines > warm.Goroutines+warm.Goroutines/10+20 {
+		problems = append(problems, fmt.Sprintf("goroutines grew from %d to %d", warm.Goroutines, end.Goroutines))
 	}
-	if end.RSS > start.RSS+start.RSS/4+64<<20 {
-		problems = append(problems, fmt.Sprintf("RSS grew from %d to %d MB", start.RSS>>20, end.RSS>>20))
+	if end.LiveHeap > warm.LiveHeap+warm.LiveHeap/10+16<<20 {
+		problems = append(problems, fmt.Sprintf("the live heap grew from %d to %d MB", warm.LiveHeap>>20, end.LiveHeap>>20))
+	}
+	if end.RSS > warm.RSS+warm.RSS/4+64<<20 {
+		problems = append(problems, fmt.Sprintf("RSS grew from %d to %d MB", warm.RSS>>20, end.RSS>>20))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("soak failed: %s", strings.Join(problems, "; "))
