@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kuzet.kz/kuzet/agent/camera"
@@ -163,6 +165,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	// Where the candidate will see the published results and can appeal,
+	// known once the server has answered.
+	var cabinet atomic.Pointer[string]
 	defer wg.Wait()
 	defer cancel()
 	wg.Add(3)
@@ -204,6 +209,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+			if u, ok := CabinetURL(wl.CandidateURL, cfg.Token, cfg.Lang); ok {
+				cabinet.Store(&u)
+			}
 			if off := ob.ClockOffset(); first && off.Abs() > session.ClockWarning {
 				term.Say(i18n.Key("agent.clock_off"), i18n.Args{"seconds": strconv.Itoa(int(off.Abs().Seconds()))})
 			}
@@ -252,12 +260,19 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	})
 	var fatal *session.FatalError
 	var unreachable *session.UnreachableError
+	tellCabinet := func() {
+		if u := cabinet.Load(); u != nil {
+			term.Say(i18n.Key("agent.cabinet"), i18n.Args{"url": *u})
+		}
+	}
 	switch {
 	case err == nil:
 		term.Say(i18n.Key("agent.stopped"), nil)
+		tellCabinet()
 		return ExitOK
 	case errors.Is(err, session.ErrEnded):
 		term.Say(i18n.Key("agent.ended"), nil)
+		tellCabinet()
 		return ExitOK
 	case errors.As(err, &fatal):
 		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": fatal.Err.Message})
@@ -269,6 +284,24 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
 		return ExitFailed
 	}
+}
+
+// CabinetURL is the candidate's cabinet for this sitting (p.115's published
+// results and the appeal), on the server that served candidateURL: the join
+// token is the cabinet's credential and travels in the fragment, which the
+// browser never sends to the server (docs/replay.md). ok is false without a
+// join token (an agent resumed from its outbox) or a usable page address.
+func CabinetURL(candidateURL, token string, lang i18n.Lang) (string, bool) {
+	u, err := url.Parse(candidateURL)
+	if err != nil || token == "" || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", false
+	}
+	dir := u.Path[:strings.LastIndex(u.Path, "/")+1]
+	if dir == "" {
+		dir = "/"
+	}
+	base := url.URL{Scheme: u.Scheme, Host: u.Host, Path: dir + "cabinet.html"}
+	return base.String() + "#" + url.Values{"t": {token}, "lang": {string(lang)}}.Encode(), true
 }
 
 func commandText(cat *i18n.Catalogue, lang i18n.Lang, c *protocol.Command) string {

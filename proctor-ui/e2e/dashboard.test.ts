@@ -215,6 +215,18 @@ test("each action reaches the agent and the candidate's page and is logged; the 
     await logged("verdict");
     await shot(page, "dashboard-verdict-published");
     await shot(cand, "dashboard-candidate-ended");
+
+    // The agent left the candidate the link to their cabinet; it opens on
+    // the published violation, by PIN only.
+    const link = /(https?:\/\/\S+\/cabinet\.html#\S+)/.exec(agent.out())?.[1];
+    assert.ok(link, `the agent printed no cabinet link:\n${agent.out()}`);
+    const cab = await browser.newPage();
+    cab.on("pageerror", (e) => console.error("cabinet page error:", e.message));
+    await cab.goto(link);
+    await cab.locator("#pin").waitFor({ timeout: 15000 });
+    assert.match(await cab.locator("#pin").innerText(), new RegExp(sys.demo.pin));
+    assert.equal(await cab.locator("#outcome").getAttribute("data-outcome"), "violation");
+    await shot(cab, "dashboard-cabinet-from-agent-link");
   } finally {
     await browser.close();
     await agent.stop();
