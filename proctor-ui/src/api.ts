@@ -1,6 +1,7 @@
 // The JSON API as the web app uses it: same-origin requests with the login
-// cookie; an error answer becomes an ApiError whose text is the
-// catalogue's, in the current language, when the server gave a key.
+// cookie, or with a bearer token (the candidate's cabinet); an error answer
+// becomes an ApiError whose text is the catalogue's, in the current
+// language, when the server gave a key.
 
 import { t, has } from "./i18n";
 
@@ -19,11 +20,14 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (bearer !== undefined) headers["Authorization"] = `Bearer ${bearer}`;
   const resp = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    headers,
     body: body === undefined ? null : JSON.stringify(body),
   });
   const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;

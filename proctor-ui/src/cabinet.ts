@@ -6,7 +6,7 @@
 
 import "./style.css";
 import "./replay.css";
-import { ApiError } from "./api";
+import { api } from "./api";
 import { h } from "./dom";
 import { ruleTitle } from "./events";
 import { initialLang, lang, loadCatalogue, onLangChange, t, has } from "./i18n";
@@ -22,16 +22,9 @@ let cab: Cabinet | null = null;
 let message = "";
 let timer: number | undefined;
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const resp = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
-  const data = (await resp.json().catch(() => ({}))) as T & { error?: { code: string; key?: string; message: string } };
-  if (!resp.ok) {
-    const e = data.error;
-    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText);
-  }
-  return data;
+/** A request to the cabinet's API with the candidate's sitting token. */
+function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return api<T>(method, path, body, token);
 }
 
 const when = (iso: string): string => formatDateTime(iso, lang());

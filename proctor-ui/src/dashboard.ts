@@ -13,6 +13,7 @@ import { rules } from "./flags";
 import { FocusView, type Me } from "./focus";
 import { initialLang, loadCatalogue, t, onLangChange } from "./i18n";
 import { langSwitch } from "./lang-switch";
+import { loginForm } from "./login";
 import { Tile, type TileHost } from "./tile";
 import type { BodyOf, Watch } from "./rtc";
 
@@ -31,31 +32,8 @@ function header(me: Me | null): HTMLElement {
 }
 
 function showLogin(): void {
-  const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
-  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const msg = h("p", { class: "error", role: "alert", id: "login-error" });
-  const form = h(
-    "form",
-    { class: "login", "aria-labelledby": "login-title" },
-    h("h2", { id: "login-title" }, t("ui.login.title")),
-    h("label", { for: "username" }, t("ui.login.username")),
-    user,
-    h("label", { for: "password" }, t("ui.login.password")),
-    pass,
-    h("button", { type: "submit" }, t("ui.login.submit")),
-    msg,
-  );
-  form.addEventListener("submit", (ev: SubmitEvent) => {
-    ev.preventDefault();
-    msg.textContent = "";
-    api<Me>("POST", "/api/login", { username: user.value, password: pass.value })
-      .then((me) => showDashboard(me))
-      .catch((err: unknown) => {
-        msg.textContent = err instanceof Error ? err.message : String(err);
-      });
-  });
-  root.replaceChildren(header(null), h("main", {}, form));
-  user.focus();
+  root.replaceChildren(header(null), h("main", {}, loginForm<Me>(t("ui.login.title"), (me) => showDashboard(me))));
+  document.getElementById("username")?.focus();
 }
 
 type SortKey = "risk" | "pin";

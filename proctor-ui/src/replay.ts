@@ -9,11 +9,12 @@
 
 import "./style.css";
 import "./replay.css";
-import { ApiError } from "./api";
+import { api } from "./api";
 import { h, clear } from "./dom";
 import { actionText, eventText, ruleTitle } from "./events";
 import { initialLang, lang, loadCatalogue, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
+import { loginForm } from "./login";
 import { Player } from "./replay-player";
 import type {
   Appeal, DecisionOutcome, Evidence, Item, Me, PublishedVerdict, Recording, RuleID, SearchResult, SittingBrief, Span, Timeline, Verification,
@@ -22,26 +23,6 @@ import { formatDateTime, formatDeadline, ms } from "./replay-types";
 import { ruleIDValues } from "./gen/protocol";
 
 const root = document.getElementById("app") as HTMLElement;
-
-interface ErrorBody {
-  error?: { code: string; key?: string; message: string };
-}
-
-/** A JSON request; an error answer becomes an ApiError in the page's language. */
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const resp = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
-  if (!resp.ok) {
-    const e = data.error;
-    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText);
-  }
-  return data;
-}
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -74,7 +55,7 @@ function header(): HTMLElement {
   const right = h("div", { class: "who" });
   if (me) {
     const out = h("button", { type: "button", id: "logout" }, t("ui.logout"));
-    out.addEventListener("click", () => void call("POST", "/api/logout", {}).finally(() => location.reload()));
+    out.addEventListener("click", () => void api("POST", "/api/logout", {}).finally(() => location.reload()));
     right.append(h("span", { class: "user" }, t("ui.signed_in_as", { user: me.username, role: me.role })), " ", out);
   }
   return h("header", { class: "top" }, h("h1", {}, t("replay.title")), langSwitch(), right);
@@ -82,31 +63,11 @@ function header(): HTMLElement {
 
 // ---- login ----
 
-function loginForm(): HTMLElement {
-  const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
-  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const msg = h("p", { class: "error", role: "alert" });
-  const form = h(
-    "form",
-    { class: "login", "aria-labelledby": "login-title" },
-    h("h2", { id: "login-title" }, t("replay.login.title")),
-    h("label", { for: "username" }, t("ui.login.username")),
-    user,
-    h("label", { for: "password" }, t("ui.login.password")),
-    pass,
-    h("button", { type: "submit" }, t("ui.login.submit")),
-    msg,
-  );
-  form.addEventListener("submit", (ev: SubmitEvent) => {
-    ev.preventDefault();
-    call<Me>("POST", "/api/login", { username: user.value, password: pass.value })
-      .then((m) => {
-        me = m;
-        route();
-      })
-      .catch((err: unknown) => (msg.textContent = errText(err)));
+function loginView(): HTMLElement {
+  return loginForm<Me>(t("replay.login.title"), (m) => {
+    me = m;
+    route();
   });
-  return form;
 }
 
 // ---- search ----
@@ -191,7 +152,7 @@ async function runSearch(): Promise<void> {
   if (searchPin) q.set("pin", searchPin);
   if (pendingOnly) q.set("appeal", "pending");
   try {
-    search = await call<SearchResult>("GET", `/api/replay/sittings?${q.toString()}`);
+    search = await api<SearchResult>("GET", `/api/replay/sittings?${q.toString()}`);
   } catch (err) {
     message = errText(err);
   }
@@ -208,7 +169,7 @@ async function openSitting(id: string): Promise<void> {
   message = "";
   render();
   try {
-    tl = await call<Timeline>("GET", `/api/replay/sittings/${encodeURIComponent(id)}`);
+    tl = await api<Timeline>("GET", `/api/replay/sittings/${encodeURIComponent(id)}`);
   } catch (err) {
     message = errText(err);
   }
@@ -220,7 +181,7 @@ async function runVerify(id: string): Promise<void> {
   verifying = true;
   renderBadge();
   try {
-    verification = await call<Verification>("GET", `/api/replay/sittings/${encodeURIComponent(id)}/verify`);
+    verification = await api<Verification>("GET", `/api/replay/sittings/${encodeURIComponent(id)}/verify`);
   } catch (err) {
     verification = { ok: false, checked: false, error: errText(err), entries: 0, files: 0, records: 0, deleted: 0, problems: 0 };
   }
@@ -524,7 +485,7 @@ function appealView(ap: Appeal | undefined, data: Timeline): HTMLElement {
   form.addEventListener("submit", (ev: SubmitEvent) => {
     ev.preventDefault();
     const picked = form.querySelector<HTMLInputElement>('input[name="outcome"]:checked');
-    call<Appeal>("POST", `/api/replay/sittings/${encodeURIComponent(data.sitting.id)}/appeal/decision`, { outcome: picked?.value ?? "", reasons: reasons.value })
+    api<Appeal>("POST", `/api/replay/sittings/${encodeURIComponent(data.sitting.id)}/appeal/decision`, { outcome: picked?.value ?? "", reasons: reasons.value })
       .then(() => openSitting(data.sitting.id))
       .catch((err: unknown) => (msg.textContent = errText(err)));
   });
@@ -627,7 +588,7 @@ function renderReport(): void {
 function render(): void {
   document.title = t("replay.title");
   const parts: HTMLElement[] = [header()];
-  if (!me) parts.push(h("main", {}, loginForm()));
+  if (!me) parts.push(h("main", {}, loginView()));
   else if (me.role !== "auditor" && me.role !== "admin") parts.push(h("main", {}, h("p", { class: "error", role: "alert" }, t("replay.not_auditor"))));
   else if (location.hash.startsWith("#s=")) {
     if (tl) parts.push(sittingView(tl));
@@ -663,7 +624,7 @@ async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   await loadCatalogue(initialLang(params.get("lang")));
   try {
-    me = await call<Me>("GET", "/api/me");
+    me = await api<Me>("GET", "/api/me");
   } catch {
     me = null;
   }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/config"
+	"kuzet.kz/kuzet/server/internal/apitest"
 )
 
 func start(t testing.TB) app.Ready {
@@ -46,18 +46,9 @@ func start(t testing.TB) app.Ready {
 	return r
 }
 
-func client() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 20 * time.Second}
-}
+func client() *http.Client { return apitest.NewHTTP() }
 
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Key     string `json:"key"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+type apiError = apitest.Error
 
 func post(t *testing.T, c *http.Client, url, ctype, body string) (*http.Response, apiError) {
 	t.Helper()

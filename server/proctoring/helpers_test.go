@@ -1,13 +1,9 @@
 package proctoring_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +17,7 @@ import (
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/config"
+	"kuzet.kz/kuzet/server/internal/apitest"
 )
 
 // start runs a real kuzet-server (bbolt file, demo seed) for the test,
@@ -78,66 +75,29 @@ type user struct {
 
 func login(t *testing.T, base, name, pass string) *user {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	u := &user{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	u := &user{t: t, base: base, c: apitest.NewHTTP()}
 	if code, body := u.do("POST", "/api/login", map[string]string{"username": name, "password": pass}, nil); code != http.StatusOK {
 		t.Fatalf("login as %s: %d %s", name, code, body)
 	}
 	return u
 }
 
-// apiError is the server's error body.
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Key     string `json:"key"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+type apiError = apitest.Error
+
+// api is u as an API client.
+func (u *user) api() *apitest.Client { return &apitest.Client{T: u.t, Base: u.base, HTTP: u.c} }
 
 // do sends a JSON request and decodes the answer into out (if 2xx) and
 // returns the status and the raw body.
 func (u *user) do(method, path string, body, out any) (int, string) {
 	u.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			u.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, u.base+path, rd)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := u.c.Do(req)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			u.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
-		}
-	}
-	return resp.StatusCode, string(raw)
+	return u.api().Do(method, path, body, out)
 }
 
 // refused checks that a request was refused with status and error code.
 func (u *user) refused(method, path string, body any, status int, code string) apiError {
 	u.t.Helper()
-	got, raw := u.do(method, path, body, nil)
-	var e apiError
-	_ = json.Unmarshal([]byte(raw), &e)
-	if got != status || (code != "" && e.Error.Code != code) {
-		u.t.Fatalf("%s %s: %d %s; want %d with code %q", method, path, got, raw, status, code)
-	}
-	return e
+	return u.api().Refused(method, path, body, status, code)
 }
 
 // wsURL turns an http URL into a ws one.

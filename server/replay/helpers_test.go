@@ -3,9 +3,7 @@ package replay_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -23,6 +21,7 @@ import (
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
+	"kuzet.kz/kuzet/server/internal/apitest"
 	"kuzet.kz/kuzet/server/replay"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
@@ -259,60 +258,24 @@ func (c *client) in(t testing.TB) *client {
 	return &cp
 }
 
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Key     string `json:"key"`
-		Message string `json:"message"`
-	} `json:"error"`
+type apiError = apitest.Error
+
+// api is c as an API client.
+func (c *client) api() *apitest.Client {
+	return &apitest.Client{T: c.t, Base: c.base, HTTP: c.c, Bearer: c.bearer}
 }
 
 // do sends a request (a JSON body if body is not nil) and decodes a 2xx
 // answer into out; it returns the status and the raw body.
 func (c *client) do(method, path string, body, out any) (int, string) {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
-	resp, err := c.c.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
-		}
-	}
-	return resp.StatusCode, string(raw)
+	return c.api().Do(method, path, body, out)
 }
 
 // refused checks that a request is refused with status and error code.
 func (c *client) refused(method, path string, body any, status int, code string) apiError {
 	c.t.Helper()
-	got, raw := c.do(method, path, body, nil)
-	var e apiError
-	_ = json.Unmarshal([]byte(raw), &e)
-	if got != status || (code != "" && e.Error.Code != code) {
-		c.t.Fatalf("%s %s: %d %s; want %d with code %q", method, path, got, raw, status, code)
-	}
-	return e
+	return c.api().Refused(method, path, body, status, code)
 }
 
 // entries returns the sitting's log entries.

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"kuzet.kz/kuzet/e2e/kit"
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/config"
 )
@@ -109,17 +110,17 @@ func run(agentBin, footageBin, size string, fps int, warm, dur time.Duration, up
 	}
 	defer func() { agent.Process.Signal(os.Interrupt); agent.Wait() }()
 	time.Sleep(warm)
-	cpu0, err := cpuSeconds(agent.Process.Pid)
+	cpu0, err := kit.CPUSeconds(agent.Process.Pid)
 	if err != nil {
 		return err
 	}
 	s0 := ready.SFU.Stats()
 	t0 := time.Now()
 	time.Sleep(dur)
-	cpu1, _ := cpuSeconds(agent.Process.Pid)
+	cpu1, _ := kit.CPUSeconds(agent.Process.Pid)
 	s1 := ready.SFU.Stats()
 	el := time.Since(t0).Seconds()
-	rss, hwm := memory(agent.Process.Pid)
+	rss, hwm := kit.Memory(agent.Process.Pid)
 	packets := float64(s1.PacketsIn - s0.PacketsIn)
 	payload := float64(s1.BytesIn-s0.BytesIn) * 8 / el / 1000
 	// On the wire each packet also carries IPv4 (20), UDP (8) and the SRTP
@@ -141,36 +142,4 @@ func run(agentBin, footageBin, size string, fps int, warm, dur time.Duration, up
 	cancel()
 	<-done
 	return nil
-}
-
-func cpuSeconds(pid int) (float64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100, nil
-}
-
-func memory(pid int) (rss, hwm int64) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = v << 10
-		case "VmHWM:":
-			hwm = v << 10
-		}
-	}
-	return rss, hwm
 }

@@ -137,18 +137,6 @@ type demo struct {
 	Competition   string `json:"competition"`
 }
 
-func cpuSeconds(pid int) (float64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name (which may hold spaces) start after ')'.
-	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
-}
-
 // profilePrefix, when set, names the server CPU profiles to take.
 var profilePrefix string
 
@@ -209,13 +197,7 @@ func getStats(c *kit.Client, pid, dbgPort int) (serverStats, error) {
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		return st, err
 	}
-	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			st.RSS = kb << 10
-		}
-	}
+	st.RSS, _ = kit.Memory(pid)
 	if dbgPort != 0 {
 		live, err := liveHeap(dbgPort)
 		if err != nil {
@@ -391,11 +373,11 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 			flowing++
 		}
 	}
-	cpu0, err := cpuSeconds(srv.Process.Pid)
+	cpu0, err := kit.CPUSeconds(srv.Process.Pid)
 	if err != nil {
 		return err
 	}
-	gen0, _ := cpuSeconds(os.Getpid())
+	gen0, _ := kit.CPUSeconds(os.Getpid())
 	p0, l0 := count()
 	t0 := time.Now()
 	if dbgPort != 0 {
@@ -413,8 +395,8 @@ func measure(serverBin string, n int, frames [][]byte, warm, dur time.Duration, 
 		}()
 	}
 	time.Sleep(dur)
-	cpu1, _ := cpuSeconds(srv.Process.Pid)
-	gen1, _ := cpuSeconds(os.Getpid())
+	cpu1, _ := kit.CPUSeconds(srv.Process.Pid)
+	gen1, _ := kit.CPUSeconds(os.Getpid())
 	if profilePrefix != "" {
 		// And where the memory is, at the end of the window.
 		saveHeap(dbgPort, fmt.Sprintf("%s-%d.heap", profilePrefix, n))

@@ -1,0 +1,35 @@
+// The staff login form, shared by the dashboard and the replay: username
+// and password to POST /api/login; a refusal is shown under the form in
+// the page's language.
+
+import { api } from "./api";
+import { h } from "./dom";
+import { t } from "./i18n";
+
+/** A login form titled title; onLogin gets the signed-in account. */
+export function loginForm<M>(title: string, onLogin: (me: M) => void): HTMLElement {
+  const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
+  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const msg = h("p", { class: "error", role: "alert", id: "login-error" });
+  const form = h(
+    "form",
+    { class: "login", "aria-labelledby": "login-title" },
+    h("h2", { id: "login-title" }, title),
+    h("label", { for: "username" }, t("ui.login.username")),
+    user,
+    h("label", { for: "password" }, t("ui.login.password")),
+    pass,
+    h("button", { type: "submit" }, t("ui.login.submit")),
+    msg,
+  );
+  form.addEventListener("submit", (ev: SubmitEvent) => {
+    ev.preventDefault();
+    msg.textContent = "";
+    api<M>("POST", "/api/login", { username: user.value, password: pass.value })
+      .then(onLogin)
+      .catch((err: unknown) => {
+        msg.textContent = err instanceof Error ? err.message : String(err);
+      });
+  });
+  return form;
+}
