@@ -160,6 +160,17 @@ func text(s string, required bool, key i18n.Key, what string) (string, error) {
 
 // ---- helpers ----
 
+// targetRequest is target, then the request's JSON body.
+func targetRequest[R any](m *Module, r *http.Request) (store.Sitting, store.Account, R, error) {
+	var req R
+	st, acct, err := m.target(r)
+	if err != nil {
+		return st, acct, req, err
+	}
+	err = web.Decode(r, &req)
+	return st, acct, req, err
+}
+
 // target loads the sitting of the request and checks that the caller is a
 // proctor assigned to it. Another proctor's sitting reads as not found.
 func (m *Module) target(r *http.Request) (store.Sitting, store.Account, error) {
@@ -266,12 +277,8 @@ type EndRequest struct {
 }
 
 func (m *Module) roomScan(w http.ResponseWriter, r *http.Request) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[NoteRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req NoteRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	note, err := text(req.Note, false, "", "note")
@@ -296,12 +303,8 @@ func (m *Module) roomScan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) message(w http.ResponseWriter, r *http.Request) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[TextRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req TextRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	if req.Rule != "" {
@@ -323,12 +326,8 @@ func (m *Module) message(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) warning(w http.ResponseWriter, r *http.Request) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[TextRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req TextRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	if !req.Rule.Valid() {
@@ -361,12 +360,8 @@ func (m *Module) resume(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) pauseResume(w http.ResponseWriter, r *http.Request, pause bool) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[NoteRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req NoteRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	note, err := text(req.Note, false, "", "note")
@@ -400,12 +395,8 @@ func (m *Module) pauseResume(w http.ResponseWriter, r *http.Request, pause bool)
 }
 
 func (m *Module) end(w http.ResponseWriter, r *http.Request) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[EndRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req EndRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	reason, err := text(req.Reason, true, i18n.Key("dashboard.error.reason_required"), "reason for ending the sitting")
@@ -610,12 +601,8 @@ func ruleOrder(id protocol.RuleID) int {
 }
 
 func (m *Module) publish(w http.ResponseWriter, r *http.Request) error {
-	st, acct, err := m.target(r)
+	st, acct, req, err := targetRequest[VerdictRequest](m, r)
 	if err != nil {
-		return err
-	}
-	var req VerdictRequest
-	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
 	note, err := text(req.Note, false, "", "note")
