@@ -154,17 +154,6 @@ func (a *Archive) Stop(id protocol.SittingID) {
 	}
 }
 
-// recordingData is the Data of a recording entry.
-type recordingData struct {
-	Kind        record.Kind `json:"kind"`
-	Start       time.Time   `json:"start"`
-	End         time.Time   `json:"end"`
-	Video       bool        `json:"video"`
-	Audio       bool        `json:"audio"`
-	VideoFrames int         `json:"video_frames"`
-	AudioFrames int         `json:"audio_frames"`
-}
-
 func (a *Archive) logSegments() {
 	defer a.wg.Done()
 	for s := range a.segments {
@@ -173,7 +162,7 @@ func (a *Archive) logSegments() {
 			a.log.Error("recording segment", "sitting", s.sitting, "err", err)
 			continue
 		}
-		data, _ := json.Marshal(recordingData{Kind: s.seg.Kind, Start: s.seg.Start.UTC(), End: s.seg.End.UTC(), Video: s.seg.Video,
+		data, _ := json.Marshal(audit.RecordingData{Kind: string(s.seg.Kind), Start: s.seg.Start.UTC(), End: s.seg.End.UTC(), Video: s.seg.Video,
 			Audio: s.seg.Audio, VideoFrames: s.seg.VideoFrames, AudioFrames: s.seg.AudioFrames})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err = a.cfg.Log.Append(ctx, audit.Entry{Time: s.seg.End, Kind: audit.KindRecording, Sitting: string(s.sitting), Actor: "system",

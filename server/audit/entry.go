@@ -66,6 +66,21 @@ type FileRef struct {
 	Size int64 `json:"size"`
 }
 
+// RecordingData is the Data of a KindRecording entry (written by
+// server/archive when a recording segment closes; read by the replay).
+type RecordingData struct {
+	// Kind is the recording's kind: "camera" (camera and microphone) or "screen".
+	Kind string `json:"kind"`
+	// Start and End are the server's wall-clock times of the first and
+	// last frame.
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Video       bool      `json:"video"`
+	Audio       bool      `json:"audio"`
+	VideoFrames int       `json:"video_frames"`
+	AudioFrames int       `json:"audio_frames"`
+}
+
 // RetentionData is the Data of a KindRetention entry: the files deleted
 // because their retention period ended.
 type RetentionData struct {

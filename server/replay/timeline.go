@@ -156,16 +156,6 @@ type Timeline struct {
 	Entries int `json:"entries"`
 }
 
-// recordingData is the Data of an audit.KindRecording entry (written by
-// server/archive).
-type recordingData struct {
-	Kind  string    `json:"kind"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	Video bool      `json:"video"`
-	Audio bool      `json:"audio"`
-}
-
 // itemTime is where a record sits on the timeline.
 func itemTime(r protocol.Record) time.Time {
 	switch {
@@ -302,7 +292,7 @@ func buildTimeline(brief SittingBrief, recs []protocol.Record, entries []audit.R
 		if e.Entry.Kind != audit.KindRecording || len(e.Entry.Files) == 0 {
 			continue
 		}
-		var d recordingData
+		var d audit.RecordingData
 		if err := json.Unmarshal(e.Entry.Data, &d); err != nil {
 			continue // verification names a damaged entry; the timeline shows what it can
 		}

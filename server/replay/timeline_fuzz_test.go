@@ -15,7 +15,7 @@ import (
 // it starts, and a recording has a URL exactly when it was not deleted.
 func FuzzBuildTimeline(f *testing.F) {
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	rd, _ := json.Marshal(recordingData{Kind: "camera", Start: t0, End: t0.Add(time.Minute), Video: true})
+	rd, _ := json.Marshal(audit.RecordingData{Kind: "camera", Start: t0, End: t0.Add(time.Minute), Video: true})
 	ret, _ := json.Marshal(audit.RetentionData{Deleted: []audit.FileRef{{Path: "recordings/s1/camera-1.webm"}}, Period: "1h"})
 	f.Add(uint8(0), rd, []byte(`{"seq":1}`), uint8(1), uint64(0), int64(5))
 	f.Add(uint8(1), ret, []byte(`{"id":"a1"}`), uint8(2), uint64(1), int64(-5))
