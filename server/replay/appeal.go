@@ -21,6 +21,7 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
 )
@@ -137,7 +138,7 @@ func putAppealTx(tx *bolt.Tx, ap *Appeal) error {
 // AppealDeadline is the end of the appeal period of a verdict published at
 // t: the end of the AppealDays-th working day after that day.
 func (m *Module) AppealDeadline(published time.Time) time.Time {
-	return m.cal.deadline(published, m.cfg.AppealDays)
+	return m.cal.Deadline(published, m.cfg.AppealDays)
 }
 
 // plainText reports whether s is valid UTF-8 without control characters
@@ -185,7 +186,7 @@ func (m *Module) File(ctx context.Context, id protocol.SittingID, text string, l
 	now := m.now().UTC()
 	deadline := m.AppealDeadline(v.Time)
 	if !now.Before(deadline) {
-		return nil, fmt.Errorf("%w: it ended %s", ErrAppealPeriodOver, deadline.In(m.cal.zone).Format(time.RFC3339))
+		return nil, fmt.Errorf("%w: it ended %s", ErrAppealPeriodOver, deadline.In(calendar.Zone).Format(time.RFC3339))
 	}
 	sum := sha256.Sum256([]byte(text))
 	ap := &Appeal{Sitting: id, Text: text, TextSHA256: hex.EncodeToString(sum[:]), Lang: lang, Filed: now, Deadline: deadline.UTC(), VerdictRecord: v.Record}

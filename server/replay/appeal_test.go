@@ -22,21 +22,21 @@ func TestAppealDeadlineCountsWorkingDays(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		days      int
-		cal       replay.Calendar
 		published time.Time
 		want      time.Time
 	}{
-		{"Friday noon: Mon, Tue, Wed count", 3, replay.Calendar{}, at(2026, 11, 20, 12, 0), at(2026, 11, 26, 0, 0)},
-		{"Monday: Tue, Wed, Thu", 3, replay.Calendar{}, at(2026, 11, 23, 9, 0), at(2026, 11, 27, 0, 0)},
-		{"late evening UTC is the next day in Astana", 1, replay.Calendar{}, time.Date(2026, 11, 23, 20, 30, 0, 0, time.UTC), at(2026, 11, 26, 0, 0)},
-		{"Independence Day is not a working day", 3, replay.Calendar{}, at(2026, 12, 15, 10, 0), at(2026, 12, 22, 0, 0)},
-		{"Nauryz 21-23 March", 1, replay.Calendar{}, at(2028, 3, 20, 10, 0), at(2028, 3, 25, 0, 0)},
-		{"a day off from the government's decree", 1, replay.Calendar{DaysOff: []string{"2026-11-24"}}, at(2026, 11, 23, 9, 0), at(2026, 11, 26, 0, 0)},
-		{"no holidays configured", 1, replay.Calendar{Holidays: []string{}}, at(2026, 12, 15, 10, 0), at(2026, 12, 17, 0, 0)},
-		{"five working days", 5, replay.Calendar{}, at(2026, 11, 20, 12, 0), at(2026, 11, 28, 0, 0)},
+		{"Friday noon: Mon, Tue, Wed count", 3, at(2026, 11, 20, 12, 0), at(2026, 11, 26, 0, 0)},
+		{"Monday: Tue, Wed, Thu", 3, at(2026, 11, 23, 9, 0), at(2026, 11, 27, 0, 0)},
+		{"late evening UTC is the next day in Astana", 1, time.Date(2026, 11, 23, 20, 30, 0, 0, time.UTC), at(2026, 11, 26, 0, 0)},
+		{"Independence Day is not a working day", 3, at(2026, 12, 15, 10, 0), at(2026, 12, 22, 0, 0)},
+		{"Nauryz 21-23 March", 1, at(2028, 3, 20, 10, 0), at(2028, 3, 25, 0, 0)},
+		{"a day off moved by order (8 May 2024), then Victory Day", 1, at(2024, 5, 7, 9, 0), at(2024, 5, 11, 0, 0)},
+		{"a Saturday made a working day by order (4 May 2024)", 1, at(2024, 5, 3, 9, 0), at(2024, 5, 5, 0, 0)},
+		{"Nauryz 2026 with two weekend days carried over", 1, at(2026, 3, 20, 9, 0), at(2026, 3, 27, 0, 0)},
+		{"five working days", 5, at(2026, 11, 20, 12, 0), at(2026, 11, 28, 0, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := replay.New(replay.Config{Store: s.st, Log: s.log, DataDir: s.dir, Catalogue: mustCatalogue(t), AppealDays: tc.days, Calendar: tc.cal})
+			m, err := replay.New(replay.Config{Store: s.st, Log: s.log, DataDir: s.dir, Catalogue: mustCatalogue(t), AppealDays: tc.days})
 			if err != nil {
 				t.Fatal(err)
 			}

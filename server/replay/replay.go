@@ -33,6 +33,7 @@ import (
 
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/authz"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
@@ -87,8 +88,9 @@ type Config struct {
 	// AppealDays is the appeal period in working days (default
 	// DefaultAppealDays; 1 to 30).
 	AppealDays int
-	// Calendar says which days are working days.
-	Calendar Calendar
+	// Calendar says which days are working days (nil: the shipped
+	// calendar, server/calendar).
+	Calendar *calendar.Calendar
 	// Logger receives the module's problems; never personal data.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -99,7 +101,7 @@ type Config struct {
 type Module struct {
 	cfg Config
 	log *slog.Logger
-	cal calendar
+	cal *calendar.Calendar
 
 	// limitMu guards limits: failed cabinet logins per client address.
 	limitMu sync.Mutex
@@ -119,9 +121,12 @@ func New(cfg Config) (*Module, error) {
 	if cfg.AppealDays < 1 || cfg.AppealDays > 30 {
 		return nil, fmt.Errorf("%w: AppealDays %d: use 1 to 30 working days", ErrConfig, cfg.AppealDays)
 	}
-	cal, err := cfg.Calendar.compile()
-	if err != nil {
-		return nil, err
+	cal := cfg.Calendar
+	if cal == nil {
+		var err error
+		if cal, err = calendar.Load(""); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

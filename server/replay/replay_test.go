@@ -169,8 +169,6 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	}{
 		{"no store", replay.Config{}},
 		{"period", replay.Config{Store: s.st, Log: s.log, DataDir: s.dir, Catalogue: mustCatalogue(t), AppealDays: 31}},
-		{"holiday", replay.Config{Store: s.st, Log: s.log, DataDir: s.dir, Catalogue: mustCatalogue(t), Calendar: replay.Calendar{Holidays: []string{"13-01"}}}},
-		{"day off", replay.Config{Store: s.st, Log: s.log, DataDir: s.dir, Catalogue: mustCatalogue(t), Calendar: replay.Calendar{DaysOff: []string{"2026-5-27"}}}},
 	} {
 		if _, err := replay.New(tc.cfg); err == nil {
 			t.Errorf("%s: New accepted %+v", tc.name, tc.cfg)

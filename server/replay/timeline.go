@@ -443,7 +443,7 @@ func (m *Module) loadTimeline(st store.Sitting) (Timeline, error) {
 	}
 	tl := buildTimeline(m.brief(st), recs, entries, ap)
 	if tl.Verdict != nil {
-		d := m.cal.deadline(tl.Verdict.Time, m.cfg.AppealDays)
+		d := m.cal.Deadline(tl.Verdict.Time, m.cfg.AppealDays)
 		tl.AppealDeadline = &d
 	}
 	return tl, nil

@@ -4,6 +4,7 @@
 //	kuzet-server [-listen 127.0.0.1:8080] [-data ./data] [-demo] …
 //	kuzet-server audit verify --data DIR
 //	kuzet-server audit export --data DIR --sitting ID -o FILE
+//	kuzet-server calendar [--data DIR] DATE +N | DATE -N | YEAR
 //
 // Every flag can also be set in the environment as KUZET_<FLAG> (e.g.
 // KUZET_DATA=/var/lib/kuzet). Run with -h for the list.
@@ -24,6 +25,7 @@ import (
 
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/config"
 )
 
@@ -38,6 +40,11 @@ func run() int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return audit.RunCommand(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "calendar" {
+		// Working-day arithmetic and a year's days off, to check the
+		// calendar data against the official calendar.
+		return calendar.RunCommand(os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
 	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, func(fs *flag.FlagSet) {
 		fmt.Fprintln(fs.Output(), "usage: kuzet-server [flags]\n\nEvery flag can also be set as KUZET_<FLAG> in the environment.\n\nflags:")
