@@ -33,8 +33,8 @@ import (
 
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/audit"
-	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/authz"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
 )
