@@ -119,7 +119,9 @@ func (r *Registry) loadFS(fsys fs.FS, dir string) error {
 		return fmt.Errorf("rule sets: list %s: %w", dir, err)
 	}
 	// The register first: the sets name its bodies.
-	sort.SliceStable(names, func(i, j int) bool { return path.Base(names[i]) == "bodies.json" && path.Base(names[j]) != "bodies.json" })
+	sort.SliceStable(names, func(i, j int) bool {
+		return path.Base(names[i]) == "bodies.json" && path.Base(names[j]) != "bodies.json"
+	})
 	for _, name := range names {
 		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
