@@ -4,10 +4,8 @@
 package admin
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
@@ -116,10 +114,35 @@ func (a *Admin) CreateSitting(competition, stage string) (NewSitting, error) {
 	if err != nil {
 		return NewSitting{}, err
 	}
-	pin, err := a.freshPIN()
+	pin, err := a.store.NewPIN()
 	if err != nil {
 		return NewSitting{}, err
 	}
+	return a.createSitting(competition, stage, id, pin)
+}
+
+// CreateSittingFor adds a sitting of competition for stage for a
+// candidate who already has a PIN (given on admission, p.74-1: the same
+// PIN in every stage) and returns it with its join token.
+func (a *Admin) CreateSittingFor(competition, stage, pin string) (NewSitting, error) {
+	if _, err := a.store.Competition(competition); err != nil {
+		return NewSitting{}, fmt.Errorf("%w: competition %q does not exist", ErrInvalid, competition)
+	}
+	stage = strings.TrimSpace(stage)
+	if stage == "" || len(stage) > 64 {
+		return NewSitting{}, fmt.Errorf("%w: stage must be 1 to 64 characters, e.g. essay", ErrInvalid)
+	}
+	if len(pin) != 8 {
+		return NewSitting{}, fmt.Errorf("%w: PIN %q is not an 8-digit PIN", ErrInvalid, pin)
+	}
+	id, err := auth.NewID("s-")
+	if err != nil {
+		return NewSitting{}, err
+	}
+	return a.createSitting(competition, stage, id, pin)
+}
+
+func (a *Admin) createSitting(competition, stage, id, pin string) (NewSitting, error) {
 	key, err := a.store.Secret(JoinKeyName, 32)
 	if err != nil {
 		return NewSitting{}, err
@@ -195,6 +218,10 @@ func (a *Admin) Join(token string) (store.Sitting, string, error) {
 		}
 		s.JoinNonce = ""
 		s.TokenHash = auth.TokenHash(resume)
+		if s.Joined == nil {
+			now := a.now().UTC()
+			s.Joined = &now
+		}
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -225,27 +252,4 @@ func (a *Admin) CabinetSitting(token string) (store.Sitting, error) {
 		}
 	}
 	return store.Sitting{}, ErrTokenInvalid
-}
-
-// freshPIN draws an 8-digit PIN no other sitting has.
-func (a *Admin) freshPIN() (string, error) {
-	all, err := a.store.Sittings()
-	if err != nil {
-		return "", err
-	}
-	used := make(map[string]bool, len(all))
-	for _, s := range all {
-		used[s.PIN] = true
-	}
-	for range 100 {
-		n, err := rand.Int(rand.Reader, big.NewInt(90000000))
-		if err != nil {
-			return "", err
-		}
-		pin := fmt.Sprintf("%08d", n.Int64()+10000000)
-		if !used[pin] {
-			return pin, nil
-		}
-	}
-	return "", errors.New("could not draw an unused PIN")
 }

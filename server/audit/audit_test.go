@@ -587,3 +587,61 @@ func TestRelFileRef(t *testing.T) {
 		}
 	}
 }
+
+// AppendTx commits with the caller's transaction or not at all, chains a
+// sitting's entries like Append, and the log still verifies when both are
+// used together.
+func TestAppendTxIsAtomicWithCallersRecords(t *testing.T) {
+	db, l := openLog(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := l.Append(ctx, Entry{Time: t0, Kind: KindWorkflow, Sitting: "c-1", Actor: "a-hr"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	errNo := errors.New("refused")
+	err := db.Update(func(tx *bbolt.Tx) error {
+		if _, err := AppendTx(tx, Entry{Time: t0, Kind: KindWorkflow, Sitting: "c-1", Actor: "a-hr"}); err != nil {
+			return err
+		}
+		return errNo
+	})
+	if !errors.Is(err, errNo) {
+		t.Fatal(err)
+	}
+	if n, _ := l.Size(); n != 1 {
+		t.Fatalf("a rolled-back AppendTx left %d entries, want 1", n)
+	}
+	var idx []int64
+	err = db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("mine"))
+		if err != nil {
+			return err
+		}
+		for i := range 2 {
+			n, err := AppendTx(tx, Entry{Time: t0, Kind: KindWorkflow, Sitting: "c-1", Actor: "a-hr", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+			if err != nil {
+				return err
+			}
+			idx = append(idx, n)
+		}
+		return b.Put([]byte("k"), []byte("v"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx[0] != 1 || idx[1] != 2 {
+		t.Fatalf("indexes %v, want [1 2]", idx)
+	}
+	rec, err := l.Entry(2)
+	if err != nil || !bytes.Contains(rec.Raw, []byte(`"prev":1`)) {
+		t.Fatalf("entry 2 does not chain to 1: %s %v", rec.Raw, err)
+	}
+	if _, err := l.Append(ctx, Entry{Time: t0, Kind: KindWorkflow, Sitting: "c-1", Actor: "a-hr"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeKeyless(t, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AppendTx(nil, Entry{Time: t0, Kind: "BAD", Actor: "x"}); !errors.Is(err, ErrBadEntry) {
+		t.Fatalf("bad entry: %v", err)
+	}
+}

@@ -539,3 +539,27 @@ func hashReader(tx *bbolt.Tx) tlog.HashReader {
 		return readStoredHashes(b, indexes)
 	})
 }
+
+// AppendTx appends e inside the caller's own write transaction tx of the
+// log's database and returns its index: the entry and the caller's records
+// commit (or roll back) together. It is for decisions that are rare and
+// must be atomic with the state they change (the competition workflow);
+// the hot paths use Append, which group-commits. bbolt runs one write
+// transaction at a time, so AppendTx and the committer never interleave.
+func AppendTx(tx *bbolt.Tx, e Entry) (int64, error) {
+	if err := e.Check(); err != nil {
+		return -1, err
+	}
+	w, err := newWriter(tx)
+	if err != nil {
+		return -1, err
+	}
+	idx, err := w.add(e)
+	if err != nil {
+		return -1, err
+	}
+	if err := w.finish(); err != nil {
+		return -1, fmt.Errorf("audit: append: %w", err)
+	}
+	return idx, nil
+}

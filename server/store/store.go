@@ -95,6 +95,9 @@ type Sitting struct {
 	Proctors []string   `json:"proctors,omitempty"`
 	Created  time.Time  `json:"created"`
 	Ended    *time.Time `json:"ended,omitempty"`
+	// Joined is when the agent first joined with the join token: the
+	// candidate took part in the stage (p.117 counts it).
+	Joined *time.Time `json:"joined,omitempty"`
 	// Verdict is the published check result, once a proctor published it;
 	// the workflow reads it (p.115: an essay is graded only after it is
 	// published, and only if it is clean).
@@ -163,6 +166,9 @@ var (
 	bEvents        = []byte("events")
 	bRecords       = []byte("records")
 	bSeqs          = []byte("seqs")
+	// bPINs holds every PIN ever given (p.74-1), so none is given twice,
+	// whether to a sitting or an admitted application.
+	bPINs = []byte("pins")
 )
 
 // Store is the open bbolt file. It is safe for concurrent use.
@@ -184,13 +190,16 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bAccounts, bAccountByName, bCompetitions, bSittings, bSittingToken, bSittingPage, bSessions, bEvents, bSecrets} {
+		for _, b := range [][]byte{bAccounts, bAccountByName, bCompetitions, bSittings, bSittingToken, bSittingPage, bSessions, bEvents, bSecrets, bPINs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		err = db.Update(migratePINs)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare %s: %w", path, err)
@@ -568,4 +577,64 @@ func (s *Store) Counters(id protocol.SittingID) (lastSeq, records uint64, err er
 		return nil
 	})
 	return lastSeq, records, err
+}
+
+// migratePINs fills the PIN registry from the sittings of a store made
+// before it existed.
+func migratePINs(tx *bolt.Tx) error {
+	pins := tx.Bucket(bPINs)
+	if k, _ := pins.Cursor().First(); k != nil {
+		return nil
+	}
+	return tx.Bucket(bSittings).ForEach(func(_, v []byte) error {
+		var st Sitting
+		if err := json.Unmarshal(v, &st); err != nil {
+			return err
+		}
+		if st.PIN == "" {
+			return nil
+		}
+		return pins.Put([]byte(st.PIN), []byte{1})
+	})
+}
+
+// ErrNoPIN: no unused PIN was found after many draws (the registry is
+// nearly full, or the random source is broken).
+var ErrNoPIN = errors.New("could not draw an unused PIN")
+
+// DrawPIN draws a random 8-digit PIN that was never given before and
+// records it, inside tx (p.74-1: unique, and not derived from personal
+// data: it is random). It is the one place PINs come from: sittings
+// (server/admin) and admissions (server/workflow) both use it.
+func DrawPIN(tx *bolt.Tx) (string, error) {
+	pins := tx.Bucket(bPINs)
+	if pins == nil {
+		return "", fmt.Errorf("draw PIN: %w: bucket %s missing", ErrNotFound, bPINs)
+	}
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		pin := fmt.Sprintf("%08d", binary.BigEndian.Uint64(b[:])%90000000+10000000)
+		if pins.Get([]byte(pin)) != nil {
+			continue
+		}
+		if err := pins.Put([]byte(pin), []byte{1}); err != nil {
+			return "", err
+		}
+		return pin, nil
+	}
+	return "", ErrNoPIN
+}
+
+// NewPIN draws and records a PIN in its own transaction (see DrawPIN).
+func (s *Store) NewPIN() (string, error) {
+	var pin string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		pin, err = DrawPIN(tx)
+		return err
+	})
+	return pin, err
 }

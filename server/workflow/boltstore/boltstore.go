@@ -1,0 +1,246 @@
+// Package boltstore keeps the workflow's records in the server's bbolt
+// file, in buckets whose names start with "wf.", beside the proctoring
+// store and the audit log, so that a decision, its records and its audit
+// entry commit in one transaction. It implements workflow.Store and
+// passes server/workflow/storetest.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/store"
+	"kuzet.kz/kuzet/server/workflow"
+)
+
+var (
+	bCompetitions  = []byte("wf.competitions")
+	bCandidates    = []byte("wf.candidates")
+	bApplications  = []byte("wf.applications")
+	bAppsByComp    = []byte("wf.applications.bycompetition")
+	bAppsByCabinet = []byte("wf.applications.bycabinet")
+	bAppsByIIN     = []byte("wf.applications.byiin")
+	bNotifications = []byte("wf.notifications")
+)
+
+// Store is the bbolt implementation of workflow.Store.
+type Store struct{ db *bolt.DB }
+
+// New prepares the workflow's buckets in db. The audit log (audit.Open)
+// and the proctoring store (store.Open) must use the same db: entries
+// are appended with audit.AppendTx, PINs drawn with store.DrawPIN.
+func New(db *bolt.DB) (*Store, error) {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workflow store: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Update implements workflow.Store.
+func (s *Store) Update(ctx context.Context, fn func(workflow.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&btx{tx}) })
+}
+
+// View implements workflow.Store.
+func (s *Store) View(ctx context.Context, fn func(workflow.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&btx{tx}) })
+}
+
+type btx struct{ tx *bolt.Tx }
+
+func (t *btx) get(bucket []byte, key string, v any) error {
+	raw := t.tx.Bucket(bucket).Get([]byte(key))
+	if raw == nil {
+		return workflow.ErrNotFound
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func (t *btx) put(bucket []byte, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucket).Put([]byte(key), raw)
+}
+
+func (t *btx) Competition(id string) (workflow.Competition, error) {
+	var c workflow.Competition
+	return c, t.get(bCompetitions, id, &c)
+}
+
+func (t *btx) Competitions() ([]workflow.Competition, error) {
+	out := []workflow.Competition{}
+	err := t.tx.Bucket(bCompetitions).ForEach(func(_, v []byte) error {
+		var c workflow.Competition
+		if err := json.Unmarshal(v, &c); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+func (t *btx) Candidate(id string) (workflow.Candidate, error) {
+	var c workflow.Candidate
+	return c, t.get(bCandidates, id, &c)
+}
+
+func (t *btx) Application(id string) (workflow.Application, error) {
+	var a workflow.Application
+	return a, t.get(bApplications, id, &a)
+}
+
+func (t *btx) Applications(competition string) ([]workflow.Application, error) {
+	out := []workflow.Application{}
+	c := t.tx.Bucket(bAppsByComp).Cursor()
+	prefix := []byte(competition + "/")
+	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		a, err := t.Application(string(v))
+		if err != nil {
+			return nil, fmt.Errorf("application %s of %s: %w", v, competition, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (t *btx) byIndex(bucket []byte, key string) (workflow.Application, error) {
+	id := t.tx.Bucket(bucket).Get([]byte(key))
+	if id == nil {
+		return workflow.Application{}, workflow.ErrNotFound
+	}
+	return t.Application(string(id))
+}
+
+func (t *btx) ApplicationByCabinet(hash string) (workflow.Application, error) {
+	if hash == "" {
+		return workflow.Application{}, workflow.ErrNotFound
+	}
+	return t.byIndex(bAppsByCabinet, hash)
+}
+
+func (t *btx) ApplicationByIIN(competition, index string) (workflow.Application, error) {
+	return t.byIndex(bAppsByIIN, competition+"/"+index)
+}
+
+func (t *btx) Notifications(application string) ([]workflow.Notification, error) {
+	out := []workflow.Notification{}
+	c := t.tx.Bucket(bNotifications).Cursor()
+	prefix := []byte(application + "/")
+	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		var n workflow.Notification
+		if err := json.Unmarshal(v, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (t *btx) PutCompetition(c workflow.Competition) error {
+	if c.ID == "" {
+		return errors.New("competition without id")
+	}
+	return t.put(bCompetitions, c.ID, c)
+}
+
+func (t *btx) PutCandidate(c workflow.Candidate) error {
+	if c.ID == "" {
+		return errors.New("candidate without id")
+	}
+	return t.put(bCandidates, c.ID, c)
+}
+
+func seqKey(prefix string, n uint64) []byte {
+	k := make([]byte, len(prefix)+1+8)
+	copy(k, prefix+"/")
+	binary.BigEndian.PutUint64(k[len(prefix)+1:], n)
+	return k
+}
+
+func (t *btx) PutApplication(a workflow.Application, iinIndex string) error {
+	if a.ID == "" || a.Competition == "" {
+		return errors.New("application without id or competition")
+	}
+	iinKey := []byte(a.Competition + "/" + iinIndex)
+	byIIN := t.tx.Bucket(bAppsByIIN)
+	if owner := byIIN.Get(iinKey); owner != nil && string(owner) != a.ID {
+		return fmt.Errorf("IIN index of application %s: %w", a.ID, workflow.ErrExists)
+	}
+	old, err := t.Application(a.ID)
+	switch {
+	case errors.Is(err, workflow.ErrNotFound):
+		b := t.tx.Bucket(bAppsByComp)
+		n, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(a.Competition, n), []byte(a.ID)); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case old.CabinetHash != a.CabinetHash && old.CabinetHash != "":
+		if err := t.tx.Bucket(bAppsByCabinet).Delete([]byte(old.CabinetHash)); err != nil {
+			return err
+		}
+	}
+	if err := byIIN.Put(iinKey, []byte(a.ID)); err != nil {
+		return err
+	}
+	if a.CabinetHash != "" {
+		if err := t.tx.Bucket(bAppsByCabinet).Put([]byte(a.CabinetHash), []byte(a.ID)); err != nil {
+			return err
+		}
+	}
+	return t.put(bApplications, a.ID, a)
+}
+
+func (t *btx) AddNotification(n workflow.Notification) error {
+	if n.Application == "" {
+		return errors.New("notification without application")
+	}
+	b := t.tx.Bucket(bNotifications)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return b.Put(seqKey(n.Application, seq), raw)
+}
+
+func (t *btx) NewPIN() (string, error) { return store.DrawPIN(t.tx) }
+
+func (t *btx) Log(e audit.Entry) (int64, error) { return audit.AppendTx(t.tx, e) }

@@ -1,0 +1,65 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+
+	"kuzet.kz/kuzet/server/audit"
+)
+
+// Store errors every implementation returns (wrapped or not).
+var (
+	// ErrNotFound: no record with that id.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: the record (or the unique key it claims) exists already.
+	ErrExists = errors.New("already exists")
+)
+
+// Store keeps the workflow's records. The engine owns this interface;
+// server/workflow/boltstore is the embedded implementation and
+// server/workflow/storetest the conformance suite every implementation
+// must pass (a PostgreSQL one comes next).
+type Store interface {
+	// Update runs fn in one write transaction: everything fn writes,
+	// including the audit entries it logs, commits together or not at
+	// all (an error from fn rolls everything back). fn must have no
+	// effect outside tx.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(ReadTx) error) error
+}
+
+// ReadTx reads the records. Lists are never nil and come in creation order.
+type ReadTx interface {
+	Competition(id string) (Competition, error)
+	Competitions() ([]Competition, error)
+	Candidate(id string) (Candidate, error)
+	Application(id string) (Application, error)
+	// Applications lists a competition's applications.
+	Applications(competition string) ([]Application, error)
+	// ApplicationByCabinet finds the application whose current cabinet
+	// token has this hash.
+	ApplicationByCabinet(hash string) (Application, error)
+	// ApplicationByIIN finds a competition's application by the
+	// candidate's IIN blind index.
+	ApplicationByIIN(competition, iinIndex string) (Application, error)
+	// Notifications lists an application's notifications, oldest first.
+	Notifications(application string) ([]Notification, error)
+}
+
+// Tx reads and writes the records and the audit log in one transaction.
+type Tx interface {
+	ReadTx
+	PutCompetition(Competition) error
+	PutCandidate(Candidate) error
+	// PutApplication stores an application and keeps its lookups: the
+	// cabinet hash (only the current one finds it) and the IIN index
+	// (ErrExists when another application of the same competition
+	// has it).
+	PutApplication(a Application, iinIndex string) error
+	AddNotification(Notification) error
+	// NewPIN draws a PIN never given before (p.74-1) and records it.
+	NewPIN() (string, error)
+	// Log appends an audit entry in this transaction and returns its index.
+	Log(audit.Entry) (int64, error)
+}

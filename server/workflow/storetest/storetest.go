@@ -1,0 +1,304 @@
+// Package storetest is the conformance suite of workflow.Store: every
+// implementation (bbolt today, PostgreSQL next) must pass Run.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/workflow"
+)
+
+// Harness is one fresh, empty implementation under test.
+type Harness struct {
+	Store workflow.Store
+	// LogSize counts the audit entries appended so far.
+	LogSize func() (int64, error)
+}
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func entry(comp string) audit.Entry {
+	return audit.Entry{Time: t0, Kind: audit.KindWorkflow, Sitting: comp, Actor: "a-hr", Data: []byte(`{"action":"test"}`)}
+}
+
+// Run runs the suite; open returns a fresh implementation for each test.
+func Run(t *testing.T, open func(t *testing.T) Harness) {
+	ctx := context.Background()
+	t.Run("RecordsRoundTripAndListsAreNeverNil", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			cs, err := tx.Competitions()
+			if err != nil || cs == nil || len(cs) != 0 {
+				return fmt.Errorf("empty competitions: %v %v", cs, err)
+			}
+			as, err := tx.Applications("c-none")
+			if err != nil || as == nil {
+				return fmt.Errorf("empty applications: %v %v", as, err)
+			}
+			ns, err := tx.Notifications("p-none")
+			if err != nil || ns == nil {
+				return fmt.Errorf("empty notifications: %v %v", ns, err)
+			}
+			if _, err := tx.Competition("c-none"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing competition: %v", err)
+			}
+			if _, err := tx.Application("p-none"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing application: %v", err)
+			}
+			if _, err := tx.Candidate("k-none"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing candidate: %v", err)
+			}
+			if _, err := tx.ApplicationByCabinet(""); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("empty cabinet hash: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for i, id := range []string{"c-2", "c-1", "c-10"} {
+				c := workflow.Competition{ID: id, Body: "b", Position: "p" + id, Status: workflow.StatusDraft, Created: t0.Add(time.Duration(i) * time.Minute),
+					Stages: []workflow.Stage{{Kind: workflow.StageEssay, Starts: t0, Ends: t0.Add(time.Hour)}}}
+				if err := tx.PutCompetition(c); err != nil {
+					return err
+				}
+			}
+			return tx.PutCandidate(workflow.Candidate{ID: "k-1", IINIndex: "ix", Sealed: []byte{1, 2, 3}, Created: t0})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			cs, err := tx.Competitions()
+			if err != nil {
+				return err
+			}
+			if len(cs) != 3 || cs[0].ID != "c-2" || cs[1].ID != "c-1" || cs[2].ID != "c-10" {
+				return fmt.Errorf("competitions not in creation order: %+v", cs)
+			}
+			c, err := tx.Competition("c-10")
+			if err != nil || c.Position != "pc-10" || len(c.Stages) != 1 || !c.Stages[0].Ends.Equal(t0.Add(time.Hour)) {
+				return fmt.Errorf("competition round trip: %+v %v", c, err)
+			}
+			k, err := tx.Candidate("k-1")
+			if err != nil || string(k.Sealed) != "\x01\x02\x03" || k.IINIndex != "ix" {
+				return fmt.Errorf("candidate round trip: %+v %v", k, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ApplicationsByCompetitionCabinetAndIIN", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for i, a := range []workflow.Application{
+				{ID: "p-b", Competition: "c-1", CabinetHash: "h1"},
+				{ID: "p-a", Competition: "c-1", CabinetHash: "h2"},
+				{ID: "p-c", Competition: "c-10", CabinetHash: "h3"},
+			} {
+				if err := tx.PutApplication(a, fmt.Sprintf("iin%d", i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A second application with the same IIN in the same competition is refused;
+		// in another competition it is fine.
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			return tx.PutApplication(workflow.Application{ID: "p-d", Competition: "c-1"}, "iin0")
+		})
+		if !errors.Is(err, workflow.ErrExists) {
+			t.Fatalf("same IIN twice in one competition: %v, want ErrExists", err)
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			if err := tx.PutApplication(workflow.Application{ID: "p-e", Competition: "c-10"}, "iin0"); err != nil {
+				return err
+			}
+			// Re-putting an application moves its cabinet lookup to the new hash only.
+			a, err := tx.Application("p-b")
+			if err != nil {
+				return err
+			}
+			a.CabinetHash, a.Status = "h9", workflow.AppIncomplete
+			return tx.PutApplication(a, "iin0")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			as, err := tx.Applications("c-1")
+			if err != nil || len(as) != 2 || as[0].ID != "p-b" || as[1].ID != "p-a" {
+				return fmt.Errorf("applications of c-1 (in filing order, without c-10's): %+v %v", as, err)
+			}
+			if as[0].Status != workflow.AppIncomplete {
+				return fmt.Errorf("update lost: %+v", as[0])
+			}
+			if _, err := tx.ApplicationByCabinet("h1"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("replaced cabinet hash still finds the application: %v", err)
+			}
+			if a, err := tx.ApplicationByCabinet("h9"); err != nil || a.ID != "p-b" {
+				return fmt.Errorf("new cabinet hash: %+v %v", a, err)
+			}
+			if a, err := tx.ApplicationByIIN("c-10", "iin0"); err != nil || a.ID != "p-e" {
+				return fmt.Errorf("IIN lookup in c-10: %+v %v", a, err)
+			}
+			if _, err := tx.ApplicationByIIN("c-2", "iin0"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("IIN lookup in another competition: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("NotificationsInOrder", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for i := range 12 {
+				app := "p-1"
+				if i%3 == 0 {
+					app = "p-10"
+				}
+				if err := tx.AddNotification(workflow.Notification{ID: fmt.Sprintf("n-%02d", i), Application: app, Key: "k", Args: map[string]string{"i": fmt.Sprint(i)}, Time: t0}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			ns, err := tx.Notifications("p-1")
+			if err != nil || len(ns) != 8 {
+				return fmt.Errorf("p-1 has %d notifications (%v), want 8", len(ns), err)
+			}
+			for i := 1; i < len(ns); i++ {
+				if ns[i-1].ID >= ns[i].ID {
+					return fmt.Errorf("out of order: %s then %s", ns[i-1].ID, ns[i].ID)
+				}
+			}
+			if ns[0].Args["i"] != "1" {
+				return fmt.Errorf("args lost: %+v", ns[0])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("FailedUpdateStoresAndLogsNothing", func(t *testing.T) {
+		h := open(t)
+		before, err := h.LogSize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		errNo := errors.New("refused")
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			if _, err := tx.Log(entry("c-1")); err != nil {
+				return err
+			}
+			if err := tx.PutCompetition(workflow.Competition{ID: "c-1", Created: t0}); err != nil {
+				return err
+			}
+			if _, err := tx.NewPIN(); err != nil {
+				return err
+			}
+			return errNo
+		})
+		if !errors.Is(err, errNo) {
+			t.Fatalf("Update returned %v, want fn's error", err)
+		}
+		after, err := h.LogSize()
+		if err != nil || after != before {
+			t.Fatalf("a failed update left %d audit entries (%v)", after-before, err)
+		}
+		if err := h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			_, err := tx.Competition("c-1")
+			return err
+		}); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("a failed update left its competition: %v", err)
+		}
+		var idx []int64
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for range 2 {
+				n, err := tx.Log(entry("c-1"))
+				if err != nil {
+					return err
+				}
+				idx = append(idx, n)
+			}
+			return tx.PutCompetition(workflow.Competition{ID: "c-1", Created: t0})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := h.LogSize(); after != before+2 || idx[1] != idx[0]+1 {
+			t.Fatalf("two entries logged: size %d→%d, indexes %v", before, after, idx)
+		}
+		if _, err := func() (int64, error) {
+			var n int64
+			err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+				var err error
+				n, err = tx.Log(audit.Entry{Kind: "workflow", Actor: "a"})
+				return err
+			})
+			return n, err
+		}(); !errors.Is(err, audit.ErrBadEntry) {
+			t.Fatalf("an entry without time: %v, want ErrBadEntry", err)
+		}
+	})
+
+	t.Run("PINsAreUniqueEightDigits", func(t *testing.T) {
+		h := open(t)
+		seen := map[string]bool{}
+		for range 20 {
+			err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+				for range 50 {
+					pin, err := tx.NewPIN()
+					if err != nil {
+						return err
+					}
+					if len(pin) != 8 || pin[0] == '0' || seen[pin] {
+						return fmt.Errorf("PIN %q (seen before: %v)", pin, seen[pin])
+					}
+					for _, r := range pin {
+						if r < '0' || r > '9' {
+							return fmt.Errorf("PIN %q is not digits", pin)
+						}
+					}
+					seen[pin] = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("CancelledContextDoesNothing", func(t *testing.T) {
+		h := open(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		ran := false
+		err := h.Store.Update(cctx, func(tx workflow.Tx) error { ran = true; return nil })
+		if err == nil || ran {
+			t.Fatalf("Update on a cancelled context: ran=%v err=%v", ran, err)
+		}
+	})
+}
