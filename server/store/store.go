@@ -638,3 +638,20 @@ func (s *Store) NewPIN() (string, error) {
 	})
 	return pin, err
 }
+
+// Accounts lists every staff account, by username.
+func (s *Store) Accounts() ([]Account, error) {
+	out := []Account{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bAccounts).ForEach(func(_, v []byte) error {
+			var a Account
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, err
+}
