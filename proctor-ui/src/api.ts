@@ -6,7 +6,7 @@
 import { t, has } from "./i18n";
 
 interface ErrorBody {
-  error?: { code: string; key?: string; message: string };
+  error?: { code: string; key?: string; args?: Record<string, string>; message: string };
 }
 
 export class ApiError extends Error {
@@ -15,8 +15,9 @@ export class ApiError extends Error {
     readonly code: string,
     readonly key: string,
     readonly detail: string,
+    readonly args: Record<string, string> = {},
   ) {
-    super(key && has(key) ? t(key) : detail);
+    super(key && has(key) ? t(key, args) : detail);
   }
 }
 
@@ -33,7 +34,7 @@ export async function api<T>(method: string, path: string, body?: unknown, beare
   const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
   if (!resp.ok) {
     const e = data.error;
-    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText);
+    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
   }
   return data;
 }

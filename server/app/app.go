@@ -22,6 +22,7 @@ import (
 	"kuzet.kz/kuzet/server/agentlink"
 	"kuzet.kz/kuzet/server/archive"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/config"
 	"kuzet.kz/kuzet/server/demo"
 	"kuzet.kz/kuzet/server/evidence"
@@ -29,12 +30,18 @@ import (
 	"kuzet.kz/kuzet/server/hub"
 	"kuzet.kz/kuzet/server/ingest"
 	"kuzet.kz/kuzet/server/media"
+	"kuzet.kz/kuzet/server/pii"
 	"kuzet.kz/kuzet/server/proctoring"
 	"kuzet.kz/kuzet/server/replay"
 	"kuzet.kz/kuzet/server/roster"
+	"kuzet.kz/kuzet/server/ruleset"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/tlsconf"
 	"kuzet.kz/kuzet/server/web"
+	"kuzet.kz/kuzet/server/workflow"
+	"kuzet.kz/kuzet/server/workflow/boltstore"
+	"kuzet.kz/kuzet/server/workflow/httpapi"
+	"kuzet.kz/kuzet/server/workflow/proctorport"
 )
 
 // Ready describes a started server.
@@ -58,6 +65,7 @@ type Ready struct {
 // Run starts the server and blocks until ctx ends and shutdown finished.
 // ready, if set, is called once the server accepts connections.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Ready)) error {
+	cfg = cfg.WithPaths()
 	cat, err := i18n.Load()
 	if err != nil {
 		return fmt.Errorf("load text catalogue: %w", err)
@@ -135,16 +143,51 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	if err := proc.Reconcile(); err != nil {
 		return err
 	}
-	rep, err := replay.New(replay.Config{Store: st, Log: alog, DataDir: cfg.DataDir, Catalogue: cat, Logger: log.With("part", "replay")})
+	cal, err := calendar.Load(cfg.Calendars)
+	if err != nil {
+		return fmt.Errorf("working-day calendar: %w", err)
+	}
+	rep, err := replay.New(replay.Config{Store: st, Log: alog, DataDir: cfg.DataDir, Catalogue: cat, Calendar: cal, Logger: log.With("part", "replay")})
 	if err != nil {
 		return err
 	}
+	if cfg.Demo {
+		if err := demo.RuleSets(cfg.RuleSets, time.Now()); err != nil {
+			return fmt.Errorf("demo rule set: %w", err)
+		}
+	}
+	rules, err := ruleset.Load(cfg.RuleSets)
+	if err != nil {
+		return fmt.Errorf("rule sets: %w", err)
+	}
+	piiKey, err := pii.LoadOrCreateKey(cfg.PIIKey)
+	if err != nil {
+		return fmt.Errorf("personal-data key: %w", err)
+	}
+	vault, err := pii.New(piiKey)
+	if err != nil {
+		return fmt.Errorf("personal-data key: %w", err)
+	}
+	wfStore, err := boltstore.New(st.DB())
+	if err != nil {
+		return err
+	}
+	port := proctorport.Port{Admin: adm, Store: st}
+	engineAt := func(now func() time.Time) (*workflow.Engine, error) {
+		return workflow.New(workflow.Config{Store: wfStore, Vault: vault, Calendar: cal, Rules: rules, Sittings: port,
+			Documents: filepath.Join(cfg.DataDir, "documents"), Now: now, Logger: log.With("part", "workflow")})
+	}
+	engine, err := engineAt(time.Now)
+	if err != nil {
+		return err
+	}
+	wf := httpapi.New(httpapi.Config{Engine: engine, Accounts: port, Store: st, Catalogue: cat, PublicURL: cfg.PublicURL, Logger: log.With("part", "workflow")})
 	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
 		Log: log.With("part", "web"), SecureCookies: cfg.TLS(),
 		Health: func() error { _, err := st.Sittings(); return err },
 		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
-	}, proc, rep)
+	}, proc, rep, wf)
 	if err != nil {
 		return err
 	}
@@ -154,12 +197,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 
 	var creds *demo.Credentials
 	if cfg.Demo {
-		c, err := demo.Seed(adm, st, cfg.DataDir)
+		c, err := demo.Seed(demo.Parts{Admin: adm, Store: st, DataDir: cfg.DataDir, Engine: engineAt, Accounts: port})
 		if err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		creds = &c
 	}
+	bgWG.Add(1)
+	go func() {
+		defer bgWG.Done()
+		tick(bg, engine, log.With("part", "workflow"))
+	}()
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -219,6 +267,23 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	<-serveErr
 	log.Info("stopped")
 	return nil
+}
+
+// tick lets time take the workflow's decisions (deadlines, p.117) every
+// 30 seconds, and once at start.
+func tick(ctx context.Context, e *workflow.Engine, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+			log.Error("workflow tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // retain deletes recordings and evidence past their retention period once

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,20 @@ type Config struct {
 	// -retention). Deleting them at expiry is itself logged. Default 365
 	// days (8760h).
 	Retention time.Duration
+	// PIIKey is the file of the key that seals personal data (names,
+	// IINs, contacts, document scans) (flag -pii-key). Keep it apart
+	// from the data directory in production (another disk, a secrets
+	// mount): a copied kuzet.db without it reveals no name or IIN.
+	// Default DataDir/keys/pii.key, created on first start.
+	PIIKey string
+	// Calendars is the directory of the operator's working-day calendar
+	// files (flag -calendars): YYYY.json adds a year. Default
+	// DataDir/calendar.
+	Calendars string
+	// RuleSets is the directory of the operator's rule sets (flag
+	// -rulesets): the next set after the temporary rules, bodies.json.
+	// Default DataDir/rulesets.
+	RuleSets string
 	// CheckpointInterval is how often the audit log signs a checkpoint
 	// (flag -checkpoint). Default 10s.
 	CheckpointInterval time.Duration
@@ -113,6 +128,9 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")
+	fs.StringVar(&c.PIIKey, "pii-key", "", "file of the key sealing personal data (default DATA/keys/pii.key; keep it off the data disk)")
+	fs.StringVar(&c.Calendars, "calendars", "", "directory of working-day calendar files YYYY.json (default DATA/calendar)")
+	fs.StringVar(&c.RuleSets, "rulesets", "", "directory of rule-set files (default DATA/rulesets)")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "serve the Go profiler on this loopback address (support)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
@@ -151,6 +169,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 		}
 		c.PublicURL = scheme + c.Listen
 	}
+	c = c.WithPaths()
 	return c, c.Validate()
 }
 
@@ -215,4 +234,19 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-log-level %q: use debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// WithPaths returns c with the paths that default to places in DataDir
+// filled in (PIIKey, Calendars, RuleSets) where they are empty.
+func (c Config) WithPaths() Config {
+	if c.PIIKey == "" {
+		c.PIIKey = filepath.Join(c.DataDir, "keys", "pii.key")
+	}
+	if c.Calendars == "" {
+		c.Calendars = filepath.Join(c.DataDir, "calendar")
+	}
+	if c.RuleSets == "" {
+		c.RuleSets = filepath.Join(c.DataDir, "rulesets")
+	}
+	return c
 }

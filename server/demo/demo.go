@@ -1,6 +1,9 @@
-// Package demo seeds a server for a first look: an administrator, a proctor,
-// a demo competition and one sitting, assigned to the proctor, whose token a
-// demo agent can use. The
+// Package demo seeds a server for a first look: an administrator, a
+// proctor, an auditor, HR, a commission member and assessors; a demo rule
+// set for the year (marked as not a legal act); competitions at every
+// status with fictional candidates at every application status and
+// overdue items (workflow.go); and the essay sitting of one admitted
+// candidate, assigned to the proctor, whose token the demo agent uses. The
 // credentials go to DATA/demo.json (mode 0600) so scripts/run can start the
 // agent and print the login; a second start reuses them.
 package demo
@@ -31,32 +34,61 @@ type Credentials struct {
 	// AuditorUser replays sittings and decides appeals (server/replay).
 	AuditorUser     string `json:"auditor_user"`
 	AuditorPassword string `json:"auditor_password"`
-	Competition     string `json:"competition"`
-	SittingID       string `json:"sitting_id"`
-	PIN             string `json:"pin"`
-	SittingToken    string `json:"sitting_token"`
+	// HRUser runs the competitions; CommissionUser and AssessorUser sit on
+	// the commission (they see PINs only).
+	HRUser             string `json:"hr_user"`
+	HRPassword         string `json:"hr_password"`
+	CommissionUser     string `json:"commission_user"`
+	CommissionPassword string `json:"commission_password"`
+	AssessorUser       string `json:"assessor_user"`
+	AssessorPassword   string `json:"assessor_password"`
+	// Cabinet is the path of a demo candidate's cabinet (with its token).
+	Cabinet      string `json:"cabinet"`
+	Competition  string `json:"competition"`
+	SittingID    string `json:"sitting_id"`
+	PIN          string `json:"pin"`
+	SittingToken string `json:"sitting_token"`
 }
 
 // Seed creates the demo records unless dataDir's demo.json shows they
 // exist, and returns the credentials.
-func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) {
-	path := filepath.Join(dataDir, File)
+func Seed(p Parts) (Credentials, error) {
+	a, st := p.Admin, p.Store
+	path := filepath.Join(p.DataDir, File)
 	if raw, err := os.ReadFile(path); err == nil {
 		var c Credentials
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return c, fmt.Errorf("read %s: %w (delete it to seed the demo again)", path, err)
 		}
-		if p, err := st.AccountByUsername(c.ProctorUser); err == nil {
+		if pa, err := st.AccountByUsername(c.ProctorUser); err == nil {
 			// Data from before sittings were assigned: give the demo
 			// sitting its proctor, or the dashboard would be empty.
-			if err := assign(st, protocol.SittingID(c.SittingID), p.ID); err != nil {
+			if err := assign(st, protocol.SittingID(c.SittingID), pa.ID); err != nil {
 				return c, err
 			}
+			changed := false
 			if c.AuditorUser == "" {
 				// Data from before the replay: add the demo auditor.
 				if err := auditor(a, st, &c); err != nil {
 					return c, err
 				}
+				changed = true
+			}
+			if c.HRUser == "" {
+				// Data from before the workflow: add its accounts and
+				// competitions; the old demo sitting stays.
+				hr, members, err := workflowAccounts(p, &c)
+				if err != nil {
+					return c, err
+				}
+				wf, err := seedWorkflow(p, hr, members)
+				if err != nil {
+					return c, err
+				}
+				c.Cabinet = cabinetLink(wf.Cabinet)
+				changed = true
+			}
+			if changed {
 				return c, write(path, c)
 			}
 			return c, nil
@@ -95,22 +127,23 @@ func Seed(a *admin.Admin, st *store.Store, dataDir string) (Credentials, error) 
 			return c, fmt.Errorf("create demo account %s: %w", acct.user, err)
 		}
 	}
-	comp, err := a.CreateCompetition("Demo: Ministry of Digital Development, chief expert (corps B)")
+	hr, members, err := workflowAccounts(p, &c)
 	if err != nil {
 		return c, err
 	}
-	ns, err := a.CreateSitting(comp.ID, "essay")
+	wf, err := seedWorkflow(p, hr, members)
 	if err != nil {
-		return c, err
+		return c, fmt.Errorf("seed the demo competitions: %w", err)
 	}
 	proctor, err := st.AccountByUsername(c.ProctorUser)
 	if err != nil {
 		return c, err
 	}
-	if err := assign(st, ns.Sitting.ID, proctor.ID); err != nil {
+	if err := assign(st, protocol.SittingID(wf.Sitting), proctor.ID); err != nil {
 		return c, err
 	}
-	c.Competition, c.SittingID, c.PIN, c.SittingToken = comp.ID, string(ns.Sitting.ID), ns.Sitting.PIN, ns.Token
+	c.Competition, c.SittingID, c.PIN, c.SittingToken = wf.Competition, wf.Sitting, wf.PIN, wf.Token
+	c.Cabinet = cabinetLink(wf.Cabinet)
 	if err := auditor(a, st, &c); err != nil {
 		return c, err
 	}

@@ -100,7 +100,6 @@ func New(cfg Config, modules ...Module) (*Server, error) {
 	r.Handle("GET /v1/candidate", authz.Candidate, http.HandlerFunc(cfg.Feed.Candidate))
 	r.StaffHandler("GET /v1/view", s.view)
 	r.Staff("GET /api/me", s.me)
-	r.Staff("POST /api/competitions", s.createCompetition)
 	r.Staff("POST /api/sittings", s.createSitting)
 	r.Staff("GET /api/stats", s.stats)
 	r.Staff("POST /api/sittings/{id}/token", s.reissueToken)
@@ -149,6 +148,13 @@ func (r *Router) Handle(route string, who authz.Principal, h http.Handler) {
 	}
 }
 
+// API adds a JSON route for a non-staff principal (public, candidate);
+// the handler checks that principal's credential itself, and its errors
+// become JSON answers as on the staff routes.
+func (r *Router) API(route string, who authz.Principal, fn APIFunc) {
+	r.Handle(route, who, r.s.api(fn))
+}
+
 // Public adds a public route.
 func (r *Router) Public(route string, h http.HandlerFunc) { r.Handle(route, authz.Public, h) }
 
@@ -185,10 +191,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Error is a handler error with its HTTP status, machine code and text.
 type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Key     string `json:"key,omitempty"`
-	Message string `json:"message"`
+	Status int    `json:"-"`
+	Code   string `json:"code"`
+	Key    string `json:"key,omitempty"`
+	// Args fill the {placeholders} of Key's text.
+	Args    map[string]string `json:"args,omitempty"`
+	Message string            `json:"message"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -426,23 +434,6 @@ func MayView(acct store.Account, st store.Sitting) bool {
 func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 	acct := account(r)
 	s.cfg.Feed.Viewer(w, r, func(st store.Sitting) bool { return MayView(acct, st) })
-}
-
-type competitionRequest struct {
-	Title string `json:"title"`
-}
-
-func (s *Server) createCompetition(w http.ResponseWriter, r *http.Request) error {
-	var req competitionRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	c, err := s.cfg.Admin.CreateCompetition(req.Title)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
 }
 
 type sittingRequest struct {

@@ -157,19 +157,19 @@ func (e *Engine) Cabinet(ctx context.Context, token string) (Application, Compet
 	var c Competition
 	var ns []Notification
 	if token == "" {
-		return a, c, ns, refuse(KindNotFound, "", "workflow.err.cabinet_token", "the cabinet link is not valid or was replaced by a newer one: use the newest link the HR service sent")
+		return a, c, ns, refuse(KindUnauthorized, "", "workflow.err.cabinet_token", "the cabinet link is not valid or was replaced by a newer one: use the newest link the HR service sent")
 	}
 	err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
 		var err error
 		a, err = tx.ApplicationByCabinet(TokenHash(token))
 		if errors.Is(err, ErrNotFound) {
-			return refuse(KindNotFound, "", "workflow.err.cabinet_token", "the cabinet link is not valid or was replaced by a newer one: use the newest link the HR service sent")
+			return refuse(KindUnauthorized, "", "workflow.err.cabinet_token", "the cabinet link is not valid or was replaced by a newer one: use the newest link the HR service sent")
 		}
 		if err != nil {
 			return err
 		}
 		if !e.now().Before(a.CabinetExpires) {
-			return refuse(KindNotFound, "", "workflow.err.cabinet_expired", "the cabinet link has expired: ask the HR service for a new one")
+			return refuse(KindUnauthorized, "", "workflow.err.cabinet_expired", "the cabinet link has expired: ask the HR service for a new one")
 		}
 		if c, err = tx.Competition(a.Competition); err != nil {
 			return storeErr(err, "competition", a.Competition)

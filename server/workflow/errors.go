@@ -16,6 +16,9 @@ const (
 	KindConflict ErrKind = "conflict"  // the state does not allow it (now, or any more)
 	KindNotFound ErrKind = "not_found" // no such record
 	KindTooLarge ErrKind = "too_large" // a document over the limit
+	// KindUnauthorized: the credential (a cabinet token) is missing,
+	// replaced or expired.
+	KindUnauthorized ErrKind = "unauthorized"
 )
 
 // ErrRefused is what every *Error wraps, so errors.Is finds a refusal.
