@@ -172,7 +172,12 @@ func (e *Engine) covered(body string, at time.Time) (ruleset.Match, error) {
 	var nc *ruleset.NotCovered
 	switch {
 	case errors.As(err, &nc):
-		return m, refuse(KindConflict, "p.1", "workflow.err.p1_not_covered", "{detail}", "detail", strings.TrimPrefix(nc.Error(), "p.1: "), "body", body, "date", at.Format("2006-01-02"))
+		sets := make([]string, 0, len(nc.Looked))
+		for _, l := range nc.Looked {
+			sets = append(sets, l.Set.ID+" ("+l.Set.ValidFrom.Format("2006-01-02")+" – "+l.Set.ValidTo.Format("2006-01-02")+")")
+		}
+		return m, refuse(KindConflict, "p.1", "workflow.err.p1_not_covered", "{detail}", "detail", strings.TrimPrefix(nc.Error(), "p.1: "),
+			"body", body, "date", at.Format("2006-01-02"), "sets", strings.Join(sets, ", "))
 	case errors.Is(err, ruleset.ErrUnknownBody):
 		return m, refuse(KindInvalid, "p.1", "workflow.err.unknown_body", "state body {body} is not in the register of state bodies; pick one from GET /api/bodies (an operator adds bodies in DATA/rulesets/bodies.json)", "body", body)
 	case err != nil:
