@@ -60,6 +60,9 @@ type Ready struct {
 	SFU *media.SFU
 	// Routes lists every route the web server serves.
 	Routes []string
+	// Workflow is the competition engine (tests run its Tick rather
+	// than wait for the server's 30 s one).
+	Workflow *workflow.Engine
 }
 
 // Run starts the server and blocks until ctx ends and shutdown finished.
@@ -177,7 +180,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		return workflow.New(workflow.Config{Store: wfStore, Vault: vault, Calendar: cal, Rules: rules, Sittings: port,
 			Documents: filepath.Join(cfg.DataDir, "documents"), Now: now, Logger: log.With("part", "workflow")})
 	}
-	engine, err := engineAt(time.Now)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	engine, err := engineAt(now)
 	if err != nil {
 		return err
 	}
@@ -244,7 +251,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	url := scheme + ln.Addr().String()
 	log.Info("kuzet-server listening", "url", url, "rtc_port", sfu.Port(), "data", cfg.DataDir)
 	if ready != nil {
-		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu, Routes: srv.Routes()})
+		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu, Routes: srv.Routes(), Workflow: engine})
 	}
 
 	select {

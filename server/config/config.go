@@ -78,6 +78,10 @@ type Config struct {
 	// -rulesets): the next set after the temporary rules, bodies.json.
 	// Default DataDir/rulesets.
 	RuleSets string
+	// Now is the workflow's clock, for its deadlines and p.117 (time.Now
+	// when nil). No flag: tests set a clock they move, to walk a
+	// competition through its weeks in seconds.
+	Now func() time.Time
 	// CheckpointInterval is how often the audit log signs a checkpoint
 	// (flag -checkpoint). Default 10s.
 	CheckpointInterval time.Duration

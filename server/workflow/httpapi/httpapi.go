@@ -18,6 +18,7 @@ import (
 
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/authz"
+	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/ruleset"
 	"kuzet.kz/kuzet/server/store"
 	"kuzet.kz/kuzet/server/web"
@@ -184,14 +185,18 @@ func (m *Module) commissionAccounts(w http.ResponseWriter, r *http.Request) erro
 // competitionView is a competition with what HR needs to see at once.
 type competitionView struct {
 	workflow.Competition
-	BodyName  ruleset.Name   `json:"body_name"`
-	ReviewDue time.Time      `json:"review_due"`
-	Counts    map[string]int `json:"counts"`
-	Overdue   int            `json:"overdue"`
+	BodyName  ruleset.Name `json:"body_name"`
+	ReviewDue time.Time    `json:"review_due"`
+	// ReviewLastDay is the last day of the review (p.73), the date a
+	// person reads: ReviewDue is the first instant after it.
+	ReviewLastDay string         `json:"review_last_day"`
+	Counts        map[string]int `json:"counts"`
+	Overdue       int            `json:"overdue"`
 }
 
 func (m *Module) view(r *http.Request, c workflow.Competition) (competitionView, error) {
-	v := competitionView{Competition: c, ReviewDue: m.e.ReviewDue(c), Counts: map[string]int{}}
+	due := m.e.ReviewDue(c)
+	v := competitionView{Competition: c, ReviewDue: due, ReviewLastDay: due.Add(-time.Nanosecond).In(calendar.Zone).Format("2006-01-02"), Counts: map[string]int{}}
 	if b, ok := m.e.Rules().Body(c.Body); ok {
 		v.BodyName = b.Name
 	}
