@@ -86,7 +86,7 @@ func (e *Engine) AddMember(ctx context.Context, accounts Accounts, actor, id, ac
 		return Competition{}, err
 	}
 	if !ok {
-		return Competition{}, refuse(KindInvalid, "", "workflow.err.member_account", "account {account} is not a {role} account", "account", account, "role", want)
+		return Competition{}, refuse(KindInvalid, "", "workflow.err.member_account", "account {account} does not have the {role} role", "account", account, "role", want)
 	}
 	return e.update(ctx, id, func(tx Tx, c *Competition, now time.Time) error {
 		if c.Status == StatusCompleted || c.Status == StatusCancelled {

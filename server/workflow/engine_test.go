@@ -578,7 +578,7 @@ func TestP14_1_NoExtraAssessorWithin30Minutes(t *testing.T) {
 	_, err := w.e.AddMember(ctx, w.port, "a-hr", c.ID, a2.ID, workflow.RoleAssessor)
 	refused(t, err, "p.14-1", "30 minutes", "2025-03-26 10:00")
 	_, err = w.e.AddMember(ctx, w.port, "a-hr", c.ID, hr.ID, workflow.RoleAssessor)
-	refused(t, err, "", "not a assessor account")
+	refused(t, err, "", "does not have the assessor role")
 }
 
 func TestP122_InterviewNoticeCarriesDateAndLink(t *testing.T) {
