@@ -230,9 +230,11 @@ func (a *Admin) Join(token string) (store.Sitting, string, error) {
 	return st, resume, err
 }
 
-// CabinetSitting returns the sitting a candidate's join token names, used
-// or not and however old: the cabinet (verdict, appeal) outlives the
-// stage. A token superseded by ReissueToken still opens it.
+// CabinetSitting returns the sitting a candidate's current join token
+// names, used or not: the cabinet (verdict, appeal) outlives the stage, but
+// only the newest credential opens it — a token superseded by
+// ReissueToken (a leaked one, an old computer's) is refused (issue 16).
+// How long the cabinet stays open is the replay's rule (the appeal period).
 func (a *Admin) CabinetSitting(token string) (store.Sitting, error) {
 	key, err := a.store.Secret(JoinKeyName, 32)
 	if err != nil {
@@ -246,10 +248,8 @@ func (a *Admin) CabinetSitting(token string) (store.Sitting, error) {
 	if err != nil {
 		return st, ErrTokenInvalid
 	}
-	for _, n := range st.Nonces {
-		if n == c.Nonce {
-			return st, nil
-		}
+	if n := len(st.Nonces); n > 0 && st.Nonces[n-1] == c.Nonce {
+		return st, nil
 	}
 	return store.Sitting{}, ErrTokenInvalid
 }

@@ -403,7 +403,50 @@ func (m *Module) candidateSitting(r *http.Request) (store.Sitting, error) {
 		lim.Allow()
 		return store.Sitting{}, bad
 	}
-	return st, err
+	if err != nil {
+		return st, err
+	}
+	closes, err := m.cabinetCloses(st.ID)
+	if err != nil {
+		return st, err
+	}
+	if !closes.IsZero() && !m.now().Before(closes) {
+		e := web.Errorf(http.StatusGone, "cabinet_closed", string(i18n.Key("cabinet.error.closed")),
+			"this sitting's cabinet closed on %s, 30 days after the appeal period; the competition's notices are in your application's cabinet",
+			closes.In(calendar.Zone).Format("2006-01-02"))
+		e.Args = map[string]string{"date": closes.In(calendar.Zone).Format("2006-01-02")}
+		return store.Sitting{}, e
+	}
+	return st, nil
+}
+
+// CabinetAfterAppeal is how long a sitting's cabinet stays open once its
+// appeal period has ended, or once its appeal was decided: long enough to
+// read the outcome; what follows reaches the candidate in the cabinet of
+// their application (server/workflow).
+const CabinetAfterAppeal = 30 * 24 * time.Hour
+
+// cabinetCloses is when the sitting's cabinet closes (issue 16: a
+// candidate's credential must not open it for ever): CabinetAfterAppeal
+// after the appeal period of the published verdict, or after the appeal's
+// decision. Zero while it stays open: no verdict yet, or an appeal
+// waiting for its decision.
+func (m *Module) cabinetCloses(id protocol.SittingID) (time.Time, error) {
+	v, err := m.verdict(id)
+	if err != nil || v == nil {
+		return time.Time{}, err
+	}
+	ap, err := m.appeal(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
+	case ap == nil:
+		return m.AppealDeadline(v.Time).Add(CabinetAfterAppeal), nil
+	case ap.Decision != nil:
+		return ap.Decision.Time.Add(CabinetAfterAppeal), nil
+	}
+	return time.Time{}, nil
 }
 
 // cabinetView builds the cabinet of a sitting.

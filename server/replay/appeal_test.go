@@ -237,3 +237,61 @@ func TestCabinetRateLimitsWrongTokens(t *testing.T) {
 	bad.refused("GET", "/api/cabinet", nil, http.StatusTooManyRequests, "rate_limited")
 	s.candidate(s.token).refused("GET", "/api/cabinet", nil, http.StatusTooManyRequests, "rate_limited")
 }
+
+// TestCabinetOpensOnlyWithTheCurrentTokenUntilAfterTheAppeal is issue
+// 16's finding 2: a join token superseded by a new one read the verdict
+// and filed the candidate's only appeal, and any token opened the cabinet
+// for ever. Failed before the fix: the old token got 200 and 201.
+func TestCabinetOpensOnlyWithTheCurrentTokenUntilAfterTheAppeal(t *testing.T) {
+	s := newSystem(t)
+	fresh, err := s.adm.ReissueToken(s.id())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := s.sittingWithEvents()
+	s.publish(protocol.VerdictViolation, recs[3].N)
+	old := s.candidate(s.token)
+	old.refused("GET", "/api/cabinet", nil, http.StatusUnauthorized, "unauthorized")
+	old.refused("POST", "/api/cabinet/appeal", replay.AppealRequest{Text: "filed with a leaked token"}, http.StatusUnauthorized, "unauthorized")
+	cur := s.candidate(fresh)
+	cab := s.cabinet(cur)
+	if !cab.CanAppeal || cab.Deadline == nil {
+		t.Fatalf("the current token's cabinet = %+v", cab)
+	}
+
+	// No appeal: open until 30 days after the appeal period, then closed.
+	closes := cab.Deadline.Add(replay.CabinetAfterAppeal)
+	s.clock.set(closes.Add(-time.Second))
+	s.cabinet(cur)
+	s.clock.set(closes)
+	e := cur.refused("GET", "/api/cabinet", nil, http.StatusGone, "cabinet_closed")
+	if e.Error.Key != "cabinet.error.closed" || !strings.Contains(e.Error.Message, closes.In(time.FixedZone("UTC+5", 5*3600)).Format("2006-01-02")) {
+		t.Fatalf("closed cabinet: %+v", e.Error)
+	}
+}
+
+// An appeal keeps the cabinet open until 30 days after its decision.
+func TestCabinetStaysOpenWhileTheAppealWaits(t *testing.T) {
+	s := newSystem(t)
+	recs := s.sittingWithEvents()
+	s.publish(protocol.VerdictViolation, recs[3].N)
+	cand := s.candidate(s.token)
+	if code, body := cand.do("POST", "/api/cabinet/appeal", replay.AppealRequest{Text: "It was a driver updater."}, nil); code != http.StatusCreated {
+		t.Fatalf("appeal: %d %s", code, body)
+	}
+	s.clock.set(published.Add(90 * 24 * time.Hour))
+	if cab := s.cabinet(cand); cab.Appeal == nil {
+		t.Fatalf("cabinet with a waiting appeal = %+v", cab)
+	}
+	var ap replay.Appeal
+	if code, body := s.login(store.RoleAuditor).do("POST", "/api/replay/sittings/"+string(s.id())+"/appeal/decision",
+		replay.DecisionRequest{Outcome: replay.DecisionUpheld, Reasons: "the recording shows the session"}, &ap); code != http.StatusOK {
+		t.Fatalf("decision: %d %s", code, body)
+	}
+	s.clock.set(ap.Decision.Time.Add(replay.CabinetAfterAppeal - time.Second))
+	if cab := s.cabinet(cand); cab.Appeal == nil || cab.Appeal.Decision == nil {
+		t.Fatalf("cabinet after the decision = %+v", cab)
+	}
+	s.clock.set(ap.Decision.Time.Add(replay.CabinetAfterAppeal))
+	cand.refused("GET", "/api/cabinet", nil, http.StatusGone, "cabinet_closed")
+}
