@@ -349,6 +349,12 @@ const (
 	// agent (no heartbeat); the gap between them is a span of its own.
 	ActionAgentLost ActionKind = "agent_lost"
 	ActionAgentBack ActionKind = "agent_back"
+	// ActionIdentityConfirmed and ActionIdentityRejected: HR compared the
+	// ID-document photo (Target, rule 10.1) with the reference snapshot.
+	// Only HR sees the ID photo (it shows the name and IIN, p.74-1); the
+	// proctor sees this result. A rejection says why in Note.
+	ActionIdentityConfirmed ActionKind = "identity_confirmed"
+	ActionIdentityRejected  ActionKind = "identity_rejected"
 )
 
 // Action is one thing done to a sitting, kept in its feed and in the audit
@@ -434,6 +440,16 @@ func (a *Action) Validate() error {
 		}
 		if err := a.Verdict.validate(); err != nil {
 			return err
+		}
+	case ActionIdentityConfirmed, ActionIdentityRejected:
+		if a.Target == 0 {
+			return fieldErr("action.target", "must name the ID photo's record")
+		}
+		if a.Rule != Rule10_1 {
+			return fieldErr("action.rule", "an identity check cites rule 10.1")
+		}
+		if a.Kind == ActionIdentityRejected && strings.TrimSpace(a.Note) == "" {
+			return fieldErr("action.note", "a rejected identity says why")
 		}
 	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack:
 	default:

@@ -71,7 +71,14 @@ test("a proctor sees exactly the sittings assigned to them, by PIN", { timeout: 
     // The administrator sees every sitting.
     const admin = await browser.newPage();
     await loginAs(admin, sys, sys.demo.admin_user, sys.demo.admin_password);
-    await waitFor("three tiles for the administrator", async () => (await admin.locator("article.tile").count()) === 3, 20000);
+    // Every sitting the server holds: the demo's competitions have
+    // sittings of their own besides the two made here.
+    const all = await hr.ok<{ sittings: { id: string }[]; more?: boolean }>("GET", "/api/replay/sittings");
+    assert.ok(!all.more && all.sittings.length >= 3, `the server lists ${all.sittings.length} sittings`);
+    await waitFor(`${all.sittings.length} tiles for the administrator`, async () => (await admin.locator("article.tile").count()) === all.sittings.length, 20000);
+    for (const pin of [sys.demo.pin, mine.pin, other.pin]) {
+      assert.equal(await admin.locator(`article.tile[data-pin="${pin}"]`).count(), 1, `the administrator has no tile for PIN ${pin}`);
+    }
 
     // Assigned now: the sitting appears on the proctor's open dashboard.
     await hr.ok("PUT", `/api/sittings/${other.id}/proctors`, { proctors: [sys.demo.proctor_user] });
@@ -109,11 +116,21 @@ test("each action reaches the agent and the candidate's page and is logged; the 
       assert.ok(await item.locator("time").getAttribute("datetime"), `the ${kind} action is not logged with when`);
     };
 
-    // Rule 10.1: the ID photo the agent takes at the start shows next to
-    // the reference photo's place, as an image the browser decoded.
-    const idPhoto = focus.locator(".panel-identity figure.id-photo img");
-    await idPhoto.waitFor({ timeout: 30000 });
-    await waitFor("the ID photo to load", () => idPhoto.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10000);
+    // Rule 10.1 and p.74-1: the candidate shows the ID document, but an ID
+    // card shows the name and IIN, so the proctor sees that HR checks it,
+    // never the photo; HR's confirmation then shows in its place.
+    const idCheck = focus.locator('.panel-identity .id-check[data-state="pending"]');
+    await idCheck.waitFor({ timeout: 30000 });
+    assert.match(await idCheck.innerText(), /HR checks it/);
+    assert.equal(await focus.locator(".panel-identity figure.id-photo").count(), 0, "the proctor's focus shows an ID photo figure");
+    const hr = await Staff.login(sys, sys.demo.admin_user, sys.demo.admin_password);
+    const checks = await hr.ok<{ sitting: string; pending: boolean; id_photo: { sha256: string } }[]>("GET", "/api/identity?pending=true");
+    const check = checks.find((c) => c.sitting === sys.demo.sitting_id);
+    assert.ok(check, "HR's list of identity checks lacks the demo sitting");
+    const proctorGet = await page.evaluate(async (u: string) => (await fetch(u)).status, `/api/sittings/${sys.demo.sitting_id}/evidence/${check.id_photo.sha256}`);
+    assert.equal(proctorGet, 403, "the proctor could fetch the ID photo");
+    await hr.ok("POST", `/api/identity/${sys.demo.sitting_id}`, { outcome: "confirmed" });
+    await focus.locator('.panel-identity .id-check[data-state="confirmed"]').waitFor({ timeout: 10000 });
     await focus.locator(".panel-identity").scrollIntoViewIfNeeded();
     await focus.locator(".panel-identity").screenshot({ path: join(shots, "dashboard-focus-identity.png") });
     await focus.locator(".panel-precheck").screenshot({ path: join(shots, "dashboard-focus-precheck.png") });

@@ -32,7 +32,7 @@ interface Done {
   agent: boolean;
 }
 
-const imageKinds = new Set(["snapshot", "screenshot", "id_photo", "reference"]);
+const imageKinds = new Set(["snapshot", "screenshot", "reference"]);
 
 export class FocusView {
   readonly el: HTMLElement;
@@ -397,24 +397,44 @@ export class FocusView {
   }
 
   private renderIdentity(): void {
+    // The ID document shows the name and IIN: HR checks it and the proctor
+    // sees HR's result, never the photo (p.74-1, rule 10.1).
     let reference: { sha: string; n: number } | null = null;
-    let idPhoto: { sha: string; n: number } | null = null;
+    let idPhoto = 0;
+    let decision: { kind: string; note: string; target: number } | null = null;
     for (const r of this.records) {
       for (const ev of r.event?.evidence ?? []) {
         if (ev.kind === "reference") reference = { sha: ev.sha256, n: r.n };
-        if (ev.kind === "id_photo") idPhoto = { sha: ev.sha256, n: r.n };
+        if (ev.kind === "id_photo") idPhoto = r.n;
       }
+      const a = r.action;
+      if (a && (a.kind === "identity_confirmed" || a.kind === "identity_rejected")) decision = { kind: a.kind, note: a.note ?? "", target: a.target ?? 0 };
     }
-    const figure = (x: { sha: string; n: number } | null, label: string, cls: string): HTMLElement =>
-      h(
-        "figure",
-        { class: cls },
-        x ? h("img", { src: evidenceURL(this.id, x.sha), alt: label, loading: "lazy" }) : h("div", { class: "no-photo" }, t("dashboard.identity.missing")),
-        h("figcaption", {}, x ? `${label} · #${x.n}` : label),
-      );
+    const label = t("dashboard.identity.reference");
+    const ref = h(
+      "figure",
+      { class: "reference" },
+      reference ? h("img", { src: evidenceURL(this.id, reference.sha), alt: label, loading: "lazy" }) : h("div", { class: "no-photo" }, t("dashboard.identity.missing")),
+      h("figcaption", {}, reference ? `${label} · #${reference.n}` : label),
+    );
+    let state: string;
+    let text: string;
+    if (!idPhoto) {
+      state = "missing";
+      text = t("dashboard.identity.no_id");
+    } else if (!decision || decision.target < idPhoto) {
+      state = "pending";
+      text = t("dashboard.identity.pending");
+    } else if (decision.kind === "identity_confirmed") {
+      state = "confirmed";
+      text = t("dashboard.identity.confirmed");
+    } else {
+      state = "rejected";
+      text = t("dashboard.identity.rejected", { note: decision.note });
+    }
     this.identityBox.replaceChildren(
-      figure(reference, t("dashboard.identity.reference"), "reference"),
-      figure(idPhoto, t("dashboard.identity.id_photo"), "id-photo"),
+      ref,
+      h("div", { class: `id-check id-${state}`, role: "status", "data-state": state }, h("strong", {}, t("dashboard.identity.id_photo")), h("p", {}, text)),
     );
   }
 
@@ -484,7 +504,9 @@ export class FocusView {
               "div",
               { class: "evidence" },
               ...e.evidence.map((ev) =>
-                imageKinds.has(ev.kind)
+                ev.kind === "id_photo"
+                  ? h("span", { class: "hr-only" }, t("dashboard.identity.hr_only"))
+                  : imageKinds.has(ev.kind)
                   ? h(
                       "a",
                       { href: evidenceURL(this.id, ev.sha256), target: "_blank", rel: "noopener" },

@@ -73,6 +73,8 @@ export interface Evidence {
   sha256: string;
   size: number;
   url: string;
+  /** The ID-document photo: HR only (p.74-1), no url. */
+  hr_only?: boolean;
 }
 
 export interface PublishedVerdict extends Verdict {

@@ -405,7 +405,9 @@ function evidenceView(ev: Evidence[]): HTMLElement {
     "ul",
     { class: "evidence" },
     ...ev.map((e) => {
-      const img = e.mime.startsWith("image/") ? h("img", { src: e.url, alt: t("replay.evidence.alt", { rule: e.rule, time: clock(ms(e.time)) }), loading: "lazy" }) : null;
+      const img = e.hr_only
+        ? h("span", { class: "hr-only" }, t("dashboard.identity.hr_only"))
+        : e.mime.startsWith("image/") ? h("img", { src: e.url, alt: t("replay.evidence.alt", { rule: e.rule, time: clock(ms(e.time)) }), loading: "lazy" }) : null;
       const li = h(
         "li",
         { "data-n": e.n },

@@ -28,6 +28,7 @@ import (
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/feed"
 	"kuzet.kz/kuzet/server/hub"
+	"kuzet.kz/kuzet/server/identity"
 	"kuzet.kz/kuzet/server/ingest"
 	"kuzet.kz/kuzet/server/media"
 	"kuzet.kz/kuzet/server/pii"
@@ -194,7 +195,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		Log: log.With("part", "web"), SecureCookies: cfg.TLS(),
 		Health: func() error { _, err := st.Sittings(); return err },
 		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
-	}, proc, rep, wf)
+	}, proc, rep, wf, identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}))
 	if err != nil {
 		return err
 	}

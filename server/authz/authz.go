@@ -100,6 +100,11 @@ func Table() []Rule {
 		{Route: "GET /api/sittings/{id}/proctors", Who: []Principal{admin, hr}, Why: "who is assigned"},
 		// The competition workflow (server/workflow/httpapi). Personal data
 		// only on the routes of HR and administrators (p.74-1).
+		// HR's identity check of rule 10.1 (server/identity): the ID
+		// document shows the name and IIN, so HR only (p.74-1).
+		{Route: "GET /api/identity", Who: []Principal{admin, hr}, Why: "sittings whose ID photo waits for HR's check (rule 10.1), by PIN"},
+		{Route: "GET /api/identity/{id}/images/{sha}", Who: []Principal{admin, hr}, Why: "the ID photo and the reference snapshot: HR only (p.74-1)"},
+		{Route: "POST /api/identity/{id}", Who: []Principal{admin, hr}, Writes: true, Why: "HR confirms or rejects the identity (rule 10.1); the proctor sees the result, not the photo"},
 		{Route: "GET /api/bodies", Who: []Principal{admin, hr}, Why: "the register of state bodies (p.1)"},
 		{Route: "GET /api/rulesets", Who: []Principal{admin, hr}, Why: "the rule sets and the periods they cover (p.1, Annex 4)"},
 		{Route: "GET /api/commission/accounts", Who: []Principal{admin, hr}, Why: "assessor and commission accounts to form a commission (usernames, no candidate data)"},

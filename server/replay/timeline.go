@@ -121,6 +121,9 @@ type Evidence struct {
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
 	URL    string `json:"url"`
+	// HROnly marks the ID-document photo: only HR may see it (p.74-1),
+	// so URL is empty.
+	HROnly bool `json:"hr_only,omitempty"`
 }
 
 // PublishedVerdict is the verdict as its record in the feed holds it.
@@ -282,9 +285,14 @@ func buildTimeline(brief SittingBrief, recs []protocol.Record, entries []audit.R
 		tl.Records = append(tl.Records, it)
 		if ev := r.Event; ev != nil {
 			for _, ref := range ev.Evidence {
-				tl.Evidence = append(tl.Evidence, Evidence{N: r.N, Time: it.Time, Rule: ev.Rule, ID: ref.ID, Kind: ref.Kind, MIME: ref.MIME,
+				e := Evidence{N: r.N, Time: it.Time, Rule: ev.Rule, ID: ref.ID, Kind: ref.Kind, MIME: ref.MIME,
 					SHA256: ref.SHA256, Size: ref.Size,
-					URL: "/api/sittings/" + url.PathEscape(string(brief.ID)) + "/evidence/" + url.PathEscape(ref.SHA256)})
+					URL: "/api/sittings/" + url.PathEscape(string(brief.ID)) + "/evidence/" + url.PathEscape(ref.SHA256)}
+				if ref.Kind == protocol.EvidenceIDPhoto {
+					// p.74-1: HR only; the file's hash still proves it in the log.
+					e.URL, e.HROnly = "", true
+				}
+				tl.Evidence = append(tl.Evidence, e)
 			}
 		}
 	}

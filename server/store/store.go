@@ -9,6 +9,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -556,6 +557,35 @@ func (s *Store) Records(id protocol.SittingID, after uint64, limit int) ([]proto
 		return nil
 	})
 	return out, err
+}
+
+// Cites reports whether a record of the sitting cites the evidence file
+// sum as kind: the ID-document photo is served to HR only (p.74-1), and
+// only the records say which file it is.
+func (s *Store) Cites(id protocol.SittingID, sum string, kind protocol.EvidenceKind) (bool, error) {
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sb := tx.Bucket(bEvents).Bucket([]byte(id))
+		if sb == nil || sb.Bucket(bRecords) == nil {
+			return nil
+		}
+		return sb.Bucket(bRecords).ForEach(func(k, v []byte) error {
+			if found || !bytes.Contains(v, []byte(sum)) {
+				return nil
+			}
+			var rec protocol.Record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("record %d of %s: %w", binary.BigEndian.Uint64(k), id, err)
+			}
+			if rec.Event != nil {
+				for _, e := range rec.Event.Evidence {
+					found = found || e.SHA256 == sum && e.Kind == kind
+				}
+			}
+			return nil
+		})
+	})
+	return found, err
 }
 
 // Counters returns the highest event sequence number stored for a sitting

@@ -521,6 +521,14 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !MayView(account(r), st) {
 		return errorf(http.StatusNotFound, "not_found", "", "no such sitting")
 	}
+	// p.74-1: the ID document shows the name and IIN; HR checks it
+	// (server/identity), proctors and auditors see HR's result only.
+	if idPhoto, err := s.cfg.Store.Cites(id, r.PathValue("sha"), protocol.EvidenceIDPhoto); err != nil {
+		return err
+	} else if idPhoto {
+		return errorf(http.StatusForbidden, "id_photo_hr_only", "error.id_photo_hr_only",
+			"p.74-1: the ID document shows the candidate's name and IIN, so only HR sees it; the identity check's result is in the sitting's feed")
+	}
 	f, err := s.cfg.Evidence.Open(string(id), r.PathValue("sha"))
 	if errors.Is(err, evidence.ErrNotFound) || errors.Is(err, evidence.ErrBadName) {
 		return errorf(http.StatusNotFound, "not_found", "", "no such evidence file")

@@ -164,8 +164,8 @@ export interface Action {
   verdict?: Verdict;
 }
 
-export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back";
-export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back"];
+export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back" | "identity_confirmed" | "identity_rejected";
+export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back", "identity_confirmed", "identity_rejected"];
 
 export interface Verdict {
   outcome: VerdictOutcome;
