@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { launch, shot, startServer, waitFor, type System } from "./harness.js";
+import { launch, shot, shots, startServer, waitFor, type System } from "./harness.js";
 
 interface HRDemo {
   hr_user: string;
@@ -49,12 +49,15 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     // Not signed in: hr.html shows the login form.
     await page.goto(`${sys.url}/hr.html?lang=en`);
     await page.getByRole("heading", { name: "Sign in to the HR service" }).waitFor({ timeout: 15000 });
+    // HR signing in to the staff app lands on the HR screens.
+    await page.goto(`${sys.url}/?lang=en`);
     await page.getByLabel("Username").fill(demo.hr_user);
     await page.getByLabel("Password").fill(demo.hr_password);
     await page.getByRole("button", { name: "Sign in" }).click();
 
     // The six demo competitions, each with its status; the one in review
     // shows its overdue count in the list.
+    await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
     const rows = page.locator("table.competitions tbody tr");
     await waitFor("the six demo competitions", async () => (await rows.count()) === 6, 15000);
     const statuses = (await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["status"] ?? ""))).sort();
@@ -119,7 +122,7 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     const endedApp = await ended.getAttribute("data-application");
     assert.ok(endedApp);
     await overdue.scrollIntoViewIfNeeded();
-    await shot(page, "hr-overdue");
+    await page.screenshot({ path: join(shots, "hr-overdue.png") });
 
     // HR sees the applicant's personal data (HR only) and the scans.
     const submitted = page.locator('article.app[data-status="submitted"]');
@@ -147,8 +150,7 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     await noReason.waitFor({ timeout: 10000 });
     assert.equal(await noReason.locator(".clause").innerText(), "p.73");
     assert.match(await noReason.innerText(), /reason/);
-    await submitted.scrollIntoViewIfNeeded();
-    await shot(page, "hr-refuse-needs-reason");
+    await submitted.screenshot({ path: join(shots, "hr-refuse-needs-reason.png") });
     // ...it is admitted: a PIN, and its overdue item is gone.
     const name = await submitted.locator("h4").innerText();
     await submitted.getByRole("button", { name: "Admit" }).click();
@@ -174,7 +176,7 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     await waitFor("the refusal", async () => (await page.locator(`article.app[data-id="${endedApp}"]`).getAttribute("data-status")) === "refused", 10000);
     assert.match(await page.locator(`article.app[data-id="${endedApp}"] .reason`).innerText(), /p\.73: the package lacks education_attachment/);
     await waitFor("the supplement item to go", async () => (await overdue.locator('li[data-kind="supplement_ended"]').count()) === 0, 10000);
-    await shot(page, "hr-reviewed");
+    await page.locator("#applications").screenshot({ path: join(shots, "hr-reviewed.png") });
 
     // Switching the language keeps the screen.
     await page.locator('.langs button[data-lang="kk"]').click();
@@ -207,7 +209,12 @@ test("the candidate's inbox shows the status and notices, takes a scan and the o
     const notices = page.locator("#notices li.notice");
     assert.ok((await notices.count()) >= 2, "the inbox lacks the received and incomplete notices");
     assert.equal(await notices.first().getAttribute("data-key"), "workflow.notify.incomplete");
-    assert.ok((await notices.first().locator(".notice-text").innerText()).length > 0);
+    // Each notice in the page's language, as the server rendered it.
+    const token = demo.cabinet.slice("/cabinet.html#inbox=".length);
+    const served = (await (await fetch(`${sys.url}/api/cabinet/inbox`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { notifications: Array<{ key: string; time: string; text: Record<string, string> }> };
+    const newest = [...served.notifications].sort((a, b) => b.time.localeCompare(a.time))[0];
+    assert.ok(newest);
+    assert.equal(await notices.first().locator(".notice-text").innerText(), newest.text["en"]);
     await shot(page, "inbox-incomplete");
 
     // Not a PDF, JPEG or PNG: refused, saying what is accepted.
@@ -233,6 +240,7 @@ test("the candidate's inbox shows the status and notices, takes a scan and the o
     // The page's language picks the server's text of each notice.
     await page.locator('.langs button[data-lang="ru"]').click();
     await waitFor("Russian", async () => (await status.innerText()) === "Статус заявления: Дополнено", 5000);
+    assert.equal(await notices.last().locator(".notice-text").innerText(), [...served.notifications].sort((a, b) => a.time.localeCompare(b.time))[0]?.text["ru"]);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -138,7 +138,7 @@ class HR {
     const head = h("tr", {}, ...["position", "body", "status", "opens", "deadline", "review_due", "applications", "overdue", ""].map((c) => h("th", { scope: "col" }, c ? t(`hr.col.${c}`) : "")));
     const rows = this.competitions.map((c) => {
       const counts = appStatuses.filter((s) => (c.counts[s] ?? 0) > 0).map((s) => `${appStatusText(s)}: ${c.counts[s]}`).join(" · ");
-      const open = button(t("hr.competition.open"), () => void this.select(c.id), { "data-id": c.id, "aria-label": t("hr.competition.open_named", { position: c.position }) });
+      const open = button(t("hr.competition.open"), () => void this.select(c.id, true), { "data-id": c.id, "aria-label": t("hr.competition.open_named", { position: c.position }) });
       return h(
         "tr",
         { "data-id": c.id, "data-status": c.status, class: this.selected === c.id ? "selected" : undefined },
@@ -206,11 +206,11 @@ class HR {
       api<Competition>("POST", "/api/competitions", req)
         .then(async (c) => {
           this.createError = null;
-          form.reset();
-          form.querySelector(".refusal")?.replaceWith(h("div", { class: "refusal-slot" }));
+          this.createOpen = false;
+          this.renderCreate();
           this.say(t("hr.create.done", { position: c.position }));
           await this.loadList();
-          await this.select(c.id);
+          await this.select(c.id, true);
         })
         .catch((err: unknown) => {
           this.createError = refusal(err);
@@ -230,7 +230,8 @@ class HR {
     return this.competitions.find((c) => c.id === this.selected);
   }
 
-  async select(id: string): Promise<void> {
+  /** Shows competition id; reveal scrolls to it (a person chose it). */
+  async select(id: string, reveal = false): Promise<void> {
     this.selected = id;
     try {
       const c = await api<Competition>("GET", `/api/competitions/${enc(id)}`);
@@ -252,6 +253,7 @@ class HR {
     }
     this.renderList();
     this.renderDetail();
+    if (reveal) this.detailEl.scrollIntoView({ block: "start" });
   }
 
   /** Runs an action on the competition, then shows the new state. */
