@@ -247,3 +247,63 @@ test("the candidate's inbox shows the status and notices, takes a scan and the o
     await sys.stop();
   }
 });
+
+test("HR assigns a proctor to a sitting by PIN, keeps a confirmed assessor without grounds and sends the interview notice", { timeout: 60000 }, async () => {
+  const sys = await startServer();
+  const browser = await launch();
+  const errors: string[] = [];
+  try {
+    const demo = hrDemo(sys);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    watchErrors(page, errors);
+    await page.goto(`${sys.url}/hr.html?lang=en`);
+    await page.getByLabel("Username").fill(demo.hr_user);
+    await page.getByLabel("Password").fill(demo.hr_password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator('table.competitions tr[data-status="stages"]').getByRole("button", { name: "Open" }).click();
+    const title = page.locator("#competition-title");
+    await waitFor("the running competition", async () => /roads department/.test(await title.innerText().catch(() => "")), 15000);
+
+    // PINs only, with the essay sitting of each; the demo sitting has
+    // the demo proctor. The page shows no personal data of the admitted
+    // beside the applications (HR's own view).
+    const pins = page.locator("#pins tr[data-pin]");
+    assert.equal(await pins.count(), 3);
+    const mine = page.locator(`#pins li[data-sitting="${sys.demo.sitting_id}"]`);
+    assert.match(await mine.locator(".assigned").innerText(), new RegExp(sys.demo.proctor_user));
+    const other = page.locator("#pins li[data-sitting]").filter({ hasText: "nobody" }).first();
+    const sitting = await other.getAttribute("data-sitting");
+    assert.ok(sitting, "every sitting already has a proctor");
+    await other.getByLabel(sys.demo.proctor_user, { exact: true }).check();
+    await other.getByRole("button", { name: "Assign" }).click();
+    // (Found by its sitting now: "nobody" no longer describes it.)
+    await waitFor("the assignment", async () => (await page.locator(`#pins li[data-sitting="${sitting}"] .assigned`).innerText()) === sys.demo.proctor_user, 10000);
+    // The server has it: the proctors of that sitting, read back.
+    const back = await page.request.get(`${sys.url}/api/sittings/${sitting}/proctors`);
+    assert.deepEqual(((await back.json()) as { proctors: string[] }).proctors, [sys.demo.proctor_user]);
+    await page.locator("#pins").screenshot({ path: join(shots, "hr-pins.png") });
+
+    // p.14-1: the assessor the system proposed who confirmed cannot be
+    // removed without grounds; the refusal says so with its clause.
+    const confirmed = page.locator("#commission li", { hasText: "confirmed" }).first();
+    await confirmed.getByRole("button", { name: "Remove" }).click();
+    const status = page.locator("#hr-status");
+    await status.locator(".refusal").waitFor({ timeout: 10000 });
+    assert.equal(await status.locator(".clause").innerText(), "p.14-1");
+    assert.match(await status.innerText(), /grounds/);
+    assert.equal(await page.locator("#commission li.removed").count(), 0, "the assessor was removed");
+    await page.screenshot({ path: join(shots, "hr-commission-refused.png") });
+
+    // p.122: the interview notice with its date and link goes to the three admitted.
+    await page.getByRole("button", { name: "Send the interview notice (p.122)" }).click();
+    await waitFor("the notice", async () => /3 candidates notified/.test(await status.innerText()), 10000);
+    assert.match(await status.innerText(), /https:\/\/meet\.demo\.kuzet\.kz\/interview\/transport/);
+    await page.locator('#stages li[data-stage="interview"] .meta').waitFor({ timeout: 10000 });
+    assert.match(await page.locator('#stages li[data-stage="interview"]').innerText(), /Notice sent: \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await shot(page, "hr-stages");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await sys.stop();
+  }
+});
