@@ -142,6 +142,9 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     assert.equal(scanResp.status(), 200);
     assert.equal(scanResp.headers()["content-type"], "application/pdf");
     assert.ok((await scanResp.body()).subarray(0, 5).equals(Buffer.from("%PDF-")), "the scan is not the PDF");
+    // The viewer draws outside the DOM: the screenshot is for a person.
+    await new Promise((r) => setTimeout(r, 3000));
+    await shot(scan, "hr-scan");
     await scan.close();
 
     // A complete package cannot be refused without a reason (p.73)...
