@@ -181,6 +181,26 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     await waitFor("the supplement item to go", async () => (await overdue.locator('li[data-kind="supplement_ended"]').count()) === 0, 10000);
     await page.locator("#applications").screenshot({ path: join(shots, "hr-reviewed.png") });
 
+    // A new cabinet link for the candidate still completing (the demo
+    // cabinet's application), shown once: it opens
+    // the inbox, and the old one no longer does.
+    const oldInbox = await page.request.get(`${sys.url}/api/cabinet/inbox`, { headers: { Authorization: `Bearer ${demo.cabinet.split("#inbox=")[1]}` } });
+    assert.equal(oldInbox.status(), 200);
+    const completing = page.locator(`article.app[data-status="incomplete"]`).first();
+    page.once("dialog", (d) => void d.accept());
+    await completing.getByRole("button", { name: "New cabinet link" }).click();
+    const link = await completing.locator("code.new-link").innerText({ timeout: 10000 });
+    assert.match(link, /\/cabinet\.html#inbox=\S+$/);
+    const fresh = await page.request.get(`${sys.url}/api/cabinet/inbox`, { headers: { Authorization: `Bearer ${link.split("#inbox=")[1]}` } });
+    assert.equal(fresh.status(), 200);
+    const stale = await page.request.get(`${sys.url}/api/cabinet/inbox`, { headers: { Authorization: `Bearer ${demo.cabinet.split("#inbox=")[1]}` } });
+    assert.equal(stale.status(), 401);
+
+    // The register: the demo rule set, marked as such, and its bodies.
+    await page.getByText("State bodies and rule sets (p.1, Annex 4)").click();
+    assert.match(await page.locator("#register").innerText(), /demo, not a legal act/);
+    assert.match(await page.locator("#register").innerText(), /Ministry of Justice/);
+
     // Switching the language keeps the screen.
     await page.locator('.langs button[data-lang="kk"]').click();
     await waitFor("Kazakh", async () => (await page.locator("header.top h1").innerText()) === "Күзет — HR қызметі", 5000);

@@ -30,6 +30,7 @@ import {
   type Member,
   type Overdue,
   type PinRow,
+  type RuleSet,
 } from "./workflow-types";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -68,6 +69,7 @@ const docText = (k: string): string => t(`hr.doc.${k}`);
 
 class HR {
   private bodies: Body[] = [];
+  private ruleSets: RuleSet[] = [];
   private competitions: Competition[] = [];
   private proctors: Account[] = [];
   private staffAccounts: Account[] = [];
@@ -80,6 +82,7 @@ class HR {
   private readonly listEl = h("section", { id: "competitions", "aria-labelledby": "competitions-title" });
   private readonly createEl = h("section", { id: "create", "aria-labelledby": "create-title" });
   private readonly detailEl = h("section", { id: "competition", "aria-live": "polite" });
+  private readonly registerEl = h("section", { id: "register" });
   private createError: HTMLElement | null = null;
   private createOpen = false;
 
@@ -90,12 +93,14 @@ class HR {
   async start(): Promise<void> {
     this.renderAll();
     try {
-      [this.bodies, this.proctors, this.staffAccounts] = await Promise.all([
+      [this.bodies, this.ruleSets, this.proctors, this.staffAccounts] = await Promise.all([
         api<Body[]>("GET", "/api/bodies"),
+        api<RuleSet[]>("GET", "/api/rulesets"),
         api<Account[]>("GET", "/api/proctors"),
         api<Account[]>("GET", "/api/commission/accounts"),
       ]);
       this.renderCreate();
+      this.renderRegister();
       await this.loadList();
     } catch (err) {
       this.fail(err);
@@ -104,7 +109,8 @@ class HR {
 
   private renderAll(): void {
     document.title = t("hr.title");
-    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.createEl, this.detailEl));
+    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.createEl, this.detailEl, this.registerEl));
+    this.renderRegister();
     this.renderList();
     this.renderCreate();
     this.renderDetail();
@@ -222,6 +228,25 @@ class HR {
     const details = h("details", { open: this.createOpen }, h("summary", { id: "create-title" }, t("hr.create.title")), form);
     details.addEventListener("toggle", () => (this.createOpen = details.open));
     el.append(details);
+  }
+
+  // ---- the register (p.1, Annex 4) ----
+
+  private renderRegister(): void {
+    const el = this.registerEl;
+    clear(el);
+    const bodyName = new Map(this.bodies.map((b) => [b.id, nameIn(b.name, b.id)]));
+    const sets = this.ruleSets.map((rs) =>
+      h("li", { "data-rule-set": rs.id },
+        h("strong", {}, nameIn(rs.title, rs.id)), rs.demo ? h("span", { class: "badge demo-set" }, t("hr.register.demo")) : null,
+        h("p", { class: "meta" }, t("hr.register.valid", { act: rs.act, from: rs.valid_from, to: rs.valid_to })),
+        h("ul", {}, ...rs.periods.map((p) => h("li", {}, t("hr.register.period", { from: p.from, to: p.to, n: String(p.bodies.length) }), " ",
+          h("span", { class: "meta" }, p.bodies.map((b) => bodyName.get(b) ?? b).join(", ")))))));
+    el.append(h("details", { class: "panel" }, h("summary", {}, t("hr.register.title")),
+      h("p", { class: "hint" }, t("hr.register.hint")),
+      h("h3", {}, t("hr.register.sets")), h("ul", { class: "rule-sets" }, ...sets),
+      h("h3", {}, t("hr.register.bodies", { n: String(this.bodies.length) })),
+      h("ul", { class: "bodies" }, ...this.bodies.map((b) => h("li", {}, `${nameIn(b.name, b.id)} `, h("code", {}, b.id))))));
   }
 
   // ---- one competition ----
@@ -412,6 +437,15 @@ class HR {
     else card.append(h("p", { class: "complete" }, t("hr.apps.complete")));
 
     if (c.status === "review" && (a.status === "submitted" || a.status === "supplemented" || a.status === "incomplete")) card.append(this.reviewForm(a));
+
+    const linkBox = h("div", { class: "cabinet-link" });
+    linkBox.append(button(t("hr.apps.reissue"), () => {
+      if (!window.confirm(t("hr.apps.reissue_confirm", { name: p.name }))) return;
+      api<{ link: string }>("POST", `/api/applications/${enc(a.id)}/cabinet`)
+        .then((r) => linkBox.replaceChildren(h("p", { class: "hint" }, t("hr.apps.reissued")), h("code", { class: "new-link" }, r.link)))
+        .catch((err: unknown) => linkBox.append(refusal(err)));
+    }, { class: "secondary" }));
+    card.append(linkBox);
 
     const notices = h("details", { class: "notices" }, h("summary", {}, t("hr.apps.notices")));
     notices.addEventListener("toggle", () => {

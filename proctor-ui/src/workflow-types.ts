@@ -18,6 +18,16 @@ export interface Body {
   name: Name;
 }
 
+export interface RuleSet {
+  id: string;
+  title: Name;
+  act: string;
+  valid_from: string;
+  valid_to: string;
+  demo: boolean;
+  periods: Array<{ from: string; to: string; bodies: string[] }>;
+}
+
 export interface Stage {
   kind: string;
   starts: string;
