@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 
 // The pages: the staff app (index.html), the candidate's page
 // (candidate.html), the auditor's replay (replay.html) and the candidate's
-// cabinet (cabinet.html). The server embeds dist/ into its binary.
+// cabinet (cabinet.html), and HR's screens (hr.html). The server embeds dist/ into its binary.
 export default defineConfig({
   build: {
     outDir: "dist",
@@ -15,6 +15,7 @@ export default defineConfig({
         candidate: fileURLToPath(new URL("candidate.html", import.meta.url)),
         replay: fileURLToPath(new URL("replay.html", import.meta.url)),
         cabinet: fileURLToPath(new URL("cabinet.html", import.meta.url)),
+        hr: fileURLToPath(new URL("hr.html", import.meta.url)),
       },
     },
   },

@@ -11,6 +11,7 @@ import { h } from "./dom";
 import { ruleTitle } from "./events";
 import { initialLang, lang, loadCatalogue, onLangChange, t, has } from "./i18n";
 import { langSwitch } from "./lang-switch";
+import { InboxPage, inboxToken } from "./inbox";
 import type { Cabinet } from "./replay-types";
 import { formatDateTime, formatDeadline } from "./replay-types";
 
@@ -183,6 +184,14 @@ async function main(): Promise<void> {
   // in a URL), or from this tab's earlier visit.
   const frag = new URLSearchParams(location.hash.slice(1));
   await loadCatalogue(initialLang(frag.get("lang") ?? new URLSearchParams(location.search).get("lang")));
+  // The application's inbox (cabinet.html#inbox=TOKEN), opened by the
+  // link given on applying; a sitting's link (#t=) opens the verdict.
+  const inbox = inboxToken(frag);
+  if (frag.has("inbox") || (inbox && !frag.has("t") && !sessionStorage.getItem(tokenKey))) {
+    if (frag.has("inbox")) history.replaceState(null, "", location.pathname + location.search);
+    await new InboxPage(root, inbox).load();
+    return;
+  }
   onLangChange(render);
   token = frag.get("t") ?? sessionStorage.getItem(tokenKey) ?? "";
   if (frag.has("t")) history.replaceState(null, "", location.pathname + location.search);

@@ -26,6 +26,7 @@ function header(me: Me | null): HTMLElement {
     out.addEventListener("click", () => {
       void api("POST", "/api/logout", {}).finally(() => location.reload());
     });
+    if (me.role === "hr" || me.role === "admin") right.append(h("a", { href: `/hr.html${location.search}`, class: "staff-link", id: "hr-link" }, t("hr.link.screens")), " ");
     right.append(h("span", { class: "user" }, t("ui.signed_in_as", { user: me.username, role: me.role })), " ", out);
   }
   return h("header", { class: "top" }, h("h1", {}, t("ui.app.title")), langSwitch(), right);
@@ -418,6 +419,11 @@ declare global {
 }
 
 function showDashboard(me: Me): void {
+  // HR watches no sittings: its work is on the HR screens.
+  if (me.role === "hr") {
+    location.assign(`/hr.html${location.search}`);
+    return;
+  }
   const d = new Dashboard(me);
   window.kuzet = { dashboard: d };
 }

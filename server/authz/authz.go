@@ -108,6 +108,7 @@ func Table() []Rule {
 		{Route: "GET /api/bodies", Who: []Principal{admin, hr}, Why: "the register of state bodies (p.1)"},
 		{Route: "GET /api/rulesets", Who: []Principal{admin, hr}, Why: "the rule sets and the periods they cover (p.1, Annex 4)"},
 		{Route: "GET /api/commission/accounts", Who: []Principal{admin, hr}, Why: "assessor and commission accounts to form a commission (usernames, no candidate data)"},
+		{Route: "GET /api/proctors", Who: []Principal{admin, hr}, Why: "proctor accounts (usernames) for HR to assign to sittings; no candidate data"},
 		{Route: "GET /api/competitions", Who: []Principal{admin, hr, commission, assessor}, Why: "competitions, their status and schedule (no candidate data)"},
 		{Route: "POST /api/competitions", Who: []Principal{admin, hr}, Writes: true, Why: "HR creates a competition (p.1 checked)"},
 		{Route: "GET /api/competitions/{id}", Who: []Principal{admin, hr, commission, assessor}, Why: "one competition (no candidate data)"},

@@ -58,6 +58,7 @@ func (m *Module) Routes(r *web.Router) error {
 	r.Staff("GET /api/bodies", m.wrap(m.bodies))
 	r.Staff("GET /api/rulesets", m.wrap(m.rulesets))
 	r.Staff("GET /api/commission/accounts", m.wrap(m.commissionAccounts))
+	r.Staff("GET /api/proctors", m.wrap(m.proctorAccounts))
 	r.Staff("GET /api/competitions", m.wrap(m.list))
 	r.Staff("POST /api/competitions", m.wrap(m.create))
 	r.Staff("GET /api/competitions/{id}", m.wrap(m.get))
@@ -175,6 +176,23 @@ func (m *Module) commissionAccounts(w http.ResponseWriter, r *http.Request) erro
 	out := []accountView{}
 	for _, a := range all {
 		if a.Role == store.RoleAssessor || a.Role == store.RoleCommittee {
+			out = append(out, accountView{ID: a.ID, Username: a.Username, Role: a.Role})
+		}
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// proctorAccounts lists the proctors' accounts, for HR to assign them to
+// sittings (PUT /api/sittings/{id}/proctors takes their usernames).
+func (m *Module) proctorAccounts(w http.ResponseWriter, r *http.Request) error {
+	all, err := m.cfg.Store.Accounts()
+	if err != nil {
+		return err
+	}
+	out := []accountView{}
+	for _, a := range all {
+		if a.Role == store.RoleProctor {
 			out = append(out, accountView{ID: a.ID, Username: a.Username, Role: a.Role})
 		}
 	}

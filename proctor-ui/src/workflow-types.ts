@@ -1,0 +1,222 @@
+// The competition workflow's JSON shapes (server/workflow/httpapi), as the
+// HR screens and the candidate's inbox read them, and the date formats
+// they show: every date in Kazakhstan's time (UTC+5), as the server counts
+// working days in it.
+
+import { ApiError } from "./api";
+import { h } from "./dom";
+import { lang, type Lang } from "./i18n";
+
+export interface Name {
+  kk: string;
+  ru: string;
+  en: string;
+}
+
+export interface Body {
+  id: string;
+  name: Name;
+}
+
+export interface RuleSet {
+  id: string;
+  title: Name;
+  act: string;
+  valid_from: string;
+  valid_to: string;
+  demo: boolean;
+  periods: Array<{ from: string; to: string; bodies: string[] }>;
+}
+
+export interface Stage {
+  kind: string;
+  starts: string;
+  ends: string;
+  link: string;
+  notified?: string;
+  sittings: boolean;
+}
+
+export interface Transition {
+  from: string;
+  to: string;
+  actor: string;
+  why: string;
+  time: string;
+}
+
+export interface Member {
+  account: string;
+  role: string;
+  proposed: boolean;
+  confirmed?: string;
+  added: string;
+  extra: boolean;
+  removed?: string;
+  grounds?: string;
+  reason?: string;
+}
+
+export interface Competition {
+  id: string;
+  body: string;
+  body_name: Name;
+  position: string;
+  requires_experience: boolean;
+  managerial: boolean;
+  status: string;
+  rule_set: string;
+  period: string;
+  opens: string;
+  deadline: string;
+  review_due: string;
+  stages: Stage[];
+  commission: Member[];
+  history: Transition[];
+  counts: Record<string, number>;
+  overdue: number;
+}
+
+export interface Personal {
+  name: string;
+  iin: string;
+  email: string;
+  phone: string;
+}
+
+export interface Doc {
+  id: string;
+  kind: string;
+  type: string;
+  size: number;
+  added: string;
+  supplement: boolean;
+}
+
+export interface Notice {
+  id: string;
+  key: string;
+  args: Record<string, string>;
+  time: string;
+  text: Partial<Record<Lang, string>>;
+}
+
+export interface SittingRef {
+  stage: string;
+  sitting: string;
+}
+
+export interface Application {
+  id: string;
+  competition: string;
+  status: string;
+  submitted: string;
+  documents: Doc[];
+  missing: string[] | null;
+  reason?: string;
+  incomplete?: string;
+  supplement_due?: string;
+  supplemented?: string;
+  recheck_due?: string;
+  decided?: string;
+  pin?: string;
+  personal: Personal;
+  lacking: string[];
+  notifications?: Notice[];
+  stages: SittingRef[];
+}
+
+export interface Overdue {
+  kind: string;
+  clause: string;
+  competition: string;
+  application?: string;
+  due: string;
+}
+
+export interface PinRow {
+  pin: string;
+  sittings: SittingRef[];
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  role: string;
+}
+
+export interface Inbox {
+  application: {
+    id: string;
+    status: string;
+    pin: string;
+    missing: string[] | null;
+    reason: string;
+    supplement_due?: string;
+    documents: Doc[];
+    lacking: string[];
+  };
+  competition: {
+    id: string;
+    body: string;
+    body_name: Name;
+    position: string;
+    requires_experience: boolean;
+    opens: string;
+    deadline: string;
+    stages: Stage[];
+  };
+  notifications: Notice[];
+  join: Array<{ stage: string; link: string }>;
+}
+
+export const stageKinds = ["personal_qualities", "textual_numerical", "essay", "interview"] as const;
+export const docKinds = ["education", "education_attachment", "experience", "identity", "other"] as const;
+
+/** A state body's name in the page's language. */
+export function nameIn(n: Name | undefined, fallback = ""): string {
+  if (!n) return fallback;
+  return n[lang()] || n.ru || n.kk || fallback;
+}
+
+const kz = 5 * 3600 * 1000;
+
+/** "YYYY-MM-DD HH:MM" of an instant, in UTC+5. */
+export function kzTime(iso: string | undefined): string {
+  if (!iso) return "";
+  const d = new Date(new Date(iso).getTime() + kz);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** The date of an instant, in UTC+5. */
+export function kzDate(iso: string | undefined): string {
+  return kzTime(iso).slice(0, 10);
+}
+
+/** A deadline (the first instant after it) as its last minute, "… 23:59". */
+export function kzDeadline(iso: string | undefined): string {
+  if (!iso) return "";
+  return kzTime(new Date(new Date(iso).getTime() - 60000).toISOString());
+}
+
+/** The value of a datetime-local input, read as UTC+5, as an RFC 3339 time. */
+export function fromLocalInput(v: string): string {
+  return v ? `${v}:00+05:00` : "";
+}
+
+/** A refusal as a person reads it: its clause apart, then what to do. */
+export function refusal(err: unknown): HTMLElement {
+  const box = h("div", { class: "refusal", role: "alert" });
+  if (err instanceof ApiError) {
+    const clause = err.args["clause"] ?? "";
+    let text = err.message;
+    if (clause && text.startsWith(`${clause}: `)) text = text.slice(clause.length + 2);
+    if (clause) box.append(h("strong", { class: "clause", "data-clause": clause }, clause), " ");
+    box.append(h("span", { class: "text" }, text));
+    box.dataset["key"] = err.key;
+    return box;
+  }
+  box.append(err instanceof Error ? err.message : String(err));
+  return box;
+}
