@@ -1,0 +1,121 @@
+package qti
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const head = `<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="Q1" title="t" adaptive="false" timeDependent="false">
+`
+
+// choiceItem is a valid single-choice item with parts replaceable by tests.
+func choiceItem(decl, body, rp string) string {
+	if decl == "" {
+		decl = `<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"><correctResponse><value>A</value></correctResponse></responseDeclaration>`
+	}
+	if body == "" {
+		body = `<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice><simpleChoice identifier="B">b</simpleChoice></choiceInteraction>`
+	}
+	if rp == "" {
+		rp = `<responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>`
+	}
+	return head + decl + "\n<itemBody>\n" + body + "\n</itemBody>\n" + rp + "\n</assessmentItem>"
+}
+
+func TestChoiceItemIsValid(t *testing.T) {
+	if _, err := ParseItem([]byte(choiceItem("", "", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every unsupported construct refuses the item by its identifier and names
+// the construct; nothing is dropped silently.
+func TestRefusalsNameItemAndConstruct(t *testing.T) {
+	for _, c := range []struct {
+		name, xml, construct, key string
+		line                      int
+	}{
+		{"unsupported interaction", mustReadStr("refused/hotspot.xml"), "hotspotInteraction", "qti.refused.interaction", 5},
+		{"custom processing", mustReadStr("refused/custom_processing.xml"), "responseProcessing", "qti.refused.custom_processing", 13},
+		{"unknown template", mustReadStr("refused/unknown_template.xml"), "responseProcessing", "qti.refused.template", 13},
+		{"modal feedback", strings.Replace(choiceItem("", "", ""), "</assessmentItem>", `<modalFeedback outcomeIdentifier="FEEDBACK" identifier="x" showHide="show">hi</modalFeedback></assessmentItem>`, 1), "modalFeedback", "qti.refused.construct", 0},
+		{"template declaration", strings.Replace(choiceItem("", "", ""), "<itemBody>", `<templateDeclaration identifier="T" cardinality="single" baseType="integer"/><itemBody>`, 1), "templateDeclaration", "qti.refused.construct", 0},
+		{"feedback inline", choiceItem("", `<p><feedbackInline outcomeIdentifier="F" identifier="f" showHide="show">x</feedbackInline></p>`+`<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "feedbackInline", "qti.refused.construct", 0},
+		{"script", choiceItem("", `<script>alert(1)</script>`, ""), "script", "qti.refused.construct", 0},
+		{"event handler", choiceItem("", `<p onclick="alert(1)">x</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "p onclick", "qti.refused.attribute", 0},
+		{"link", choiceItem("", `<a href="http://x">x</a>`, ""), "a", "qti.refused.construct", 0},
+		{"external image", choiceItem("", `<img src="http://tracker.example/p.gif" alt=""/><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "img", "qti.refused.asset_path", 0},
+		{"image outside", choiceItem("", `<img src="../../etc/passwd" alt=""/><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "img", "qti.refused.asset_path", 0},
+		{"two interactions", choiceItem("", `<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction><textEntryInteraction responseIdentifier="R2"/>`, ""), "textEntryInteraction", "qti.refused.several_interactions", 0},
+		{"no processing", choiceItem("", "", " "), "responseProcessing", "qti.refused.no_processing", 0},
+		{"no correct response", choiceItem(`<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"/>`, "", ""), "correctResponse", "qti.refused.no_correct", 0},
+		{"no mapping", choiceItem("", "", `<responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/map_response"/>`), "mapping", "qti.refused.no_mapping", 0},
+		{"wrong base type", choiceItem(`<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"><correctResponse><value>A</value></correctResponse></responseDeclaration>`, "", ""), "responseDeclaration", "qti.refused.response_shape", 0},
+		{"unknown correct choice", choiceItem(`<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"><correctResponse><value>Z</value></correctResponse></responseDeclaration>`, "", ""), "value", "qti.refused.unknown_choice", 0},
+		{"bad mapped value", choiceItem(`<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"><correctResponse><value>A</value></correctResponse><mapping><mapEntry mapKey="A" mappedValue="1e3"/></mapping></responseDeclaration>`, "", ""), "mapEntry", "qti.refused.bad_value", 0},
+		{"area mapping", choiceItem(`<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"><correctResponse><value>A</value></correctResponse><areaMapping/></responseDeclaration>`, "", ""), "responseDeclaration areaMapping", "qti.refused.construct", 0},
+		{"adaptive", strings.Replace(choiceItem("", "", ""), `adaptive="false"`, `adaptive="true"`, 1), `adaptive="true"`, "qti.refused.construct", 0},
+		{"map_response ordered", strings.Replace(strings.Replace(mustReadStr("items/stages_order.xml"), "match_correct", "map_response", 1), `</correctResponse>`, `</correctResponse><mapping><mapEntry mapKey="pq" mappedValue="1"/></mapping>`, 1), "map_response", "qti.refused.map_ordered", 0},
+		{"template showHide on choice", choiceItem("", `<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A" templateIdentifier="T" showHide="show">a</simpleChoice></choiceInteraction>`, ""), "simpleChoice templateIdentifier", "qti.refused.construct", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseItem([]byte(c.xml), "")
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want a refusal", err)
+			}
+			if e.Item == "" || !strings.Contains(err.Error(), "item "+e.Item) {
+				t.Errorf("the refusal %q does not name the item", err)
+			}
+			if e.Construct != c.construct || string(e.Key) != c.key {
+				t.Errorf("construct %q key %q, want %q %q (%v)", e.Construct, e.Key, c.construct, c.key, err)
+			}
+			if c.line > 0 && e.Line != c.line {
+				t.Errorf("line %d, want %d (%v)", e.Line, c.line, err)
+			}
+			if e.Line == 0 {
+				t.Errorf("no line number: %v", err)
+			}
+		})
+	}
+}
+
+func mustReadStr(name string) string {
+	b, err := readTestdata(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func TestUntrustedXML(t *testing.T) {
+	for _, c := range []struct {
+		name, xml, key string
+	}{
+		{"external entity", mustReadStr("refused/xxe.xml"), "qti.error.entity"},
+		{"billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="x" title="&lol2;"/>`, "qti.error.entity"},
+		{"undeclared entity", strings.Replace(choiceItem("", "", ""), `>a<`, `>&nbsp;<`, 1), "qti.error.xml"},
+		{"not well-formed", head + "<itemBody><p>x</itemBody></assessmentItem>", "qti.error.xml"},
+		{"deep", head + "<itemBody>" + strings.Repeat("<div>", 100) + strings.Repeat("</div>", 100) + "</itemBody></assessmentItem>", "qti.error.depth"},
+		{"too big", head + "<itemBody><p>" + strings.Repeat("x", MaxItemBytes) + "</p></itemBody></assessmentItem>", "qti.error.too_big"},
+		{"windows-1251", `<?xml version="1.0" encoding="windows-1251"?><assessmentItem/>`, "qti.error.encoding"},
+		{"QTI 3", `<?xml version="1.0"?><qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="x"/>`, "qti.error.not_item"},
+		{"QTI 2.1 without namespace", `<assessmentItem identifier="x" title="t"/>`, "qti.error.not_item"},
+		{"empty", ``, "qti.error.xml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseItem([]byte(c.xml), "")
+			var e *Error
+			if !errors.As(err, &e) || string(e.Key) != c.key {
+				t.Fatalf("got %v, want key %s", err, c.key)
+			}
+		})
+	}
+	_, err := ParseItem([]byte(head+"<itemBody>\n<p>x\n</itemBody></assessmentItem>"), "")
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 5 {
+		t.Errorf("a syntax error on line 5 reported as %v", err)
+	}
+}

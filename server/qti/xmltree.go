@@ -1,0 +1,132 @@
+package qti
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"kuzet.kz/kuzet/protocol/i18n"
+)
+
+const xmlNS = "http://www.w3.org/XML/1998/namespace"
+
+// xnode is an element or a text of an untrusted document, read whole before
+// it is interpreted so that the limits apply before any meaning does.
+type xnode struct {
+	name  xml.Name
+	attrs []xml.Attr
+	kids  []*xnode
+	text  string
+	isTxt bool
+	line  int
+}
+
+// readTree reads an XML document into a tree under the limits of the
+// package doc. what names the document in errors ("item", "manifest").
+func readTree(data []byte, limit int, what string) (*xnode, error) {
+	if len(data) > limit {
+		return nil, newError(0, "", i18n.Key("qti.error.too_big"), "the {what} is {size} bytes, more than the {max} allowed",
+			"what", what, "size", strconv.Itoa(len(data)), "max", strconv.Itoa(limit))
+	}
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	var stack []*xnode
+	var root *xnode
+	line := func() int { l, _ := d.InputPos(); return l }
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return nil, newError(se.Line, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", se.Msg)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "CharsetReader") {
+				return nil, newError(line(), "", i18n.Key("qti.error.encoding"), "the {what} is not in UTF-8: save it as UTF-8", "what", what)
+			}
+			return nil, newError(line(), "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", msg)
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			// Go's decoder never expands declared entities, but a
+			// document that declares them is hostile or broken either way.
+			if strings.Contains(string(t), "ENTITY") {
+				return nil, newError(line(), "DOCTYPE", i18n.Key("qti.error.entity"), "the {what} declares entities in its DOCTYPE; entities are refused (they can read files or expand without end): remove the DOCTYPE", "what", what)
+			}
+		case xml.StartElement:
+			if len(stack) >= MaxDepth {
+				return nil, newError(line(), t.Name.Local, i18n.Key("qti.error.depth"), "elements are nested more than {max} deep", "max", strconv.Itoa(MaxDepth))
+			}
+			n := &xnode{name: t.Name, attrs: append([]xml.Attr(nil), t.Attr...), line: line()}
+			if len(stack) == 0 {
+				if root != nil {
+					return nil, newError(n.line, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", "more than one root element")
+				}
+				root = n
+			} else {
+				p := stack[len(stack)-1]
+				p.kids = append(p.kids, n)
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) == 0 {
+				continue
+			}
+			p := stack[len(stack)-1]
+			if k := len(p.kids); k > 0 && p.kids[k-1].isTxt {
+				p.kids[k-1].text += string(t)
+			} else {
+				p.kids = append(p.kids, &xnode{isTxt: true, text: string(t), line: line()})
+			}
+		}
+	}
+	if root == nil {
+		return nil, newError(0, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", "no root element")
+	}
+	return root, nil
+}
+
+// attr returns the value of the attribute with this local name (no namespace).
+func (n *xnode) attr(local string) (string, bool) {
+	for _, a := range n.attrs {
+		if a.Name.Space == "" && a.Name.Local == local {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// elems returns the element children (no texts).
+func (n *xnode) elems() []*xnode {
+	var out []*xnode
+	for _, k := range n.kids {
+		if !k.isTxt {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// innerText is the concatenated text of n's text children.
+func (n *xnode) innerText() string {
+	var b strings.Builder
+	for _, k := range n.kids {
+		if k.isTxt {
+			b.WriteString(k.text)
+		}
+	}
+	return b.String()
+}
+
+// hasElems reports whether n has element children.
+func (n *xnode) hasElems() bool { return len(n.elems()) > 0 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
