@@ -336,7 +336,12 @@ func WritePackage(w io.Writer, identifier string, items []*Item) error {
 	}
 	var files []file
 	written := map[string]bool{"imsmanifest.xml": true}
+	ids := map[string]bool{}
 	for i, it := range items {
+		if ids[it.Identifier] {
+			return fmt.Errorf("two items have the identifier %s; identifiers are unique in a bank", it.Identifier)
+		}
+		ids[it.Identifier] = true
 		href := it.Href
 		if href == "" {
 			href = "items/" + safeFileName(it.Identifier) + ".xml"
