@@ -71,8 +71,8 @@ func ReadPackageFile(name string) (*Package, error) {
 // entry name, no manifest); a refused item is an Entry with Err set.
 func ReadPackage(r io.ReaderAt, size int64) (*Package, error) {
 	if size > MaxPackageBytes {
-		return nil, newError(0, "", i18n.Key("qti.error.too_big"), "the {what} is {size} bytes, more than the {max} allowed",
-			"what", "package", "size", strconv.FormatInt(size, 10), "max", strconv.Itoa(MaxPackageBytes))
+		return nil, newError(0, "", i18n.Key("qti.error.too_big"), "the file is {size} bytes or more; the limit is {max} bytes",
+			"size", strconv.FormatInt(size, 10), "max", strconv.Itoa(MaxPackageBytes))
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -96,7 +96,7 @@ func ReadPackage(r io.ReaderAt, size int64) (*Package, error) {
 			return nil, err
 		}
 		if _, dup := pr.files[name]; dup {
-			return nil, newError(0, name, i18n.Key("qti.error.entry_name"), "the package entry {name} is refused: {why}", "name", name, "why", "it appears twice")
+			return nil, newError(0, name, i18n.Key("qti.error.entry_duplicate"), "the package has two entries named {name}", "name", name)
 		}
 		declared += f.UncompressedSize64
 		if declared > MaxUnpackedBytes {
@@ -108,7 +108,7 @@ func ReadPackage(r io.ReaderAt, size int64) (*Package, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	root, err := readTree(raw, maxManifestBytes, "manifest")
+	root, err := readTree(raw, maxManifestBytes)
 	if err != nil {
 		e := err.(*Error)
 		e.File = "imsmanifest.xml"
@@ -158,7 +158,7 @@ func checkName(name string) *Error {
 	if why == "" {
 		return nil
 	}
-	return newError(0, name, i18n.Key("qti.error.entry_name"), "the package entry {name} is refused: {why}", "name", name, "why", why)
+	return newError(0, name, i18n.Key("qti.error.entry_name"), "the package entry {name} is refused ({why}): names must be plain relative paths inside the package", "name", name, "why", why)
 }
 
 type pkgReader struct {
@@ -186,7 +186,7 @@ func (pr *pkgReader) read(name string, limit int64) ([]byte, *Error) {
 		if lim == left {
 			return nil, newError(0, "", i18n.Key("qti.error.unpacked"), "the package unpacks to more than {max} bytes", "max", strconv.Itoa(MaxUnpackedBytes))
 		}
-		return nil, newError(0, name, i18n.Key("qti.error.too_big"), "the {what} is {size} bytes, more than the {max} allowed", "what", name, "size", "more than "+strconv.FormatInt(limit, 10), "max", strconv.FormatInt(limit, 10))
+		return nil, newError(0, name, i18n.Key("qti.error.too_big"), "the file is {size} bytes or more; the limit is {max} bytes", "size", strconv.FormatInt(limit+1, 10), "max", strconv.FormatInt(limit, 10))
 	}
 	if err != nil {
 		return nil, newError(0, name, i18n.Key("qti.error.entry_read"), "the package entry {name} cannot be read: {detail}", "name", name, "detail", err.Error())

@@ -15,7 +15,7 @@ import (
 // its folder. A refused item comes back as an *Error naming the item (when
 // its identifier could be read), the line and the construct.
 func ParseItem(data []byte, href string) (*Item, error) {
-	root, err := readTree(data, MaxItemBytes, "item")
+	root, err := readTree(data, MaxItemBytes)
 	if err != nil {
 		e := err.(*Error)
 		e.File = href

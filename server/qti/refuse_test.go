@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"kuzet.kz/kuzet/protocol/i18n"
 )
 
 const head = `<?xml version="1.0" encoding="UTF-8"?>
@@ -72,6 +74,7 @@ func TestRefusalsNameItemAndConstruct(t *testing.T) {
 			if e.Construct != c.construct || string(e.Key) != c.key {
 				t.Errorf("construct %q key %q, want %q %q (%v)", e.Construct, e.Key, c.construct, c.key, err)
 			}
+			checkCatalogue(t, e)
 			if c.line > 0 && e.Line != c.line {
 				t.Errorf("line %d, want %d (%v)", e.Line, c.line, err)
 			}
@@ -79,6 +82,27 @@ func TestRefusalsNameItemAndConstruct(t *testing.T) {
 				t.Errorf("no line number: %v", err)
 			}
 		})
+	}
+}
+
+// checkCatalogue makes sure a refusal reads in every language with every
+// placeholder filled.
+func checkCatalogue(t *testing.T, e *Error) {
+	t.Helper()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cat.Has(e.Key) {
+		t.Fatalf("key %s is not in the catalogue", e.Key)
+	}
+	for _, l := range i18n.Langs() {
+		if txt := e.Text(cat, l); placeholderRE.MatchString(txt) {
+			t.Errorf("%s text %q has an unfilled placeholder (args %v)", l, txt, e.Args)
+		}
+	}
+	if placeholderRE.MatchString(e.Error()) {
+		t.Errorf("English %q has an unfilled placeholder", e.Error())
 	}
 }
 
@@ -111,6 +135,7 @@ func TestUntrustedXML(t *testing.T) {
 			if !errors.As(err, &e) || string(e.Key) != c.key {
 				t.Fatalf("got %v, want key %s", err, c.key)
 			}
+			checkCatalogue(t, e)
 		})
 	}
 	_, err := ParseItem([]byte(head+"<itemBody>\n<p>x\n</itemBody></assessmentItem>"), "")

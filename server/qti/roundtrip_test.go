@@ -46,7 +46,7 @@ func TestRoundTripEveryConstruct(t *testing.T) {
 	}
 }
 
-func zipDir(t *testing.T, dir string, extra map[string]string) []byte {
+func zipDir(t testing.TB, dir string, extra map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -80,6 +80,30 @@ func zipDir(t *testing.T, dir string, extra map[string]string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// Text and attributes that need escaping survive the round trip.
+func TestRoundTripEscaping(t *testing.T) {
+	body := "<p xml:lang=\"kk\" class=\"a&amp;b\" title=\"say &quot;hi&quot;&#10;tab&#9;\">1 &lt; 2 &amp;&amp; 3 &gt; 2,\r\nжол ]]&gt; <![CDATA[<b>not markup</b>]]> <br/><em></em></p>" +
+		`<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><prompt></prompt><simpleChoice identifier="A"> «а» &amp; </simpleChoice><simpleChoice identifier="B"/></choiceInteraction>`
+	a, err := ParseItem([]byte(strings.Replace(choiceItem("", body, ""), `title="t"`, `title="Закон &lt;о&gt; &amp; «кодекс»" label="ethics code"`, 1)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.Export()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseItem(out, "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("round trip changed the item:\n%#v\n%#v\n%s", a, b, out)
+	}
+	if a.Title != "Закон <о> & «кодекс»" || !strings.Contains(a.Body.Children[1].Children[0].Text, "1 < 2 && 3 > 2,\nжол ]]> <b>not markup</b> ") {
+		t.Fatalf("decoded %q / %q", a.Title, a.Body.Children[1].Children[0].Text)
+	}
 }
 
 func TestPackageImport(t *testing.T) {
@@ -199,6 +223,7 @@ func TestPackageRefusals(t *testing.T) {
 				if !errors.As(err, &e) || string(e.Key) != c.key {
 					t.Fatalf("got %v, want the package refused with %s", err, c.key)
 				}
+				checkCatalogue(t, e)
 				return
 			}
 			if err != nil {
@@ -209,13 +234,14 @@ func TestPackageRefusals(t *testing.T) {
 					if en.Err == nil || string(en.Err.Key) != c.key {
 						t.Fatalf("entry %s: %+v, want %s", c.entry, en.Err, c.key)
 					}
+					checkCatalogue(t, en.Err)
 					return
 				}
 			}
 			t.Fatalf("no entry %s in %+v", c.entry, pkg.Entries)
 		})
 	}
-	if _, err := ReadPackage(bytes.NewReader(nil), MaxPackageBytes+1); err == nil || !strings.Contains(err.Error(), "more than") {
+	if _, err := ReadPackage(bytes.NewReader(nil), MaxPackageBytes+1); err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("a package over the size limit: %v", err)
 	}
 }

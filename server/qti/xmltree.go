@@ -25,11 +25,11 @@ type xnode struct {
 }
 
 // readTree reads an XML document into a tree under the limits of the
-// package doc. what names the document in errors ("item", "manifest").
-func readTree(data []byte, limit int, what string) (*xnode, error) {
+// package doc.
+func readTree(data []byte, limit int) (*xnode, error) {
 	if len(data) > limit {
-		return nil, newError(0, "", i18n.Key("qti.error.too_big"), "the {what} is {size} bytes, more than the {max} allowed",
-			"what", what, "size", strconv.Itoa(len(data)), "max", strconv.Itoa(limit))
+		return nil, newError(0, "", i18n.Key("qti.error.too_big"), "the file is {size} bytes or more; the limit is {max} bytes",
+			"size", strconv.Itoa(len(data)), "max", strconv.Itoa(limit))
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
@@ -44,20 +44,20 @@ func readTree(data []byte, limit int, what string) (*xnode, error) {
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				return nil, newError(se.Line, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", se.Msg)
+				return nil, newError(se.Line, "", i18n.Key("qti.error.xml"), "the XML is not well-formed: {detail}", "detail", se.Msg)
 			}
 			msg := err.Error()
 			if strings.Contains(msg, "CharsetReader") {
-				return nil, newError(line(), "", i18n.Key("qti.error.encoding"), "the {what} is not in UTF-8: save it as UTF-8", "what", what)
+				return nil, newError(line(), "", i18n.Key("qti.error.encoding"), "the XML is not in UTF-8: save it as UTF-8")
 			}
-			return nil, newError(line(), "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", msg)
+			return nil, newError(line(), "", i18n.Key("qti.error.xml"), "the XML is not well-formed: {detail}", "detail", msg)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
 			// Go's decoder never expands declared entities, but a
 			// document that declares them is hostile or broken either way.
 			if strings.Contains(string(t), "ENTITY") {
-				return nil, newError(line(), "DOCTYPE", i18n.Key("qti.error.entity"), "the {what} declares entities in its DOCTYPE; entities are refused (they can read files or expand without end): remove the DOCTYPE", "what", what)
+				return nil, newError(line(), "DOCTYPE", i18n.Key("qti.error.entity"), "the DOCTYPE declares entities, which are refused (they can read files or expand without end): remove the DOCTYPE")
 			}
 		case xml.StartElement:
 			if len(stack) >= MaxDepth {
@@ -66,7 +66,7 @@ func readTree(data []byte, limit int, what string) (*xnode, error) {
 			n := &xnode{name: t.Name, attrs: append([]xml.Attr(nil), t.Attr...), line: line()}
 			if len(stack) == 0 {
 				if root != nil {
-					return nil, newError(n.line, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", "more than one root element")
+					return nil, newError(n.line, "", i18n.Key("qti.error.xml"), "the XML is not well-formed: {detail}", "detail", "more than one root element")
 				}
 				root = n
 			} else {
@@ -89,7 +89,7 @@ func readTree(data []byte, limit int, what string) (*xnode, error) {
 		}
 	}
 	if root == nil {
-		return nil, newError(0, "", i18n.Key("qti.error.xml"), "the {what} is not well-formed XML: {detail}", "what", what, "detail", "no root element")
+		return nil, newError(0, "", i18n.Key("qti.error.xml"), "the XML is not well-formed: {detail}", "detail", "no root element")
 	}
 	return root, nil
 }

@@ -19,11 +19,11 @@ var (
 // percentage, and a score above 2 would be published otherwise.
 func PersonalQualities(s Decimal) (Decimal, error) {
 	if s.Sign() < 0 || s.Cmp(hundred) > 0 {
-		return Decimal{}, fmt.Errorf("Annex 3: the reliability level S is a percentage from 0 to 100, got %s", s)
+		return Decimal{}, fmt.Errorf("the reliability level S is a percentage from 0 to 100 (Annex 3), got %s", s)
 	}
 	t, err := personalQualitiesK.Mul(s)
 	if err != nil {
-		return Decimal{}, fmt.Errorf("Annex 3: 0.02 × %s: %w", s, err)
+		return Decimal{}, fmt.Errorf("0.02 × %s (Annex 3): %w", s, err)
 	}
 	return t, nil
 }
@@ -47,16 +47,16 @@ type TextualNumerical struct {
 // counts are refused here; the program checks its own maximum.
 func TextualNumericalScore(s1, s2 int) (TextualNumerical, error) {
 	if s1 < 0 || s2 < 0 {
-		return TextualNumerical{}, fmt.Errorf("Annex 3: S1 and S2 count correct answers and cannot be negative, got S1 = %d, S2 = %d", s1, s2)
+		return TextualNumerical{}, fmt.Errorf("S1 and S2 count correct answers and cannot be negative (Annex 3), got S1 = %d, S2 = %d", s1, s2)
 	}
 	t1, err1 := partK.Mul(Int(int64(s1)))
 	t2, err2 := partK.Mul(Int(int64(s2)))
 	if err1 != nil || err2 != nil {
-		return TextualNumerical{}, fmt.Errorf("Annex 3: S1 = %d, S2 = %d: %w", s1, s2, ErrRange)
+		return TextualNumerical{}, fmt.Errorf("0.1 × S1 + 0.1 × S2 with S1 = %d, S2 = %d (Annex 3): %w", s1, s2, ErrRange)
 	}
 	t, err := t1.Add(t2)
 	if err != nil {
-		return TextualNumerical{}, fmt.Errorf("Annex 3: T1 + T2: %w", err)
+		return TextualNumerical{}, fmt.Errorf("T1 + T2 (Annex 3): %w", err)
 	}
 	return TextualNumerical{T1: t1, T2: t2, T: t}, nil
 }
