@@ -313,6 +313,14 @@ func (p *itemParser) bodyNode(n *xnode, inInteraction bool) (Node, *Error) {
 			return out, err
 		}
 	}
+	if typ, ok := n.attr("type"); ok && n.name.Local == "object" {
+		// The object is shown in the exam page: pictures and recordings
+		// only, never HTML, PDF with scripts or plug-ins.
+		t := strings.ToLower(strings.TrimSpace(typ))
+		if !strings.HasPrefix(t, "image/") && !strings.HasPrefix(t, "audio/") && !strings.HasPrefix(t, "video/") {
+			return out, refusedConstruct(n, "object type=\""+typ+"\"")
+		}
+	}
 	if data, ok := n.attr("data"); ok && n.name.Local == "object" {
 		if err := p.asset(n, data); err != nil {
 			return out, err

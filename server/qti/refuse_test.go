@@ -47,6 +47,7 @@ func TestRefusalsNameItemAndConstruct(t *testing.T) {
 		{"feedback inline", choiceItem("", `<p><feedbackInline outcomeIdentifier="F" identifier="f" showHide="show">x</feedbackInline></p>`+`<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "feedbackInline", "qti.refused.construct", 0},
 		{"script", choiceItem("", `<script>alert(1)</script>`, ""), "script", "qti.refused.construct", 0},
 		{"event handler", choiceItem("", `<p onclick="alert(1)">x</p><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "p onclick", "qti.refused.attribute", 0},
+		{"html object", choiceItem("", `<object type="text/html" data="page.html"/><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), `object type="text/html"`, "qti.refused.construct", 0},
 		{"link", choiceItem("", `<a href="http://x">x</a>`, ""), "a", "qti.refused.construct", 0},
 		{"external image", choiceItem("", `<img src="http://tracker.example/p.gif" alt=""/><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "img", "qti.refused.asset_path", 0},
 		{"image outside", choiceItem("", `<img src="../../etc/passwd" alt=""/><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`, ""), "img", "qti.refused.asset_path", 0},
@@ -142,5 +143,21 @@ func TestUntrustedXML(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Line != 5 {
 		t.Errorf("a syntax error on line 5 reported as %v", err)
+	}
+}
+
+func TestAssetsFromImgAndObject(t *testing.T) {
+	body := `<p><img src="img/a.png" alt=""/><object type="image/svg+xml" data="./img/b.svg"/><img src="img/a.png" alt="again"/></p>` +
+		`<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A"><img src="../c.png" alt=""/></simpleChoice></choiceInteraction>`
+	it, err := ParseItem([]byte(choiceItem("", body, "")), "items/sub/q.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range it.Assets {
+		got = append(got, a.Path)
+	}
+	if strings.Join(got, " ") != "items/c.png items/sub/img/a.png items/sub/img/b.svg" {
+		t.Fatalf("assets %q: want each file once, resolved against the item's folder", got)
 	}
 }
