@@ -647,7 +647,7 @@ func (p *itemParser) response(n *xnode, in *Interaction) (ResponseDeclaration, *
 		}
 	}
 	if rd.Identifier != in.ResponseIdentifier {
-		return rd, newError(n.line, "responseDeclaration", i18n.Key("qti.refused.responses"), "the item declares {count} responses; it needs exactly one, {response}, for its interaction", "count", "0", "response", in.ResponseIdentifier)
+		return rd, newError(n.line, "responseDeclaration", i18n.Key("qti.refused.response_name"), "the interaction answers {response}, but the responseDeclaration is {declared}: give them the same identifier", "response", in.ResponseIdentifier, "declared", rd.Identifier)
 	}
 	shape := responseShape[in.Kind]
 	if !slices.Contains(shape.base, rd.BaseType) || !slices.Contains(shape.card, rd.Cardinality) {
