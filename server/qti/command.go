@@ -113,6 +113,7 @@ type reasonReport struct {
 
 type itemReport struct {
 	Identifier  string         `json:"identifier"`
+	Version     string         `json:"version,omitempty"`
 	Resource    string         `json:"resource,omitempty"`
 	Href        string         `json:"href,omitempty"`
 	Title       string         `json:"title"`
@@ -267,6 +268,7 @@ func report(it *Item) itemReport {
 		Correct: append([]string{}, it.Response.Correct...), Categories: append([]string{}, it.Categories...),
 		Assets: []assetReport{},
 	}
+	r.Version, _ = it.Version()
 	if m := it.Response.Mapping; m != nil {
 		r.Mapping = &mappingReport{Default: m.Default, Lower: m.Lower, Upper: m.Upper, Entries: append([]MapEntry{}, m.Entries...)}
 	}
@@ -341,6 +343,9 @@ func printReport(w, stderr io.Writer, r fileReport, cat *i18n.Catalogue, lang i1
 				s += ", upper " + m.Upper.String()
 			}
 			fmt.Fprintf(w, "    mapping: %s; %s\n", strings.Join(parts, " "), s)
+		}
+		if it.Version != "" {
+			fmt.Fprintf(w, "    version: %s\n", it.Version[:16])
 		}
 		if len(it.Categories) > 0 {
 			fmt.Fprintf(w, "    categories: %s\n", strings.Join(it.Categories, ", "))

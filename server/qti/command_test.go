@@ -36,10 +36,10 @@ func TestInspectJSON(t *testing.T) {
 		Package string
 		Error   *struct{ Text string }
 		Items   []struct {
-			Identifier, Resource, Title, Interaction, Cardinality, BaseType, Template string
-			Choices                                                                   [][]string
-			Correct, Categories                                                       []string
-			Mapping                                                                   *struct {
+			Identifier, Version, Resource, Title, Interaction, Cardinality, BaseType, Template string
+			Choices                                                                            [][]string
+			Correct, Categories                                                                []string
+			Mapping                                                                            *struct {
 				Default json.Number
 				Upper   *json.Number
 				Entries []struct {
@@ -69,6 +69,9 @@ func TestInspectJSON(t *testing.T) {
 	if p[0].Identifier != "const-002" || p[0].Interaction != ChoiceInteraction || strings.Join(p[0].Choices[0], " ") != "flag emblem anthem" ||
 		strings.Join(p[0].Correct, " ") != "emblem" || len(p[0].Assets) != 1 || p[0].Assets[0].Bytes == 0 || p[0].Mapping != nil {
 		t.Errorf("const-002: %+v", p[0])
+	}
+	if len(p[0].Version) != 64 || p[1].Version == p[0].Version {
+		t.Errorf("versions %q %q", p[0].Version, p[1].Version)
 	}
 	if m := p[1].Mapping; m == nil || len(m.Entries) != 4 || m.Entries[2].Value != "-0.5" || m.Default != "0" {
 		t.Errorf("corr-014 mapping: %+v", p[1].Mapping)

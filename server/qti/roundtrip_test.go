@@ -283,3 +283,32 @@ func TestPackageEntryLimit(t *testing.T) {
 		t.Fatalf("%d entries: %v", MaxEntries+1, err)
 	}
 }
+
+func TestVersionChangesWithContent(t *testing.T) {
+	a := readItem(t, "items/constitution_single_kk.xml")
+	b := readItem(t, "items/constitution_single_kk.xml")
+	va, err := a.Version()
+	if err != nil || len(va) != 64 {
+		t.Fatalf("version %q %v", va, err)
+	}
+	if vb, _ := b.Version(); vb != va {
+		t.Fatal("the same item has two versions")
+	}
+	out, _ := a.Export()
+	c, _ := ParseItem(out, "")
+	if vc, _ := c.Version(); vc != va {
+		t.Fatal("the round trip changed the version")
+	}
+	for name, change := range map[string]func(it *Item){
+		"correct answer": func(it *Item) { it.Response.Correct = []string{"C"} },
+		"choice text":    func(it *Item) { it.Interaction().Choices[0].Content[0].Text = "Орыс тілі " },
+		"category":       func(it *Item) { it.Categories = append(it.Categories, "x") },
+		"asset":          func(it *Item) { it.Assets = append(it.Assets, Asset{Path: "a.png", Data: []byte{1}}) },
+	} {
+		it := readItem(t, "items/constitution_single_kk.xml")
+		change(it)
+		if v, _ := it.Version(); v == va {
+			t.Errorf("changing the %s kept the version", name)
+		}
+	}
+}
