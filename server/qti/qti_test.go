@@ -102,6 +102,11 @@ func TestScoreByTemplate(t *testing.T) {
 		{"items/civilservice_text_integer.xml", resp(" 06 "), "1"},
 		{"items/civilservice_text_integer.xml", resp("six"), "0"},
 		{"items/civilservice_text_integer.xml", resp(""), "0"},
+		// text entry, float: a decimal comma is read as a point.
+		{"items/numerical_text_float.xml", resp("2,5"), "1"},
+		{"items/numerical_text_float.xml", resp("2.50"), "1"},
+		{"items/numerical_text_float.xml", resp("2,5,0"), "0"},
+		{"items/numerical_text_float.xml", resp("25"), "0"},
 		// text entry, string with case-insensitive mapping.
 		{"items/capital_text_string_map.xml", resp("астана"), "1"},
 		{"items/capital_text_string_map.xml", resp("ASTANA"), "0.5"},
@@ -146,6 +151,10 @@ func TestScoreRefusesImpossibleResponses(t *testing.T) {
 	multi := readItem(t, "items/anticorruption_multiple_ru.xml")
 	if _, err := multi.Score(resp("A", "B", "C", "D")); err == nil || !strings.Contains(err.Error(), "more than the 3") {
 		t.Errorf("4 choices with maxChoices 3: %v", err)
+	}
+	match := readItem(t, "items/acts_match.xml") // matchMax 1 everywhere
+	if _, err := match.Score(resp("const lang", "const gifts")); err == nil || !strings.Contains(err.Error(), "matchMax") {
+		t.Errorf("a source matched twice: %v", err)
 	}
 	order := readItem(t, "items/stages_order.xml")
 	if _, err := order.Score(resp("pq", "pq", "essay", "interview")); err == nil {

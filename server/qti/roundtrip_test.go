@@ -17,7 +17,7 @@ import (
 
 var supportedFiles = []string{
 	"items/constitution_single_kk.xml", "items/anticorruption_multiple_ru.xml",
-	"items/civilservice_text_integer.xml", "items/capital_text_string_map.xml",
+	"items/civilservice_text_integer.xml", "items/numerical_text_float.xml", "items/capital_text_string_map.xml",
 	"items/ethics_inline.xml", "items/stages_order.xml", "items/acts_match.xml", "items/essay.xml",
 }
 

@@ -62,6 +62,10 @@ func (it *Item) normResponse(in *Interaction, r Response) ([]string, error) {
 	var vals []string
 	for _, v := range r {
 		v = normValue(rd.BaseType, v)
+		if rd.BaseType == Float && strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
+			// Kazakh and Russian write a decimal comma: 0,5 is 0.5.
+			v = strings.Replace(v, ",", ".", 1)
+		}
 		if v == "" {
 			continue
 		}
@@ -77,6 +81,7 @@ func (it *Item) normResponse(in *Interaction, r Response) ([]string, error) {
 		return nil, fmt.Errorf("%d values, more than the %d the interaction allows", len(vals), in.MaxChoices)
 	}
 	seen := map[string]bool{}
+	uses := map[string]int{}
 	for _, v := range vals {
 		switch rd.BaseType {
 		case Identifier:
@@ -88,11 +93,30 @@ func (it *Item) normResponse(in *Interaction, r Response) ([]string, error) {
 			if !ok || !hasChoice(in.Choices, src) || !hasChoice(in.Targets, dst) {
 				return nil, fmt.Errorf("%q is not a pair of a source and a target choice of the item", v)
 			}
+			if !seen[v] {
+				uses["s "+src]++
+				uses["t "+dst]++
+			}
 		}
 		if rd.BaseType != String && seen[v] && rd.Cardinality == Ordered {
 			return nil, fmt.Errorf("%q is given twice in an ordering", v)
 		}
 		seen[v] = true
+	}
+	// matchMax: how many associations each choice may take part in (0: any).
+	overused := func(prefix string, cs []Choice) error {
+		for _, c := range cs {
+			if n := uses[prefix+c.Identifier]; c.MatchMax > 0 && n > c.MatchMax {
+				return fmt.Errorf("%q is matched %d times, more than its matchMax %d", c.Identifier, n, c.MatchMax)
+			}
+		}
+		return nil
+	}
+	if err := overused("s ", in.Choices); err != nil {
+		return nil, err
+	}
+	if err := overused("t ", in.Targets); err != nil {
+		return nil, err
 	}
 	return vals, nil
 }
