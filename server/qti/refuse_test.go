@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"kuzet.kz/kuzet/protocol/i18n"
 )
@@ -144,6 +145,23 @@ func TestUntrustedXML(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Line != 5 {
 		t.Errorf("a syntax error on line 5 reported as %v", err)
+	}
+}
+
+// A text split by comments into many pieces reads in linear time.
+func TestManyTextPieces(t *testing.T) {
+	body := "<p>" + strings.Repeat("a<!---->", 120000) + "</p>" +
+		`<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction>`
+	start := time.Now()
+	it, err := ParseItem([]byte(choiceItem("", body, "")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := it.Body.Children[1].Children[0].Text; got != strings.Repeat("a", 120000) {
+		t.Fatalf("text of %d bytes", len(got))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
 	}
 }
 

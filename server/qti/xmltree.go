@@ -20,6 +20,7 @@ type xnode struct {
 	attrs []xml.Attr
 	kids  []*xnode
 	text  string
+	buf   []byte // the text while it is read (appends stay linear)
 	isTxt bool
 	line  int
 }
@@ -75,16 +76,24 @@ func readTree(data []byte, limit int) (*xnode, error) {
 			}
 			stack = append(stack, n)
 		case xml.EndElement:
+			for _, k := range stack[len(stack)-1].kids {
+				if k.isTxt && k.buf != nil {
+					k.text, k.buf = string(k.buf), nil
+				}
+			}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) == 0 {
 				continue
 			}
 			p := stack[len(stack)-1]
+			// Comments and processing instructions split a text; its
+			// pieces are joined here, in linear time (a string += per
+			// piece would be quadratic on "a<!---->a<!---->…").
 			if k := len(p.kids); k > 0 && p.kids[k-1].isTxt {
-				p.kids[k-1].text += string(t)
+				p.kids[k-1].buf = append(p.kids[k-1].buf, t...)
 			} else {
-				p.kids = append(p.kids, &xnode{isTxt: true, text: string(t), line: line()})
+				p.kids = append(p.kids, &xnode{isTxt: true, buf: append([]byte{}, t...), line: line()})
 			}
 		}
 	}
