@@ -168,11 +168,14 @@ type MapEntry struct {
 
 // OutcomeDeclaration is an outcomeDeclaration (SCORE and the like).
 type OutcomeDeclaration struct {
-	Identifier    string
-	Cardinality   string
-	BaseType      string
+	// Identifier names the outcome variable ("SCORE").
+	Identifier string
+	// Cardinality and BaseType are as QTI spells them ("single", "float").
+	Cardinality, BaseType string
+	// NormalMaximum is normalMaximum as written, or "".
 	NormalMaximum string
-	Default       []string
+	// Default is the defaultValue's values, or nil.
+	Default []string
 }
 
 // Node is a piece of the item body: an element with its attributes and
@@ -227,6 +230,7 @@ type Interaction struct {
 
 // Choice is one choice of an interaction.
 type Choice struct {
+	// Identifier is what a response names the choice by.
 	Identifier string
 	// Fixed keeps the choice in place when the interaction shuffles.
 	Fixed bool
