@@ -286,10 +286,9 @@ func (pr *pkgReader) entry(res resource) *Entry {
 			cats = append(cats, k)
 		}
 	}
-	if parsed.Label != "" && !contains(cats, parsed.Label) {
-		cats = append(cats, parsed.Label)
-	}
 	if len(cats) > 0 {
+		// The manifest's keywords win: tools such as TAO put the item's
+		// display name in label, which is no category.
 		parsed.Categories = cats
 	}
 	e.Item = parsed

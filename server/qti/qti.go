@@ -15,12 +15,13 @@
 // a package still import. Nothing is dropped silently.
 //
 // Categories (the legal act a legislation question tests, for the test
-// program's sections) are taken from two places, both kept on export:
-// the LOM keywords of the item's resource in imsmanifest.xml
-// (metadata/lom/general/keyword/string, one category each), and the item's
-// own label attribute (<assessmentItem label="constitution" …>), which is
-// the only place a standalone XML file can carry one. Item.Categories is the
-// keywords in manifest order, then the label if it is not among them.
+// program's sections) are the LOM keywords of the item's resource in
+// imsmanifest.xml (metadata/lom/general/keyword/string, one category each,
+// in order). An item without keywords — every standalone XML file — takes
+// its label attribute (<assessmentItem label="constitution" …>) as its one
+// category. When there are keywords the label is not a category: tools
+// such as TAO keep the item's display name there. Export writes the
+// categories as keywords and keeps the label.
 //
 // The input is untrusted: the XML is read by encoding/xml, which resolves no
 // external entities; a DOCTYPE declaring entities is refused outright; an
@@ -91,7 +92,8 @@ type Item struct {
 	TimeDependent bool
 	// ToolName and ToolVersion name the authoring tool, kept for export.
 	ToolName, ToolVersion string
-	// Categories, in order, without repeats (see the package doc).
+	// Categories, in order, without repeats: the manifest's keywords, else
+	// the label (see the package doc).
 	Categories []string
 	// Href is the item file's path in its package ("" for a standalone file).
 	Href string

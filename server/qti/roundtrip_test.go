@@ -141,6 +141,21 @@ func TestPackageImport(t *testing.T) {
 	if !slices.Equal(corr.Categories, []string{"anti-corruption"}) {
 		t.Errorf("keyword and label the same: %q, want one category", corr.Categories)
 	}
+	// A label beside keywords is a display name, not a category.
+	relabelled := strings.Replace(mustReadStr("package/items/corr-014.xml"), `label="anti-corruption"`, `label="Вопрос 14"`, 1)
+	data2 := zipFiles(t, map[string]string{
+		"imsmanifest.xml":     mustReadStr("package/imsmanifest.xml"),
+		"items/corr-014.xml":  relabelled,
+		"items/const-002.xml": mustReadStr("package/items/const-002.xml"),
+		"img/emblem.png":      mustReadStr("package/img/emblem.png"),
+	})
+	pkg2, err := ReadPackage(bytes.NewReader(data2), int64(len(data2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := pkg2.Entries[1].Item; c.Label != "Вопрос 14" || !slices.Equal(c.Categories, []string{"anti-corruption"}) {
+		t.Errorf("label %q categories %q, want the keyword only", c.Label, c.Categories)
+	}
 
 	// Export the imported items and every supported standalone item as a
 	// package, and read it back: the same items.
@@ -178,23 +193,32 @@ func TestPackageImport(t *testing.T) {
 	}
 }
 
+// zipFiles makes a package of the given files, in name order.
+func zipFiles(t testing.TB, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(files[n]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestPackageRefusals(t *testing.T) {
 	manifest := mustReadStr("package/imsmanifest.xml")
-	build := func(files map[string]string) []byte {
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		names := make([]string, 0, len(files))
-		for n := range files {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			w, _ := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate})
-			w.Write([]byte(files[n]))
-		}
-		zw.Close()
-		return buf.Bytes()
-	}
+	build := func(files map[string]string) []byte { return zipFiles(t, files) }
 	for _, c := range []struct {
 		name  string
 		data  []byte
