@@ -172,6 +172,9 @@ func (w *writer) interaction(in *Interaction) {
 		a = append(a, attr("maxAssociations", strconv.Itoa(in.MaxChoices)))
 		a = optInt(a, "minAssociations", in.MinChoices)
 	}
+	if in.Required {
+		a = append(a, attr("required", "true"))
+	}
 	a = optAttr(a, "orientation", in.Orientation)
 	a = optInt(a, "expectedLength", in.ExpectedLength)
 	a = optInt(a, "expectedLines", in.ExpectedLines)

@@ -451,9 +451,7 @@ func (p *itemParser) interaction(n *xnode) (*Interaction, *Error) {
 				return nil, refusedConstruct(n, kind+" "+a.Name.Local+"=\""+v+"\"")
 			}
 		case "required":
-			if _, err := parseBool(v); err != nil {
-				return nil, badValue(n, a.Name.Local, a.Value, "true or false")
-			}
+			in.Required, err = parseBool(v)
 		case "id", "class", "label":
 			// Presentation only.
 		}

@@ -214,6 +214,8 @@ type Interaction struct {
 	// MaxChoices is maxChoices (choice, order) or maxAssociations (match);
 	// 0 means no limit. MinChoices is the matching minimum.
 	MaxChoices, MinChoices int
+	// Required is an inline choice's required="true": an answer is needed.
+	Required bool
 	// Orientation is "horizontal", "vertical" or "".
 	Orientation string
 	// ExpectedLength, ExpectedLines, PatternMask, PlaceholderText and Format

@@ -71,6 +71,9 @@ func TestParseEverySupportedInteraction(t *testing.T) {
 	if p := it.Interaction().Prompt; len(p) != 1 || p[0].Text != "Бір жауапты таңдаңыз." {
 		t.Errorf("prompt %#v", p)
 	}
+	if !readItem(t, "items/ethics_inline.xml").Interaction().Required {
+		t.Error("inline choice required=\"true\" was lost")
+	}
 	m := readItem(t, "items/anticorruption_multiple_ru.xml").Response.Mapping
 	if m == nil || len(m.Entries) != 4 || m.Entries[2].Value.String() != "-0.5" || m.Lower.String() != "0" || m.Upper.String() != "2" {
 		t.Errorf("mapping %+v", m)
