@@ -48,8 +48,26 @@ func missingAttr(n *xnode, attr string) *Error {
 	return newError(n.line, n.name.Local, i18n.Key("qti.refused.attr_missing"), "{element} has no {attr} attribute, which it needs", "element", n.name.Local, "attr", attr)
 }
 
-func badValue(n *xnode, attr, value, want string) *Error {
-	return newError(n.line, n.name.Local, i18n.Key("qti.refused.bad_value"), "{element} {attr}=\"{value}\": {want}", "element", n.name.Local, "attr", attr, "value", value, "want", want)
+// badValue refuses an attribute or value; key and en say what to write
+// instead, after "{element} {attr}="{value}": ".
+func badValue(n *xnode, attr, value string, key i18n.Key, en string, kv ...string) *Error {
+	return newError(n.line, n.name.Local, key, "{element} {attr}=\"{value}\": "+en, append([]string{"element", n.name.Local, "attr", attr, "value", value}, kv...)...)
+}
+
+const (
+	enBool    = "write true or false"
+	enCount   = "write a whole number from 0 up"
+	enDecimal = "write a decimal number with a point, such as 1, 0.5 or -0.25 (no exponent, at most 9 digits after the point)"
+)
+
+// badNumberOrBool refuses a value of an attribute parsed by parseBool
+// (shuffle, fixed, required) or parseCount (the rest).
+func badNumberOrBool(n *xnode, attr, value string) *Error {
+	switch attr {
+	case "shuffle", "fixed", "required":
+		return badValue(n, attr, value, i18n.Key("qti.value.bool"), enBool)
+	}
+	return badValue(n, attr, value, i18n.Key("qti.value.count"), enCount)
 }
 
 func (p *itemParser) item(root *xnode) (*Item, *Error) {
@@ -84,13 +102,13 @@ func (p *itemParser) item(root *xnode) (*Item, *Error) {
 		case a.Name.Local == "timeDependent":
 			b, err := parseBool(a.Value)
 			if err != nil {
-				return nil, badValue(root, "timeDependent", a.Value, "true or false")
+				return nil, badValue(root, "timeDependent", a.Value, i18n.Key("qti.value.bool"), enBool)
 			}
 			it.TimeDependent = b
 		case a.Name.Local == "adaptive":
 			b, err := parseBool(a.Value)
 			if err != nil {
-				return nil, badValue(root, "adaptive", a.Value, "true or false")
+				return nil, badValue(root, "adaptive", a.Value, i18n.Key("qti.value.bool"), enBool)
 			}
 			if b {
 				return nil, refusedConstruct(root, "adaptive=\"true\"")
@@ -429,7 +447,7 @@ func (p *itemParser) interaction(n *xnode) (*Interaction, *Error) {
 			in.ExpectedLines, err = parseCount(v)
 		case "orientation":
 			if v != "horizontal" && v != "vertical" {
-				return nil, badValue(n, a.Name.Local, a.Value, "horizontal or vertical")
+				return nil, badValue(n, a.Name.Local, a.Value, i18n.Key("qti.value.orientation"), "write horizontal or vertical")
 			}
 			in.Orientation = v
 		case "patternMask":
@@ -438,12 +456,12 @@ func (p *itemParser) interaction(n *xnode) (*Interaction, *Error) {
 			in.PlaceholderText = a.Value
 		case "format":
 			if v != "plain" && v != "preFormatted" && v != "xhtml" {
-				return nil, badValue(n, a.Name.Local, a.Value, "plain, preFormatted or xhtml")
+				return nil, badValue(n, a.Name.Local, a.Value, i18n.Key("qti.value.format"), "write plain, preFormatted or xhtml")
 			}
 			in.Format = v
 		case "base":
 			if v != "10" {
-				return nil, badValue(n, a.Name.Local, a.Value, "only base 10 is supported")
+				return nil, badValue(n, a.Name.Local, a.Value, i18n.Key("qti.value.base"), "only base 10 is supported")
 			}
 		case "maxStrings", "minStrings":
 			// One essay text per item: several strings are a record response.
@@ -456,7 +474,7 @@ func (p *itemParser) interaction(n *xnode) (*Interaction, *Error) {
 			// Presentation only.
 		}
 		if err != nil {
-			return nil, badValue(n, a.Name.Local, a.Value, "a whole number or true/false as QTI defines it")
+			return nil, badNumberOrBool(n, a.Name.Local, a.Value)
 		}
 	}
 	if in.ResponseIdentifier == "" {
@@ -600,7 +618,7 @@ func (p *itemParser) choice(n *xnode, associable bool) (Choice, *Error) {
 			return c, refusedConstruct(n, n.name.Local+" "+a.Name.Local)
 		}
 		if err != nil {
-			return c, badValue(n, a.Name.Local, a.Value, "a whole number or true/false as QTI defines it")
+			return c, badNumberOrBool(n, a.Name.Local, a.Value)
 		}
 	}
 	if c.Identifier == "" || strings.ContainsAny(c.Identifier, " \t\n") {
@@ -653,7 +671,7 @@ func (p *itemParser) response(n *xnode, in *Interaction) (ResponseDeclaration, *
 			"construct", in.Kind, "base", strings.Join(shape.base, "/"), "card", strings.Join(shape.card, "/"), "response", rd.Identifier, "got_base", rd.BaseType, "got_card", rd.Cardinality)
 	}
 	if in.Kind == ChoiceInteraction && rd.Cardinality == Single && in.MaxChoices != 1 {
-		return rd, badValue(n, "cardinality", rd.Cardinality, "a choiceInteraction with maxChoices other than 1 needs cardinality multiple")
+		return rd, badValue(n, "cardinality", rd.Cardinality, i18n.Key("qti.value.single_max"), "a choiceInteraction with maxChoices other than 1 needs cardinality multiple")
 	}
 	for _, k := range n.elems() {
 		switch k.name.Local {
@@ -676,7 +694,7 @@ func (p *itemParser) response(n *xnode, in *Interaction) (ResponseDeclaration, *
 				return rd, refusedConstruct(k, "empty correctResponse")
 			}
 			if rd.Cardinality == Single && len(rd.Correct) > 1 {
-				return rd, badValue(k, "cardinality", Single, "a single response has one correct value, this one has "+itoa(len(rd.Correct)))
+				return rd, badValue(k, "cardinality", Single, i18n.Key("qti.value.single_correct"), "a single response has one correct value; this one has {count}", "count", itoa(len(rd.Correct)))
 			}
 		case "mapping":
 			m, err := mapping(k, in, rd.BaseType)
@@ -718,11 +736,11 @@ func checkValue(n *xnode, in *Interaction, base, v string) *Error {
 		}
 	case Integer:
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return badValue(n, "value", v, "a whole number")
+			return badValue(n, "value", v, i18n.Key("qti.value.integer"), "write a whole number")
 		}
 	case Float:
 		if _, err := score.Parse(v); err != nil {
-			return badValue(n, "value", v, err.Error())
+			return badValue(n, "value", v, i18n.Key("qti.value.decimal"), enDecimal)
 		}
 	}
 	return nil
@@ -739,7 +757,7 @@ func decimalAttr(n *xnode, name string) (*score.Decimal, *Error) {
 	}
 	d, err := score.Parse(v)
 	if err != nil {
-		return nil, badValue(n, name, v, err.Error())
+		return nil, badValue(n, name, v, i18n.Key("qti.value.decimal"), enDecimal)
 	}
 	return &d, nil
 }
@@ -765,7 +783,7 @@ func mapping(n *xnode, in *Interaction, base string) (*Mapping, *Error) {
 		return nil, err
 	}
 	if m.Lower != nil && m.Upper != nil && m.Lower.Cmp(*m.Upper) > 0 {
-		return nil, badValue(n, "lowerBound", m.Lower.String(), "the lower bound is above the upper bound "+m.Upper.String())
+		return nil, badValue(n, "lowerBound", m.Lower.String(), i18n.Key("qti.value.bounds"), "the lower bound is above the upper bound {upper}", "upper", m.Upper.String())
 	}
 	seen := map[string]bool{}
 	for _, k := range n.elems() {
@@ -788,7 +806,7 @@ func mapping(n *xnode, in *Interaction, base string) (*Mapping, *Error) {
 		}
 		d, perr := score.Parse(mv)
 		if perr != nil {
-			return nil, badValue(k, "mappedValue", mv, perr.Error())
+			return nil, badValue(k, "mappedValue", mv, i18n.Key("qti.value.decimal"), enDecimal)
 		}
 		e.Value = d
 		for _, a := range k.attrs {
@@ -797,7 +815,7 @@ func mapping(n *xnode, in *Interaction, base string) (*Mapping, *Error) {
 			case "caseSensitive":
 				b, err := parseBool(a.Value)
 				if err != nil {
-					return nil, badValue(k, "caseSensitive", a.Value, "true or false")
+					return nil, badValue(k, "caseSensitive", a.Value, i18n.Key("qti.value.bool"), enBool)
 				}
 				e.CaseSensitive = b
 			default:
@@ -805,7 +823,7 @@ func mapping(n *xnode, in *Interaction, base string) (*Mapping, *Error) {
 			}
 		}
 		if seen[e.Key] {
-			return nil, badValue(k, "mapKey", e.Key, "each key may be mapped once")
+			return nil, badValue(k, "mapKey", e.Key, i18n.Key("qti.value.duplicate_key"), "each key may be mapped once")
 		}
 		seen[e.Key] = true
 		m.Entries = append(m.Entries, e)
