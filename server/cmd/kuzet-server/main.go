@@ -5,6 +5,7 @@
 //	kuzet-server audit verify --data DIR
 //	kuzet-server audit export --data DIR --sitting ID -o FILE
 //	kuzet-server calendar [--data DIR] DATE +N | DATE -N | YEAR
+//	kuzet-server bank inspect [--json] FILE…
 //
 // Every flag can also be set in the environment as KUZET_<FLAG> (e.g.
 // KUZET_DATA=/var/lib/kuzet). Run with -h for the list.
@@ -27,6 +28,7 @@ import (
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/config"
+	"kuzet.kz/kuzet/server/qti"
 )
 
 func main() {
@@ -45,6 +47,11 @@ func run() int {
 		// Working-day arithmetic and a year's days off, to check the
 		// calendar data against the official calendar.
 		return calendar.RunCommand(os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "bank" {
+		// What a QTI 2.1 item bank holds and what the engine refuses,
+		// before the bank is used for a test.
+		return qti.RunCommand(os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
 	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, func(fs *flag.FlagSet) {
 		fmt.Fprintln(fs.Output(), "usage: kuzet-server [flags]\n\nEvery flag can also be set as KUZET_<FLAG> in the environment.\n\nflags:")
