@@ -131,6 +131,13 @@ func dateOf(end time.Time) string {
 	return end.In(calendar.Zone).Add(-time.Second).Format("2006-01-02")
 }
 
+// dueText is a deadline as a person reads it: the last minute before the
+// end instant a working-day deadline is (23:59 of its last day, in
+// Kazakhstan), never the midnight that follows.
+func dueText(end time.Time) string {
+	return end.In(calendar.Zone).Add(-time.Minute).Format("2006-01-02 15:04")
+}
+
 func docRefs(ds []Document) []map[string]any {
 	out := make([]map[string]any, 0, len(ds))
 	for _, d := range ds {
@@ -264,7 +271,7 @@ func (e *Engine) mayAdd(a Application, c Competition) error {
 		if a.Supplemented == nil && a.SupplementDue != nil && e.now().Before(*a.SupplementDue) {
 			return nil
 		}
-		return refuse(KindConflict, "p.73", "workflow.err.p73_window_closed", "the one working day to complete the package ended at {due}", "due", a.SupplementDue.In(calendar.Zone).Format("2006-01-02 15:04"))
+		return refuse(KindConflict, "p.73", "workflow.err.p73_window_closed", "the one working day to complete the package ended at {due}", "due", dueText(*a.SupplementDue))
 	case AppSupplemented:
 		return refuse(KindConflict, "p.73", "workflow.err.p73_once", "the package was already completed once; it can be completed only once")
 	}
@@ -284,7 +291,7 @@ func (e *Engine) Supplement(ctx context.Context, appID string) (Application, err
 			return refuse(KindConflict, "p.73", "workflow.err.p73_not_incomplete", "only a package HR found incomplete can be completed (this one is {status})", "status", string(a.Status))
 		}
 		if !now.Before(*a.SupplementDue) {
-			return refuse(KindConflict, "p.73", "workflow.err.p73_window_closed", "the one working day to complete the package ended at {due}", "due", a.SupplementDue.In(calendar.Zone).Format("2006-01-02 15:04"))
+			return refuse(KindConflict, "p.73", "workflow.err.p73_window_closed", "the one working day to complete the package ended at {due}", "due", dueText(*a.SupplementDue))
 		}
 		due := e.cfg.Calendar.Deadline(now, 1)
 		a.Status, a.Supplemented, a.RecheckDue = AppSupplemented, &now, &due
@@ -394,7 +401,7 @@ func (e *Engine) Review(ctx context.Context, actor, appID string, d Decision) (A
 				return err
 			}
 			out = *a
-			return notify(tx, now, *a, "workflow.notify.incomplete", map[string]string{"missing": strings.Join(missing, "; "), "due": due.In(calendar.Zone).Format("2006-01-02 15:04")})
+			return notify(tx, now, *a, "workflow.notify.incomplete", map[string]string{"missing": strings.Join(missing, "; "), "due": dueText(due)})
 		case OutcomeRefuse:
 			if a.Status == AppAdmitted || a.Status == AppRefused {
 				return refuse(KindConflict, "", "workflow.err.decided", "the application was already decided ({status})", "status", string(a.Status))

@@ -251,8 +251,8 @@ func (e *Engine) checkStages(in []Stage, reviewEnd time.Time) ([]Stage, error) {
 			return nil, refuse(KindInvalid, "", "workflow.err.stage_times", "dates out of order: stage {kind} must have a start and end after it", "kind", string(s.Kind))
 		}
 		if s.Starts.Before(reviewEnd) {
-			return nil, refuse(KindInvalid, "p.73", "workflow.err.stage_before_review", "dates out of order: stage {kind} starts {starts}, before the review of applications ends ({review}, 3 working days after the deadline)",
-				"kind", string(s.Kind), "starts", s.Starts.In(calendar.Zone).Format("2006-01-02 15:04"), "review", reviewEnd.In(calendar.Zone).Format("2006-01-02 15:04"))
+			return nil, refuse(KindInvalid, "p.73", "workflow.err.stage_before_review", "dates out of order: stage {kind} starts {starts}, before the review of applications ends (its last day is {review}, 3 working days after the deadline)",
+				"kind", string(s.Kind), "starts", s.Starts.In(calendar.Zone).Format("2006-01-02 15:04"), "review", dateOf(reviewEnd))
 		}
 		if s.Starts.Before(last) {
 			return nil, refuse(KindInvalid, "", "workflow.err.stage_order", "dates out of order: stage {kind} starts before the previous stage ends", "kind", string(s.Kind))

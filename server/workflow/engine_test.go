@@ -252,7 +252,7 @@ func TestDatesOutOfOrderAreRefused(t *testing.T) {
 	in.Stages[0].Starts = at("2025-03-13 10:00") // inside the review period (ends 13 March)
 	in.Stages[0].Ends = at("2025-03-13 12:00")
 	_, err = w.e.Create(ctx, "a-hr", in)
-	refused(t, err, "p.73", "out of order", "2025-03-14 00:00")
+	refused(t, err, "p.73", "out of order", "its last day is 2025-03-13")
 	in = marchCompetition(false)
 	in.Stages[1].Starts = at("2025-03-19 11:00") // interview before the essay ends
 	_, err = w.e.Create(ctx, "a-hr", in)
@@ -392,7 +392,7 @@ func TestP73_SupplementAfterTheWorkingDayIsRefused(t *testing.T) {
 	must[workflow.Application](t)(w.e.Review(ctx, "a-hr", id, workflow.Decision{Outcome: workflow.OutcomeIncomplete, Missing: []string{"attachment"}}))
 	w.set("2025-03-13 00:00")
 	_, err := w.e.AddDocument(ctx, id, workflow.Upload{Kind: workflow.DocEducationAttachment, Data: pdf})
-	refused(t, err, "p.73", "2025-03-13 00:00")
+	refused(t, err, "p.73", "2025-03-12 23:59")
 	_, err = w.e.Supplement(ctx, id)
 	refused(t, err, "p.73", "one working day")
 	od := must[[]workflow.Overdue](t)(w.e.Overdue(ctx, c.ID))
