@@ -5,7 +5,8 @@
 // competition's applications with the applicant's personal data (HR only,
 // p.74-1), the document scans, the review (p.73) and the notices; the PINs
 // with the proctors of each sitting; the commission (p.14-1) and the
-// interview notice (p.122). Every text comes from the catalogue.
+// interview notice (p.122); the identity checks of rule 10.1 (the ID
+// photo is HR's alone). Every text comes from the catalogue.
 
 import "./style.css";
 import "./hr.css";
@@ -14,6 +15,7 @@ import { clear, h } from "./dom";
 import { initialLang, lang, loadCatalogue, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
 import { loginForm } from "./login";
+import { IdentityChecks } from "./identity-checks";
 import type { Me } from "./focus";
 import {
   fromLocalInput,
@@ -83,6 +85,7 @@ class HR {
   private readonly createEl = h("section", { id: "create", "aria-labelledby": "create-title" });
   private readonly detailEl = h("section", { id: "competition", "aria-live": "polite" });
   private readonly registerEl = h("section", { id: "register" });
+  private readonly identity = new IdentityChecks();
   private createError: HTMLElement | null = null;
   private createOpen = false;
 
@@ -101,7 +104,7 @@ class HR {
       ]);
       this.renderCreate();
       this.renderRegister();
-      await this.loadList();
+      await Promise.all([this.loadList(), this.identity.load()]);
     } catch (err) {
       this.fail(err);
     }
@@ -109,7 +112,8 @@ class HR {
 
   private renderAll(): void {
     document.title = t("hr.title");
-    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.createEl, this.detailEl, this.registerEl));
+    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.identity.el, this.createEl, this.detailEl, this.registerEl));
+    this.identity.render();
     this.renderRegister();
     this.renderList();
     this.renderCreate();
