@@ -178,6 +178,48 @@ type sender struct {
 	conn *wsconn.Conn
 	st   *store.Store
 	sent map[protocol.SittingID]uint64
+	// only, if set, is what of a record this connection may see (nil:
+	// nothing); the record still counts as sent, so no gap is refilled.
+	only func(protocol.Record) *protocol.Record
+}
+
+// send sends a record, or what of it the connection may see.
+func (s *sender) send(rec *protocol.Record) error {
+	if s.only != nil {
+		if rec = s.only(*rec); rec == nil {
+			return nil
+		}
+	}
+	return s.conn.Send(rec)
+}
+
+// forCandidate is what of a record the candidate's page gets (issue 16,
+// finding 5): their own events, and the actions meant for them — a
+// message, a warning, the room-scan request, pause, resume, the end —
+// without the staff member's username. Flag reviews, verdict notes, the
+// identity check and the server's own bookkeeping stay with the staff.
+func forCandidate(rec protocol.Record) *protocol.Record {
+	if rec.Event != nil {
+		return &rec
+	}
+	a := rec.Action
+	if a == nil {
+		return nil
+	}
+	switch a.Kind {
+	case protocol.ActionMessage, protocol.ActionWarning, protocol.ActionRoomScan, protocol.ActionPause, protocol.ActionResume, protocol.ActionEnd:
+	default:
+		return nil
+	}
+	cp := *a
+	if cp.Actor != "system" {
+		// A staff member's username is not the candidate's business; a
+		// username has no space, so this label is never one.
+		cp.Actor = "staff member"
+	}
+	cp.Target, cp.Verdict = 0, nil
+	rec.Action = &cp
+	return &rec
 }
 
 // catchUp sends the sitting's stored records after the last one sent.
@@ -188,7 +230,7 @@ func (s *sender) catchUp(id protocol.SittingID) error {
 			return fmt.Errorf("read records of %s: %w", id, err)
 		}
 		for i := range recs {
-			if err := s.conn.Send(&recs[i]); err != nil {
+			if err := s.send(&recs[i]); err != nil {
 				return err
 			}
 			s.sent[id] = recs[i].N
@@ -209,7 +251,7 @@ func (s *sender) live(rec *protocol.Record) error {
 	case rec.N > last+1:
 		return s.catchUp(rec.Sitting)
 	}
-	if err := s.conn.Send(rec); err != nil {
+	if err := s.send(rec); err != nil {
 		return err
 	}
 	s.sent[rec.Sitting] = rec.N
@@ -477,7 +519,7 @@ func (f *Feed) candidateSession(conn *wsconn.Conn, st store.Sitting) error {
 	if err := conn.Send(status(f.cfg.Roster.Summary(st))); err != nil {
 		return nil
 	}
-	snd := &sender{conn: conn, st: f.cfg.Store, sent: map[protocol.SittingID]uint64{}}
+	snd := &sender{conn: conn, st: f.cfg.Store, sent: map[protocol.SittingID]uint64{}, only: forCandidate}
 	if err := snd.catchUp(st.ID); err != nil {
 		return err
 	}

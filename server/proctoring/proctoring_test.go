@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	bolt "go.etcd.io/bbolt"
 
 	"kuzet.kz/kuzet/protocol"
@@ -417,5 +419,73 @@ func TestVerdictRules(t *testing.T) {
 				t.Fatalf("Check = %+v, want %+v", v, c.want)
 			}
 		})
+	}
+}
+
+// TestCandidatePageGetsOnlyWhatIsMeantForIt is issue 16's finding 5: the
+// candidate's channel received every staff record — a dismissed flag's
+// internal note and the proctor's username among them. Failed before: the
+// page's frames held the note and the username. Now it gets its own
+// events and the actions meant for it, without a staff name.
+func TestCandidatePageGetsOnlyWhatIsMeantForIt(t *testing.T) {
+	r := start(t, tempDir(t))
+	id := r.Demo.SittingID
+	p := login(t, r.URL, r.Demo.ProctorUser, r.Demo.ProctorPassword)
+	ag := connectAgent(t, r.URL, r.Demo.SittingToken)
+	n := ag.event(protocol.Rule10_4, protocol.KindInstant, protocol.SeverityViolation, 0)
+	var flag uint64 // acknowledged, so stored
+	recs, err := r.Store.Records(protocol.SittingID(id), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		if rec.Event != nil && rec.Event.Seq == n {
+			flag = rec.N
+		}
+	}
+	const internal = "internal: the candidate's cousin is a colleague"
+	if code, body := p.do("POST", path(id, "flags/"+strconv.FormatUint(flag, 10)+"/review"), proctoring.ReviewRequest{Decision: "dismiss", Note: internal}, nil); code != http.StatusCreated {
+		t.Fatalf("review: %d %s", code, body)
+	}
+	if code, body := p.do("POST", path(id, "message"), map[string]string{"text": "Please sit closer to the camera."}, nil); code != http.StatusCreated {
+		t.Fatalf("message: %d %s", code, body)
+	}
+
+	// A page that opens now catches up on the whole sitting.
+	u, err := url.Parse(ag.welcome.CandidateURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frag, _ := url.ParseQuery(u.Fragment)
+	ws, _, err := websocket.DefaultDialer.Dial(wsURL(r.URL, "/v1/candidate?t="+url.QueryEscape(frag.Get("t"))), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	var all strings.Builder
+	kinds := map[string]bool{}
+	codec := protocol.NewCodec(protocol.ServerToCandidate, protocol.CandidateToServer)
+	_ = ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		all.Write(data)
+		if m, err := codec.Decode(data); err == nil {
+			if rec, ok := m.(*protocol.Record); ok && rec.Action != nil {
+				kinds[string(rec.Action.Kind)] = true
+			}
+		}
+	}
+	got := all.String()
+	if !strings.Contains(got, "Please sit closer to the camera.") || !kinds["message"] {
+		t.Fatalf("the page did not get the proctor's message: %v", kinds)
+	}
+	if strings.Contains(got, internal) || kinds["flag_dismissed"] {
+		t.Errorf("the page got the flag review and its internal note (kinds %v)", kinds)
+	}
+	if strings.Contains(got, `"`+r.Demo.ProctorUser+`"`) {
+		t.Errorf("the page got the proctor's username %q", r.Demo.ProctorUser)
 	}
 }
