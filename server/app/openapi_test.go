@@ -17,7 +17,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/gorilla/websocket"
 
+	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/authz"
 	"kuzet.kz/kuzet/server/calendar"
@@ -233,6 +235,102 @@ func (w *conformance) do(c call) (int, []byte) {
 	return resp.StatusCode, raw
 }
 
+// agentConn is a minimal kuzet-agent on the agent channel: hello, then
+// events, each acknowledged.
+type agentConn struct {
+	*websocket.Conn
+	codec  *protocol.Codec
+	upload string
+	seq    uint64
+}
+
+func joinAgent(t *testing.T, base, token string) *agentConn {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/agent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &agentConn{Conn: ws, codec: protocol.NewCodec(protocol.ServerToAgent, protocol.AgentToServer)}
+	a.send(t, &protocol.Hello{Versions: []int{protocol.Version}, Token: token, Agent: protocol.AgentInfo{Version: "openapi-walk", OS: "linux", Arch: "amd64"}, Lang: "en"})
+	m := a.next(t, func(m protocol.Message) bool { _, ok := m.(*protocol.Welcome); return ok })
+	wl := m.(*protocol.Welcome)
+	a.upload, a.seq = wl.UploadToken, wl.LastSeq
+	return a
+}
+
+func (a *agentConn) send(t *testing.T, m protocol.Message) {
+	t.Helper()
+	frame, err := a.codec.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.WriteMessage(websocket.TextMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next reads messages until one satisfies want.
+func (a *agentConn) next(t *testing.T, want func(protocol.Message) bool) protocol.Message {
+	t.Helper()
+	_ = a.SetReadDeadline(time.Now().Add(15 * time.Second))
+	for {
+		_, data, err := a.ReadMessage()
+		if err != nil {
+			t.Fatalf("agent channel: %v", err)
+		}
+		m, err := a.codec.Decode(data)
+		if err != nil {
+			t.Fatalf("agent channel: %v", err)
+		}
+		if want(m) {
+			return m
+		}
+	}
+}
+
+// event sends ev and waits for the server's ack.
+func (a *agentConn) event(t *testing.T, ev protocol.Event) {
+	t.Helper()
+	a.send(t, &ev)
+	a.next(t, func(m protocol.Message) bool { ack, ok := m.(*protocol.Ack); return ok && ack.Seq == ev.Seq })
+	a.seq = ev.Seq
+}
+
+// upgrade opens a WebSocket on route (with c's cookies) and validates the
+// handshake's answer against the description.
+func (w *conformance) upgrade(who string, c *http.Client, route string) {
+	t := w.t
+	t.Helper()
+	method, pattern, _ := strings.Cut(route, " ")
+	hdr := http.Header{}
+	if c != nil {
+		for _, ck := range c.Jar.Cookies(mustURL(t, w.base)) {
+			hdr.Add("Cookie", ck.String())
+		}
+	}
+	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(w.base, "http")+pattern, hdr)
+	if err != nil {
+		t.Errorf("%s as %s: WebSocket upgrade: %v", route, who, err)
+		return
+	}
+	defer ws.Close()
+	req, _ := http.NewRequest(method, w.base+pattern, nil)
+	in := &openapi3filter.RequestValidationInput{Request: req,
+		Route: &routers.Route{Spec: w.doc, Path: pattern, PathItem: w.doc.Paths.Value(pattern), Method: method, Operation: w.ops[route]}}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	out.SetBodyBytes(nil)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s as %s: the upgrade's answer does not match %s: %d: %v", route, who, specPath, resp.StatusCode, err)
+		return
+	}
+	w.seen[route]++
+	if w.statuses[route] == nil {
+		w.statuses[route] = map[int]int{}
+	}
+	w.statuses[route][resp.StatusCode]++
+}
+
 // shortSchemaError says where in the body and what, without the schema
 // and value dumps kin-openapi adds by default.
 func shortSchemaError(err *openapi3.SchemaError) string {
@@ -412,12 +510,13 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 		t.Fatal("the demo has no competition accepting applications")
 	}
 	oc := map[string]string{"id": open[0].ID}
-	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc,
+	code, raw := w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc,
 		body: jsonBody(t, map[string]string{"name": "Test Candidate", "iin": "123", "email": "t@example.kz", "phone": "+77010000000"})})
+	wantRefusal(t, "an application with a 3-digit IIN", code, raw, http.StatusBadRequest, "invalid", "")
 	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: map[string]string{"id": "no-such-competition"},
 		body: jsonBody(t, map[string]string{"name": "Test Candidate", "iin": "880214300015", "email": "t@example.kz", "phone": "+77010000000"})})
 	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, body: []byte(`{"name":1}`)})
-	code, raw := w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, good: true,
+	code, raw = w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, good: true,
 		body: jsonBody(t, map[string]string{"name": "Test Candidate", "iin": "880214300015", "email": "t@example.kz", "phone": "+77010000000"})})
 	if code != http.StatusCreated {
 		t.Fatalf("apply with a valid IIN: %d %s", code, raw)
@@ -432,11 +531,13 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	w.do(call{who: "candidate", route: "GET /api/cabinet/inbox", bearer: "not-a-token"})
 	demoCab := strings.TrimPrefix(d.Cabinet, "/cabinet.html#inbox=")
 	w.do(call{who: "candidate (demo)", route: "GET /api/cabinet/inbox", bearer: demoCab, good: true})
-	w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=education", bearer: cab, body: []byte("plain text, not a scan"), ctype: "application/octet-stream"})
+	code, raw = w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=education", bearer: cab, body: []byte("plain text, not a scan"), ctype: "application/octet-stream"})
+	wantRefusal(t, "a document that is not a PDF, JPEG or PNG", code, raw, http.StatusBadRequest, "invalid", "")
 	w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=education", bearer: cab, good: true, body: tinyPDF, ctype: "application/pdf"})
 	w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=nothing", bearer: cab, body: tinyPDF, ctype: "application/pdf"})
 	w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=education", body: tinyPDF, ctype: "application/pdf"})
-	w.do(call{who: "candidate", route: "POST /api/cabinet/supplement", bearer: cab})
+	code, raw = w.do(call{who: "candidate", route: "POST /api/cabinet/supplement", bearer: cab})
+	wantRefusal(t, "completing a package HR did not find incomplete", code, raw, http.StatusConflict, "conflict", "p.73")
 	w.do(call{who: "candidate", route: "POST /api/cabinet/supplement"})
 
 	// ---- the candidate's cabinet, by sitting token
@@ -459,10 +560,12 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	}
 	c0 := map[string]string{"id": comps[0].ID}
 	today := time.Now().In(calendar.Zone).Format(time.DateOnly)
-	hrDo("POST /api/competitions", nil, map[string]any{"body": "no-such-body", "position": "expert", "opens": "2026-01-10", "deadline": "2026-01-20", "stages": []any{}}, true)
+	code, raw = hrDo("POST /api/competitions", nil, map[string]any{"body": "no-such-body", "position": "expert", "opens": "2026-01-10", "deadline": "2026-01-20", "stages": []any{}}, true)
+	wantRefusal(t, "a competition of an unknown state body", code, raw, http.StatusBadRequest, "invalid", "p.1")
 	hrDo("POST /api/competitions", nil, map[string]any{"body": "min-justice", "position": "expert", "opens": "2026-01-20", "deadline": "2026-01-10"}, true)
 	hrDo("POST /api/competitions", nil, `{"body":"min-justice","title":"unknown field"}`, false)
-	w.do(call{who: "hr", client: hr, route: "POST /api/competitions", body: []byte(`{}`), ctype: "text/plain"})
+	code, raw = w.do(call{who: "hr", client: hr, route: "POST /api/competitions", body: []byte(`{}`), ctype: "text/plain"})
+	wantRefusal(t, "a competition sent as text/plain", code, raw, http.StatusUnsupportedMediaType, "invalid", "")
 	code, raw = hrDo("POST /api/competitions", nil, map[string]any{"body": "min-justice", "position": "expert, OpenAPI walk",
 		"opens": today, "deadline": today, "stages": []any{}}, true)
 	if code == http.StatusCreated {
@@ -514,10 +617,38 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	hrDo("POST /api/sittings", nil, map[string]string{"competition": "", "stage": ""}, true)
 	hrDo("POST /api/sittings", nil, `{"competition":"c","stage":"essay","pin":"1"}`, false)
 	hrDo("POST /api/sittings/{id}/token", map[string]string{"id": "no-such-sitting"}, nil, true)
-	if code, raw := hrDo("POST /api/sittings", nil, map[string]string{"competition": d.Competition, "stage": "essay"}, true); code == http.StatusCreated {
-		ns := decodeAs[idOnly](t, "POST /api/sittings", raw)
-		hrDo("POST /api/sittings/{id}/token", map[string]string{"id": ns.ID}, nil, true)
+	code, raw = hrDo("POST /api/sittings", nil, map[string]string{"competition": d.Competition, "stage": "essay"}, true)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /api/sittings: %d %s", code, raw)
 	}
+	ns := decodeAs[struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}](t, "POST /api/sittings", raw)
+	nsp := map[string]string{"id": ns.ID}
+	hrDo("PUT /api/sittings/{id}/proctors", nsp, map[string][]string{"proctors": {d.ProctorUser}}, true)
+	// An agent joins the new sitting, uploads evidence and cites it.
+	ag := joinAgent(t, r.URL, ns.Token)
+	defer ag.Close()
+	jpeg := append([]byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, bytes.Repeat([]byte{0x42}, 200)...)
+	code, raw = w.do(call{who: "agent", route: "POST /v1/evidence/{id}", params: map[string]string{"id": "snap-1"}, body: jpeg, ctype: "image/jpeg", bearer: ag.upload, good: true})
+	if code != http.StatusCreated {
+		t.Fatalf("evidence upload: %d %s", code, raw)
+	}
+	up := decodeAs[struct {
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}](t, "evidence upload", raw)
+	ag.event(t, protocol.Event{Seq: ag.seq + 1, Time: time.Now().UTC(), Rule: protocol.Rule10_1, Kind: protocol.KindInstant, Subject: "camera",
+		Severity: protocol.SeverityInfo, Key: "camera.started",
+		Evidence: []protocol.EvidenceRef{{ID: "snap-1", Kind: protocol.EvidenceSnapshot, MIME: "image/jpeg", SHA256: up.SHA256, Size: up.Size}}})
+	for _, role := range []store.Role{store.RoleAdmin, store.RoleAuditor, store.RoleProctor} {
+		w.do(call{who: string(role), client: staff[role], route: "GET /api/sittings/{id}/evidence/{sha}", params: map[string]string{"id": ns.ID, "sha": up.SHA256}, good: true})
+	}
+	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings/{id}", params: nsp, good: true})
+	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/room-scan", params: nsp, body: []byte(`{"note":"walk"}`), good: true})
+	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/warning", params: nsp, body: []byte(`{"rule":"10.4","text":"look at the screen"}`), good: true})
+	hrDo("POST /api/sittings/{id}/token", nsp, nil, true)
 	hrDo("PUT /api/sittings/{id}/proctors", s0, map[string][]string{"proctors": {"nobody"}}, true)
 	hrDo("PUT /api/sittings/{id}/proctors", s0, map[string][]string{"proctors": {d.ProctorUser}}, true)
 	w.do(call{who: "admin", client: admin, route: "GET /api/stats", good: true})
@@ -563,6 +694,13 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 		body: jsonBody(t, map[string]string{"outcome": "upheld", "reasons": "walk"})})
 	w.do(call{who: "auditor", client: auditor, route: "POST /api/replay/sittings/{id}/appeal/decision", params: s0,
 		body: jsonBody(t, map[string]string{"outcome": "maybe", "reasons": "walk"})})
+
+	// ---- the WebSocket channels: a plain GET is refused, an upgrade
+	// switches protocols (the tokens are checked inside the protocol).
+	w.do(call{who: "proctor", client: proctor, route: "GET /v1/view"})
+	w.upgrade("proctor", proctor, "GET /v1/view")
+	w.upgrade("agent", nil, "GET /v1/agent")
+	w.upgrade("candidate page", nil, "GET /v1/candidate")
 
 	// ---- logging out ends the session
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/logout", good: true})
@@ -647,6 +785,31 @@ func paramSets(route string, comps []idOnly, apps []appIDs, sittings []string, e
 		panic("paramSets: no ids for " + route)
 	}
 	return out
+}
+
+// wantRefusal checks that a refusal says what the description promises:
+// its status and code, a catalogue key, and for a clause's refusal the
+// clause in args.clause and at the start of the message.
+func wantRefusal(t *testing.T, what string, status int, raw []byte, wantStatus int, wantCode, clause string) {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Code    string            `json:"code"`
+			Key     string            `json:"key"`
+			Args    map[string]string `json:"args"`
+			Message string            `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(raw, &e)
+	got := e.Error
+	switch {
+	case status != wantStatus || got.Code != wantCode:
+		t.Errorf("%s: %d %q, want %d %q: %s", what, status, got.Code, wantStatus, wantCode, raw)
+	case got.Message == "":
+		t.Errorf("%s: the refusal has no message: %s", what, raw)
+	case clause != "" && (got.Args["clause"] != clause || !strings.HasPrefix(got.Message, clause+": ") || got.Key == ""):
+		t.Errorf("%s: want the clause %s in args.clause, a key, and the message starting %q: %s", what, clause, clause+": ", raw)
+	}
 }
 
 type idOnly struct {
