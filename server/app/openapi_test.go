@@ -144,8 +144,9 @@ type call struct {
 	body   []byte
 	ctype  string
 	bearer string
-	// good marks a request the description must accept as it is.
-	good bool
+	// good marks a request the description must accept as it is; bad
+	// one it must refuse (the server refuses it too).
+	good, bad bool
 }
 
 // do sends c, validates the answer against the description and returns
@@ -206,16 +207,23 @@ func (w *conformance) do(c call) (int, []byte) {
 		Request: req, PathParams: c.params, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
 	}
-	if c.good {
-		// The request the server took must be one the description allows.
+	if c.good || c.bad {
+		// The description takes what the server takes, and refuses what
+		// it refuses.
 		vreq := req.Clone(context.Background())
 		if c.body != nil {
 			vreq.Body = io.NopCloser(bytes.NewReader(c.body))
 		}
 		vin := *in
 		vin.Request = vreq
-		if err := openapi3filter.ValidateRequest(context.Background(), &vin); err != nil {
+		err := openapi3filter.ValidateRequest(context.Background(), &vin)
+		switch {
+		case c.good && err != nil:
 			t.Errorf("%s as %s: the description refuses a request the server takes: %v", c.route, c.who, err)
+		case c.bad && err == nil:
+			t.Errorf("%s as %s: the description allows a request the server refuses (%d): %s", c.route, c.who, resp.StatusCode, c.body)
+		case c.bad && resp.StatusCode < 400:
+			t.Errorf("%s as %s: a bad request was taken: %d", c.route, c.who, resp.StatusCode)
 		}
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
@@ -401,8 +409,8 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	if code, _ := w.do(call{who: "public", route: "POST /api/login", body: jsonBody(t, map[string]string{"username": d.ProctorUser, "password": "wrong password"})}); code != http.StatusUnauthorized {
 		t.Errorf("login with a wrong password: %d, want 401", code)
 	}
-	w.do(call{who: "public", route: "POST /api/login", body: []byte(`{"username":"a","password":"b"}`), ctype: "text/plain"})
-	w.do(call{who: "public", route: "POST /api/login", body: []byte(`{"username":"a","password":"b","admin":true}`)})
+	w.do(call{who: "public", route: "POST /api/login", body: []byte(`{"username":"a","password":"b"}`), ctype: "text/plain", bad: true})
+	w.do(call{who: "public", route: "POST /api/login", body: []byte(`{"username":"a","password":"b","admin":true}`), bad: true})
 
 	// ---- every staff role, logged in as the demo prints it
 	logins := []struct {
@@ -515,7 +523,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	wantRefusal(t, "an application with a 3-digit IIN", code, raw, http.StatusBadRequest, "invalid", "")
 	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: map[string]string{"id": "no-such-competition"},
 		body: jsonBody(t, map[string]string{"name": "Test Candidate", "iin": "880214300015", "email": "t@example.kz", "phone": "+77010000000"})})
-	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, body: []byte(`{"name":1}`)})
+	w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, body: []byte(`{"name":1}`), bad: true})
 	code, raw = w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: oc, good: true,
 		body: jsonBody(t, map[string]string{"name": "Test Candidate", "iin": "880214300015", "email": "t@example.kz", "phone": "+77010000000"})})
 	if code != http.StatusCreated {
@@ -544,7 +552,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	w.do(call{who: "candidate", route: "GET /api/cabinet", bearer: d.SittingToken, good: true})
 	w.do(call{who: "candidate", route: "GET /api/cabinet", bearer: "not-a-token"})
 	w.do(call{who: "candidate", route: "POST /api/cabinet/appeal", bearer: d.SittingToken, body: jsonBody(t, map[string]string{"text": "I did nothing wrong", "lang": "en"})})
-	w.do(call{who: "candidate", route: "POST /api/cabinet/appeal", bearer: d.SittingToken, body: []byte(`{"text":"x","extra":1}`)})
+	w.do(call{who: "candidate", route: "POST /api/cabinet/appeal", bearer: d.SittingToken, body: []byte(`{"text":"x","extra":1}`), bad: true})
 
 	// ---- HR's writes: bad input first, then a few that must work
 	hrDo := func(route string, params map[string]string, body any, good bool) (int, []byte) {
@@ -556,7 +564,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 				b = jsonBody(t, body)
 			}
 		}
-		return w.do(call{who: "hr", client: hr, route: route, params: params, body: b, good: good})
+		return w.do(call{who: "hr", client: hr, route: route, params: params, body: b, good: good, bad: !good})
 	}
 	c0 := map[string]string{"id": comps[0].ID}
 	today := time.Now().In(calendar.Zone).Format(time.DateOnly)
@@ -661,7 +669,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 		} else {
 			b = jsonBody(t, body)
 		}
-		return w.do(call{who: "proctor", client: proctor, route: route, params: params, body: b, good: good})
+		return w.do(call{who: "proctor", client: proctor, route: route, params: params, body: b, good: good, bad: !good})
 	}
 	pDo("POST /api/sittings/{id}/room-scan", s0, map[string]string{"note": "walk"}, true)
 	pDo("POST /api/sittings/{id}/message", s0, map[string]string{"text": ""}, true)
@@ -693,7 +701,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	w.do(call{who: "auditor", client: auditor, route: "POST /api/replay/sittings/{id}/appeal/decision", params: s0, good: true,
 		body: jsonBody(t, map[string]string{"outcome": "upheld", "reasons": "walk"})})
 	w.do(call{who: "auditor", client: auditor, route: "POST /api/replay/sittings/{id}/appeal/decision", params: s0,
-		body: jsonBody(t, map[string]string{"outcome": "maybe", "reasons": "walk"})})
+		body: jsonBody(t, map[string]string{"outcome": "maybe", "reasons": "walk"}), bad: true})
 
 	// ---- the WebSocket channels: a plain GET is refused, an upgrade
 	// switches protocols (the tokens are checked inside the protocol).
