@@ -566,6 +566,15 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 		}
 		return w.do(call{who: "hr", client: hr, route: route, params: params, body: b, good: good, bad: !good})
 	}
+	pDo := func(route string, params map[string]string, body any, good bool) (int, []byte) {
+		var b []byte
+		if s, ok := body.(string); ok {
+			b = []byte(s)
+		} else {
+			b = jsonBody(t, body)
+		}
+		return w.do(call{who: "proctor", client: proctor, route: route, params: params, body: b, good: good, bad: !good})
+	}
 	c0 := map[string]string{"id": comps[0].ID}
 	today := time.Now().In(calendar.Zone).Format(time.DateOnly)
 	code, raw = hrDo("POST /api/competitions", nil, map[string]any{"body": "no-such-body", "position": "expert", "opens": "2026-01-10", "deadline": "2026-01-20", "stages": []any{}}, true)
@@ -656,21 +665,55 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings/{id}", params: nsp, good: true})
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/room-scan", params: nsp, body: []byte(`{"note":"walk"}`), good: true})
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/warning", params: nsp, body: []byte(`{"rule":"10.4","text":"look at the screen"}`), good: true})
+	// A flag, its review, a violation verdict, the candidate's appeal and
+	// the auditor's decision: the appeal's answers in every view.
+	ag.event(t, protocol.Event{Seq: ag.seq + 1, Time: time.Now().UTC(), Rule: protocol.Rule10_2, Kind: protocol.KindInstant, Subject: "persons",
+		Severity: protocol.SeverityViolation, Key: "vision.persons", Args: map[string]string{"count": "2"}})
+	_, raw = w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings/{id}", params: nsp, good: true})
+	flag := uint64(0)
+	for _, rec := range decodeAs[struct {
+		Records []struct {
+			N     uint64 `json:"n"`
+			Event *struct {
+				Rule string `json:"rule"`
+			} `json:"event"`
+		} `json:"records"`
+	}](t, "timeline", raw).Records {
+		if rec.Event != nil && rec.Event.Rule == "10.2" {
+			flag = rec.N
+		}
+	}
+	if flag == 0 {
+		t.Fatal("the timeline does not show the 10.2 event the agent sent")
+	}
+	fp := map[string]string{"id": ns.ID, "n": fmt.Sprint(flag)}
+	pDo("POST /api/sittings/{id}/flags/{n}/review", fp, map[string]string{"decision": "confirm", "note": "two people in view"}, true)
+	pDo("POST /api/sittings/{id}/end", nsp, map[string]string{"reason": "OpenAPI walk"}, true)
+	if code, raw := pDo("POST /api/sittings/{id}/verdict", nsp, map[string]any{"outcome": "violation", "rules": []string{"10.2"}, "evidence": []uint64{flag}}, true); code != http.StatusCreated {
+		t.Fatalf("publish a violation: %d %s", code, raw)
+	}
+	w.do(call{who: "candidate", route: "GET /api/cabinet", bearer: ns.Token, good: true})
+	if code, raw := w.do(call{who: "candidate", route: "POST /api/cabinet/appeal", bearer: ns.Token, good: true,
+		body: jsonBody(t, map[string]string{"text": "The second person was on a poster", "lang": "en"})}); code != http.StatusCreated {
+		t.Fatalf("appeal: %d %s", code, raw)
+	}
+	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings", query: "appeal=pending", good: true})
+	if code, raw := w.do(call{who: "auditor", client: auditor, route: "POST /api/replay/sittings/{id}/appeal/decision", params: nsp, good: true,
+		body: jsonBody(t, map[string]string{"outcome": "overturned", "reasons": "the poster is visible on the reference snapshot"})}); code != http.StatusOK {
+		t.Fatalf("decide the appeal: %d %s", code, raw)
+	}
+	w.do(call{who: "candidate", route: "GET /api/cabinet", bearer: ns.Token, good: true})
+	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings", query: "appeal=any", good: true})
+	for _, route := range []string{"GET /api/replay/sittings/{id}", "GET /api/replay/sittings/{id}/proofs", "GET /api/replay/sittings/{id}/verify"} {
+		w.do(call{who: "auditor", client: auditor, route: route, params: nsp, good: true})
+	}
+	w.do(call{who: "hr", client: hr, route: "GET /api/sittings/{id}/verdict", params: nsp, good: true})
 	hrDo("POST /api/sittings/{id}/token", nsp, nil, true)
 	hrDo("PUT /api/sittings/{id}/proctors", s0, map[string][]string{"proctors": {"nobody"}}, true)
 	hrDo("PUT /api/sittings/{id}/proctors", s0, map[string][]string{"proctors": {d.ProctorUser}}, true)
 	w.do(call{who: "admin", client: admin, route: "GET /api/stats", good: true})
 
 	// ---- the proctor's actions on the demo sitting
-	pDo := func(route string, params map[string]string, body any, good bool) (int, []byte) {
-		var b []byte
-		if s, ok := body.(string); ok {
-			b = []byte(s)
-		} else {
-			b = jsonBody(t, body)
-		}
-		return w.do(call{who: "proctor", client: proctor, route: route, params: params, body: b, good: good, bad: !good})
-	}
 	pDo("POST /api/sittings/{id}/room-scan", s0, map[string]string{"note": "walk"}, true)
 	pDo("POST /api/sittings/{id}/message", s0, map[string]string{"text": ""}, true)
 	pDo("POST /api/sittings/{id}/message", s0, map[string]string{"text": "Please look at the camera"}, true)
