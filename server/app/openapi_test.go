@@ -952,3 +952,92 @@ func TestOpenAPIValidationCanFail(t *testing.T) {
 		}
 	}
 }
+
+// TestP74_1_DescriptionShowsPersonalDataToHROnly: p.74-1 in the API's
+// description. No answer of a route that anyone but HR and administrators
+// may call (the authorisation table) can hold the Personal schema or a
+// field named iin, email or phone, at any depth.
+func TestP74_1_DescriptionShowsPersonalDataToHROnly(t *testing.T) {
+	doc := loadSpec(t)
+	ops := specRoutes(doc)
+	personal := doc.Components.Schemas["Personal"]
+	if personal == nil || personal.Value == nil {
+		t.Fatal("the description has no Personal schema")
+	}
+	hrOnly := func(rule authz.Rule) bool {
+		for _, p := range rule.Who {
+			if p != authz.Staff(store.RoleHR) && p != authz.Staff(store.RoleAdmin) {
+				return false
+			}
+		}
+		return true
+	}
+	var reaches func(s *openapi3.Schema, path string, seen map[*openapi3.Schema]bool) string
+	reaches = func(s *openapi3.Schema, path string, seen map[*openapi3.Schema]bool) string {
+		if s == nil || seen[s] {
+			return ""
+		}
+		seen[s] = true
+		if s == personal.Value {
+			return path + " (Personal)"
+		}
+		for name, p := range s.Properties {
+			switch name {
+			case "iin", "email", "phone":
+				return path + "." + name
+			}
+			if found := reaches(p.Value, path+"."+name, seen); found != "" {
+				return found
+			}
+		}
+		if s.Items != nil {
+			if found := reaches(s.Items.Value, path+"[]", seen); found != "" {
+				return found
+			}
+		}
+		if s.AdditionalProperties.Schema != nil {
+			if found := reaches(s.AdditionalProperties.Schema.Value, path+".*", seen); found != "" {
+				return found
+			}
+		}
+		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range group {
+				if found := reaches(sub.Value, path, seen); found != "" {
+					return found
+				}
+			}
+		}
+		return ""
+	}
+	checked, hr := 0, 0
+	for _, rule := range authz.Table() {
+		op := ops[rule.Route]
+		if op == nil {
+			t.Errorf("%s is not described", rule.Route)
+			continue
+		}
+		if hrOnly(rule) {
+			hr++
+			continue
+		}
+		for status, resp := range op.Responses.Map() {
+			for ctype, media := range resp.Value.Content {
+				if media.Schema == nil {
+					continue
+				}
+				if found := reaches(media.Schema.Value, "body", map[*openapi3.Schema]bool{}); found != "" {
+					t.Errorf("p.74-1: %s (for %v) answers %s %s with personal data at %s", rule.Route, rule.Who, status, ctype, found)
+				}
+				checked++
+			}
+		}
+	}
+	// The check sees personal data where it is meant to be.
+	apps := ops["GET /api/competitions/{id}/applications"].Responses.Status(200).Value.Content["application/json"].Schema.Value
+	if reaches(apps, "body", map[*openapi3.Schema]bool{}) == "" {
+		t.Fatal("the check does not find the personal data in HR's applications; it would miss a leak")
+	}
+	if checked < 100 || hr < 10 {
+		t.Fatalf("checked %d answers of non-HR routes and skipped %d HR routes; the table or the description shrank?", checked, hr)
+	}
+}
