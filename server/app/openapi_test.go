@@ -144,6 +144,9 @@ type call struct {
 	client *http.Client
 	route  string            // "METHOD /pattern/{param}"
 	params map[string]string // path parameters
+	// path, if set, is the path to request instead of the filled pattern
+	// (a static file under GET /).
+	path   string
 	query  string
 	body   []byte
 	ctype  string
@@ -166,6 +169,9 @@ func (w *conformance) do(c call) (int, []byte) {
 	path := pattern
 	for k, v := range c.params {
 		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+	}
+	if c.path != "" {
+		path = c.path
 	}
 	if strings.Contains(path, "{") {
 		t.Fatalf("%s: path parameters left unfilled in %s", c.route, path)
@@ -412,7 +418,9 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	// ---- the public, before anyone logs in
 	anon := client()
 	w.do(call{who: "public", route: "GET /healthz", good: true})
-	w.do(call{who: "public", route: "GET /", good: true})
+	for _, page := range []string{"/", "/index.html", "/candidate.html", "/replay.html", "/cabinet.html", "/no-such-file.html"} {
+		w.do(call{who: "public", route: "GET /", path: page})
+	}
 	_, raw := w.do(call{who: "public", route: "GET /api/i18n", good: true})
 	catalogue := decodeAs[map[string]map[string]string](t, "GET /api/i18n", raw)
 	w.do(call{who: "public", route: "GET /api/me"})
