@@ -198,11 +198,11 @@ func (w *conformance) do(c call) (int, []byte) {
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
-	client := c.client
-	if client == nil {
-		client = client0()
+	hc := c.client
+	if hc == nil {
+		hc = client()
 	}
-	resp, err := client.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s as %s: %v", method, path, c.who, err)
 	}
@@ -382,8 +382,6 @@ func snippet(raw []byte, h http.Header) string {
 	return string(raw)
 }
 
-func client0() *http.Client { return client() }
-
 func jsonBody(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -456,7 +454,12 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 			t.Fatalf("log in as %s (%s): %d %s", l.role, l.user, code, raw)
 		}
 		staff[l.role] = c
-		w.do(call{who: string(l.role), client: c, route: "GET /api/me", good: true})
+		_, raw = w.do(call{who: string(l.role), client: c, route: "GET /api/me", good: true})
+		if me := decodeAs[struct {
+			Role store.Role `json:"role"`
+		}](t, "GET /api/me", raw); me.Role != l.role {
+			t.Errorf("GET /api/me as %s says role %q", l.role, me.Role)
+		}
 	}
 	admin, hr, proctor, auditor := staff[store.RoleAdmin], staff[store.RoleHR], staff[store.RoleProctor], staff[store.RoleAuditor]
 
