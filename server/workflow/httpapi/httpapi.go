@@ -374,10 +374,12 @@ type applicationView struct {
 	Lacking       []string           `json:"lacking"`
 	Notifications []notificationView `json:"notifications,omitempty"`
 	Stages        []sittingView      `json:"stages"`
-	// These shadow the stored fields of the same name so they never
-	// leave the server: the sealed join tokens and the cabinet hash.
-	Sittings    []workflow.StageSitting `json:"-"`
-	CabinetHash string                  `json:"-"`
+	// These shadow the stored fields of the same JSON name so they never
+	// leave the server: the sealed join tokens and the cabinet hash. (A
+	// field tagged "-" would not: encoding/json skips it and then emits
+	// the embedded field; a nil pointer with omitempty hides it.)
+	Sittings    *struct{} `json:"sittings,omitempty"`
+	CabinetHash *struct{} `json:"cabinet_hash,omitempty"`
 }
 
 type sittingView struct {
