@@ -688,6 +688,35 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	for _, role := range []store.Role{store.RoleAdmin, store.RoleAuditor, store.RoleProctor} {
 		w.do(call{who: string(role), client: staff[role], route: "GET /api/sittings/{id}/evidence/{sha}", params: map[string]string{"id": ns.ID, "sha": up.SHA256}, good: true})
 	}
+	// The ID document (rule 10.1): HR only (p.74-1), HR decides.
+	idJPEG := append(append([]byte{}, jpeg...), []byte("an ID card")...)
+	code, raw = w.do(call{who: "agent", route: "POST /v1/evidence/{id}", params: map[string]string{"id": "id-1"}, body: idJPEG, ctype: "image/jpeg", bearer: ag.upload, good: true})
+	if code != http.StatusCreated {
+		t.Fatalf("ID photo upload: %d %s", code, raw)
+	}
+	idUp := decodeAs[struct {
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}](t, "ID photo upload", raw)
+	ag.event(t, protocol.Event{Seq: ag.seq + 1, Time: time.Now().UTC(), Rule: protocol.Rule10_1, Kind: protocol.KindInstant, Subject: "id.photo",
+		Severity: protocol.SeverityInfo, Key: "camera.started",
+		Evidence: []protocol.EvidenceRef{{ID: "id-1", Kind: protocol.EvidenceIDPhoto, MIME: "image/jpeg", SHA256: idUp.SHA256, Size: idUp.Size}}})
+	idp := map[string]string{"id": ns.ID, "sha": idUp.SHA256}
+	for _, role := range []store.Role{store.RoleAuditor, store.RoleProctor} {
+		if code, _ := w.do(call{who: string(role), client: staff[role], route: "GET /api/sittings/{id}/evidence/{sha}", params: idp}); code != http.StatusForbidden {
+			t.Errorf("the %s fetched the ID photo: %d, want 403 (p.74-1)", role, code)
+		}
+	}
+	w.do(call{who: "hr", client: hr, route: "GET /api/identity", good: true})
+	w.do(call{who: "hr", client: hr, route: "GET /api/identity", query: "pending=true", good: true})
+	w.do(call{who: "hr", client: hr, route: "GET /api/identity/{id}/images/{sha}", params: idp, good: true})
+	w.do(call{who: "hr", client: hr, route: "GET /api/identity/{id}/images/{sha}", params: map[string]string{"id": ns.ID, "sha": strings.Repeat("0", 64)}})
+	// A rejection without its reason and a second decision: refused by
+	// the server, though the description accepts their shape.
+	w.do(call{who: "hr", client: hr, route: "POST /api/identity/{id}", params: nsp, body: []byte(`{"outcome":"rejected"}`)})
+	hrDo("POST /api/identity/{id}", nsp, map[string]string{"outcome": "confirmed"}, true)
+	w.do(call{who: "hr", client: hr, route: "POST /api/identity/{id}", params: nsp, body: []byte(`{"outcome":"confirmed"}`)})
+	hrDo("POST /api/identity/{id}", nsp, map[string]string{"outcome": "maybe"}, false)
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings/{id}", params: nsp, good: true})
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/room-scan", params: nsp, body: []byte(`{"note":"walk"}`), good: true})
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/warning", params: nsp, body: []byte(`{"rule":"10.4","text":"look at the screen"}`), good: true})
@@ -865,7 +894,7 @@ func paramSets(route string, comps []idOnly, apps []appIDs, sittings []string, e
 			out = append(out, map[string]string{"id": a.ID})
 		}
 		out = append(out, map[string]string{"id": "no-such-application"})
-	case strings.HasSuffix(pattern, "/evidence/{sha}"):
+	case strings.HasSuffix(pattern, "/evidence/{sha}"), pattern == "/api/identity/{id}/images/{sha}":
 		for _, s := range sittings {
 			for _, sha := range evidence[s] {
 				out = append(out, map[string]string{"id": s, "sha": sha})
