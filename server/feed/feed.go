@@ -57,6 +57,9 @@ type Feed struct {
 
 	mu      sync.Mutex
 	conns   map[*wsconn.Conn]struct{}
+	// reassigned holds a signal for each view channel, sent when any
+	// sitting's proctors change (a buffer of one: one pending is enough).
+	reassigned map[chan struct{}]struct{}
 	orphans map[protocol.ViewID]*orphan
 	closed  bool
 	wg      sync.WaitGroup
@@ -153,7 +156,37 @@ func (f *Feed) untrack(c *wsconn.Conn) {
 // Reassigned tells the open view channels that a sitting's proctors
 // changed: each checks again what it may see, so a newly assigned sitting
 // appears at its next change (Roster.Changed publishes one).
-func (f *Feed) Reassigned(protocol.SittingID) { f.assignments.Add(1) }
+//
+// A proctor taken off a sitting loses it at once (issue 16, finding 10):
+// each view channel re-checks its watching peers and closes those it may
+// no longer see, and sends its list again without the sitting.
+func (f *Feed) Reassigned(protocol.SittingID) {
+	f.assignments.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.reassigned {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// onReassign registers a view channel's signal; the returned func drops it.
+func (f *Feed) onReassign() (<-chan struct{}, func()) {
+	c := make(chan struct{}, 1)
+	f.mu.Lock()
+	if f.reassigned == nil {
+		f.reassigned = map[chan struct{}]struct{}{}
+	}
+	f.reassigned[c] = struct{}{}
+	f.mu.Unlock()
+	return c, func() {
+		f.mu.Lock()
+		delete(f.reassigned, c)
+		f.mu.Unlock()
+	}
+}
 
 // Shutdown closes every browser channel and waits for them.
 func (f *Feed) Shutdown() {
@@ -324,8 +357,31 @@ func (f *Feed) viewerSession(conn *wsconn.Conn, allowed func(store.Sitting) bool
 	}()
 	snd := &sender{conn: conn, st: f.cfg.Store, sent: map[protocol.SittingID]uint64{}}
 	var hubC <-chan protocol.Message
+	changed, stop := f.onReassign()
+	defer stop()
 	for {
 		select {
+		case <-changed:
+			// Close what may no longer be watched, then the new list.
+			for view, w := range views {
+				if !mayView(w.sitting) {
+					w.peer.Close()
+					delete(views, view)
+				}
+			}
+			if focus != "" && !mayView(focus) {
+				focus = ""
+			}
+			if sub == nil {
+				continue
+			}
+			list, err := f.cfg.Roster.List(allowed)
+			if err != nil {
+				return err
+			}
+			if err := sendList(conn, list); err != nil {
+				return nil
+			}
 		case in, ok := <-conn.In():
 			if !ok {
 				return nil
