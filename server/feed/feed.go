@@ -55,14 +55,14 @@ type Feed struct {
 	// channel's cache of what it may see is good for one count.
 	assignments atomic.Uint64
 
-	mu      sync.Mutex
-	conns   map[*wsconn.Conn]struct{}
+	mu    sync.Mutex
+	conns map[*wsconn.Conn]struct{}
 	// reassigned holds a signal for each view channel, sent when any
 	// sitting's proctors change (a buffer of one: one pending is enough).
 	reassigned map[chan struct{}]struct{}
-	orphans map[protocol.ViewID]*orphan
-	closed  bool
-	wg      sync.WaitGroup
+	orphans    map[protocol.ViewID]*orphan
+	closed     bool
+	wg         sync.WaitGroup
 }
 
 // orphan is a watching peer connection whose view channel ended.
