@@ -62,6 +62,16 @@ func (t *Terminal) Say(key i18n.Key, args i18n.Args) {
 	fmt.Fprintln(t.w, t.cat.Text(t.lang, key, args))
 }
 
+// SayAll prints one text in every language, Kazakh first: for what must
+// reach a candidate whose language the agent could only guess.
+func (t *Terminal) SayAll(key i18n.Key, args i18n.Args) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range i18n.Langs() {
+		fmt.Fprintln(t.w, t.cat.Text(l, key, args))
+	}
+}
+
 // Report prints the pre-check's report.
 func (t *Terminal) Report(rep precheck.Report) {
 	t.mu.Lock()
@@ -94,6 +104,9 @@ type Hooks struct {
 // Run runs the agent until ctx ends or the session ends, and returns the
 // process exit code.
 func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Terminal, log *slog.Logger, hooks Hooks) int {
+	if cfg.LangGuessed {
+		term.SayAll(i18n.Key("agent.lang_fallback"), nil)
+	}
 	term.Say(i18n.Key("agent.connecting"), i18n.Args{"server": cfg.ServerURL.Redacted()})
 	opts := camera.Options{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
 	open := func() (camera.Source, error) { return openCamera(cfg.CameraSpec, opts) }

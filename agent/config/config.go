@@ -33,8 +33,13 @@ type Config struct {
 	Token string
 	// Camera is auto, test, file:PATH or a device (--camera). Default auto.
 	Camera string
-	// Lang is kk, ru or en (--lang). Default: from the system locale, else ru.
+	// Lang is kk, ru or en (--lang). Default: the system's language
+	// (KUZET_AGENT_LANG, LC_ALL, LC_MESSAGES, LANG, then the desktop's own
+	// setting on Windows and macOS), else Kazakh, the state language.
 	Lang i18n.Lang
+	// LangGuessed is true when no setting named a language we speak and
+	// Lang is the Kazakh fallback: the agent then says how to switch.
+	LangGuessed bool
 	// DataDir holds the outbox (--data). Default: the user's cache directory.
 	DataDir string
 	// NoBrowser stops the agent opening the candidate page (--no-browser).
@@ -94,16 +99,7 @@ func (e *Error) Error() string { return string(e.Key) + fmt.Sprint(e.Args) }
 // Load parses args over the environment and defaults.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	c := Config{Camera: "auto", Mic: "auto", Screen: true, ScreenFPS: 1, Width: 640, Height: 480, FPS: 15, MaxKbps: 256, LogLevel: "warn"}
-	lang := ""
-	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
-		if l, err := i18n.ParseLang(getenv(k)); err == nil {
-			lang = string(l)
-			break
-		}
-	}
-	if lang == "" {
-		lang = string(i18n.RU)
-	}
+	lang, guessed := systemLang(getenv, desktopLangs)
 	fs := flag.NewFlagSet("kuzet-agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Server, "server", getenv("KUZET_AGENT_SERVER"), "server address, e.g. https://proctor.example.kz")
@@ -136,6 +132,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
 	}
 	c.Lang = l
+	c.LangGuessed = guessed && l == i18n.KK
 	return c, c.validate()
 }
 
@@ -241,4 +238,22 @@ func trust(caFile, pin string) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// systemLang is the language the candidate's system is set to, or Kazakh
+// (the state language) with guessed true when nothing names kk, ru or en:
+// the environment first (as a terminal user set it), then the desktop's
+// preferred languages in order.
+func systemLang(getenv func(string) string, desktop func() []string) (string, bool) {
+	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l, err := i18n.ParseLang(getenv(k)); err == nil {
+			return string(l), false
+		}
+	}
+	for _, s := range desktop() {
+		if l, err := i18n.ParseLang(s); err == nil {
+			return string(l), false
+		}
+	}
+	return string(i18n.KK), true
 }
