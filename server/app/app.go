@@ -251,6 +251,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	url := scheme + ln.Addr().String()
 	log.Info("kuzet-server listening", "url", url, "rtc_port", sfu.Port(), "data", cfg.DataDir)
+	if !cfg.TLS() && !loopback(ln.Addr()) {
+		log.Warn("listening beyond this machine over plain HTTP: passwords, tokens and personal data cross the network readable; serve HTTPS (-tls-cert/-tls-key or -tls-self-signed) or put a TLS-terminating proxy in front and listen on loopback", "listen", cfg.Listen)
+	}
 	if ready != nil {
 		ready(Ready{URL: url, RTCPort: sfu.Port(), Demo: creds, Store: st, Link: link, SFU: sfu, Routes: srv.Routes(), Workflow: engine})
 	}
@@ -316,4 +319,10 @@ func retain(ctx context.Context, l *audit.Log, period time.Duration, log *slog.L
 		case <-t.C:
 		}
 	}
+}
+
+// loopback reports whether addr is only reachable from this machine.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
