@@ -111,6 +111,20 @@ func (s *Store) Has(sitting, sum string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// Size returns the size of the sitting's file with this hash, and whether
+// there is one.
+func (s *Store) Size(sitting, sum string) (int64, bool) {
+	p, err := s.path(sitting, sum)
+	if err != nil {
+		return 0, false
+	}
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	return fi.Size(), true
+}
+
 // Open opens a stored file.
 func (s *Store) Open(sitting, sum string) (*os.File, error) {
 	p, err := s.path(sitting, sum)

@@ -22,9 +22,10 @@ import (
 	"kuzet.kz/kuzet/server/store"
 )
 
-// Evidence tells whether a sitting's evidence file was uploaded.
+// Evidence tells whether a sitting's evidence file was uploaded, and its
+// size as stored.
 type Evidence interface {
-	Has(sitting, sha256 string) bool
+	Size(sitting, sha256 string) (int64, bool)
 }
 
 // Log is the audit log's append.
@@ -58,11 +59,18 @@ const appendTimeout = 15 * time.Second
 func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Record, bool, error) {
 	var files []audit.FileRef
 	for _, ref := range ev.Evidence {
-		if !i.evidence.Has(string(id), ref.SHA256) {
+		size, ok := i.evidence.Size(string(id), ref.SHA256)
+		if !ok {
 			return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrInvalid, Seq: ev.Seq,
 				Message: fmt.Sprintf("event %d cites evidence %s that was not uploaded: upload it (POST /v1/evidence/%s) before the event", ev.Seq, ref.ID, ref.ID)}
 		}
-		files = append(files, audit.FileRef{Path: evidence.RelPath(string(id), ref.SHA256), SHA256: ref.SHA256, Size: ref.Size})
+		// The log records the file as the server stored it; a claim that
+		// differs would make the entry fail verification for ever.
+		if ref.Size != size {
+			return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrInvalid, Seq: ev.Seq,
+				Message: fmt.Sprintf("event %d cites evidence %s as %d bytes, but the server stored %d bytes under SHA-256 %s: cite the size the upload answered", ev.Seq, ref.ID, ref.Size, size, ref.SHA256)}
+		}
+		files = append(files, audit.FileRef{Path: evidence.RelPath(string(id), ref.SHA256), SHA256: ref.SHA256, Size: size})
 	}
 	// One agent connection per sitting feeds events one at a time, so a
 	// duplicate cannot slip in between this check and the append.
