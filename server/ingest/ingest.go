@@ -11,14 +11,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/time/rate"
 
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/hub"
+	"kuzet.kz/kuzet/server/proctoring/assess"
 	"kuzet.kz/kuzet/server/store"
 )
 
@@ -40,13 +43,22 @@ type Ingest struct {
 	evidence Evidence
 	log      Log
 	now      func() time.Time
+
+	mu    sync.Mutex
+	flags map[protocol.SittingID]*rate.Limiter // flags opened, per sitting
 }
 
 // New returns an Ingest writing to st and log, publishing to h, and
 // checking that the evidence an event cites is in ev.
 func New(st *store.Store, h *hub.Hub, ev Evidence, log Log) *Ingest {
-	return &Ingest{store: st, hub: h, evidence: ev, log: log, now: time.Now}
+	return &Ingest{store: st, hub: h, evidence: ev, log: log, now: time.Now, flags: map[protocol.SittingID]*rate.Limiter{}}
 }
+
+// MaxFlagsPerMinute is how many flags (events a proctor must review) one
+// sitting may open in a minute: a hostile agent cannot bury the verdict
+// under flags (issue 16 item 6). Past it a flag is refused as rate_limited
+// and the agent resends it later.
+const MaxFlagsPerMinute = 20
 
 // appendTimeout bounds one durable append; past it the agent gets no ack
 // and resends, which is harmless.
@@ -80,6 +92,18 @@ func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Recor
 		recs, err := i.recordOfSeq(id, ev.Seq)
 		return recs, true, err
 	}
+	// An ended sitting takes no new event: its agent's channel is closed
+	// at the end, and this refuses what was already on the way.
+	if st, err := i.store.Sitting(id); err != nil {
+		return protocol.Record{}, false, fmt.Errorf("look up sitting %s: %w", id, err)
+	} else if st.State == protocol.StateEnded {
+		return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrSittingClosed, Seq: ev.Seq,
+			Message: fmt.Sprintf("event %d refused: the sitting has ended, and events after the end are not accepted", ev.Seq)}
+	}
+	if assess.IsFlag(&ev) && !i.flagAllowed(id) {
+		return protocol.Record{}, false, &protocol.Error{Code: protocol.ErrRateLimited, Seq: ev.Seq,
+			Message: fmt.Sprintf("event %d refused: this sitting opened more than %d flags in a minute; keep the event and send it again later", ev.Seq, MaxFlagsPerMinute)}
+	}
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return protocol.Record{}, false, err
@@ -100,6 +124,29 @@ func (i *Ingest) Event(id protocol.SittingID, ev protocol.Event) (protocol.Recor
 	i.hub.Publish(id, &rec)
 	return rec, false, nil
 }
+
+// flagAllowed takes one of the sitting's flags for this minute.
+func (i *Ingest) flagAllowed(id protocol.SittingID) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	lim, ok := i.flags[id]
+	if !ok {
+		if len(i.flags) >= maxFlagLimiters {
+			for k, l := range i.flags { // forget the sittings whose budget is full again
+				if l.Tokens() >= MaxFlagsPerMinute {
+					delete(i.flags, k)
+				}
+			}
+		}
+		lim = rate.NewLimiter(rate.Every(time.Minute/MaxFlagsPerMinute), MaxFlagsPerMinute)
+		i.flags[id] = lim
+	}
+	return lim.Allow()
+}
+
+// maxFlagLimiters is how many sittings' flag budgets are kept before the
+// full ones are forgotten.
+const maxFlagLimiters = 10000
 
 // recordOfSeq finds the stored record of an event by its sequence number.
 func (i *Ingest) recordOfSeq(id protocol.SittingID, seq uint64) (protocol.Record, error) {

@@ -26,6 +26,7 @@ type fixture struct {
 	log *audit.Log
 	ev  *evidence.Store
 	ing *ingest.Ingest
+	adm *admin.Admin
 	id  protocol.SittingID
 }
 
@@ -64,7 +65,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	ev := evidence.New(dir)
-	return &fixture{t: t, dir: dir, st: st, log: alog, ev: ev, ing: ingest.New(st, hub.New(nil), ev, alog), id: ns.Sitting.ID}
+	return &fixture{t: t, dir: dir, st: st, log: alog, ev: ev, ing: ingest.New(st, hub.New(nil), ev, alog), adm: adm, id: ns.Sitting.ID}
 }
 
 // upload stores a file as the agent's upload does, and logs it.
@@ -133,5 +134,70 @@ func TestEvidenceSizeIsTheStoredOne(t *testing.T) {
 	}
 	if rep := f.verify(); !rep.OK() || rep.Files != 2 {
 		t.Fatalf("verification: ok %v, %d files checked (want 2), %v %+v", rep.OK(), rep.Files, rep.Err, rep.First())
+	}
+}
+
+// TestEndedSittingRefusesEvents: once the sitting has ended, a new event
+// is refused as sitting_closed with the reason, and nothing is stored; a
+// resent event that was stored before the end is still acknowledged (its
+// ack was lost), so the agent can empty its outbox.
+func TestEndedSittingRefusesEvents(t *testing.T) {
+	f := setup(t)
+	if _, _, err := f.ing.Event(f.id, flag(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.UpdateSitting(f.id, func(s *store.Sitting) error { s.State = protocol.StateEnded; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(2); seq < 5; seq++ {
+		_, _, err := f.ing.Event(f.id, flag(seq))
+		var pe *protocol.Error
+		if !errors.As(err, &pe) || pe.Code != protocol.ErrSittingClosed || pe.Seq != seq || !strings.Contains(pe.Message, "ended") {
+			t.Fatalf("event %d after the end: %v, want sitting_closed saying the sitting ended", seq, err)
+		}
+	}
+	if recs, err := f.st.Records(f.id, 0, 10); err != nil || len(recs) != 1 {
+		t.Fatalf("%d records after the end (%v), want the 1 from before", len(recs), err)
+	}
+	if _, dup, err := f.ing.Event(f.id, flag(1)); err != nil || !dup {
+		t.Fatalf("the event stored before the end, resent: dup %v, %v; want it acknowledged as a duplicate", dup, err)
+	}
+}
+
+// TestFlagsPerMinuteAreBounded: a sitting opens at most MaxFlagsPerMinute
+// flags a minute; past that a flag is refused as rate_limited (the agent
+// keeps it and resends later), while events that open no flag go on.
+func TestFlagsPerMinuteAreBounded(t *testing.T) {
+	f := setup(t)
+	seq := uint64(0)
+	for i := 0; i < ingest.MaxFlagsPerMinute; i++ {
+		seq++
+		if _, _, err := f.ing.Event(f.id, flag(seq)); err != nil {
+			t.Fatalf("flag %d of %d: %v", i+1, ingest.MaxFlagsPerMinute, err)
+		}
+	}
+	seq++
+	_, _, err := f.ing.Event(f.id, flag(seq))
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != protocol.ErrRateLimited || !pe.Code.Retryable() || pe.Seq != seq || !strings.Contains(pe.Message, "flags") {
+		t.Fatalf("flag %d within a minute: %v, want rate_limited naming the flag limit", ingest.MaxFlagsPerMinute+1, err)
+	}
+	// An event that closes a span (no flag) is still taken.
+	end := protocol.Event{Seq: seq, Time: time.Now().UTC(), Rule: protocol.Rule10_6, Kind: protocol.KindEnd, StartSeq: 1, Subject: "camera",
+		Severity: protocol.SeverityInfo, Key: "camera.back"}
+	if _, _, err := f.ing.Event(f.id, end); err != nil {
+		t.Fatalf("an event that opens no flag: %v", err)
+	}
+	// Another sitting has its own budget.
+	comp, err := f.adm.CreateCompetition("other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.adm.CreateSitting(comp.ID, "essay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.ing.Event(other.Sitting.ID, flag(1)); err != nil {
+		t.Fatalf("another sitting: %v", err)
 	}
 }

@@ -52,6 +52,9 @@ type Recorder interface {
 type Agents interface {
 	Command(id protocol.SittingID, cmd *protocol.Command) error
 	Connected(id protocol.SittingID) bool
+	// End closes the agent's channel once the sitting ended (after the
+	// commands already sent).
+	End(id protocol.SittingID)
 }
 
 // Publisher sends a message to a sitting's subscribers, the candidate's
@@ -435,6 +438,7 @@ func (m *Module) end(w http.ResponseWriter, r *http.Request) error {
 	cmd := &protocol.Command{ID: a.ID, Kind: protocol.CommandEndSitting, Time: a.Time,
 		Key: string(i18n.Key("dashboard.cmd.end")), Args: map[string]string{"reason": reason}}
 	done := Done{Record: rec, Agent: m.deliver(st.ID, cmd)}
+	m.cfg.Agents.End(st.ID)
 	m.log.Info("proctor action", "sitting", st.ID, "action", a.Kind, "record", rec.N, "agent", done.Agent)
 	web.WriteJSON(w, http.StatusCreated, done)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	bolt "go.etcd.io/bbolt"
 
 	"kuzet.kz/kuzet/protocol"
@@ -417,5 +418,47 @@ func TestVerdictRules(t *testing.T) {
 				t.Fatalf("Check = %+v, want %+v", v, c.want)
 			}
 		})
+	}
+}
+
+// TestEndClosesTheAgentsChannel: when the proctor ends the sitting the
+// agent gets the end command, then sitting_closed with the reason, and its
+// channel closes (4409); events cannot follow on it, and its resume token
+// opens nothing.
+func TestEndClosesTheAgentsChannel(t *testing.T) {
+	r := start(t, tempDir(t))
+	id := r.Demo.SittingID
+	p := login(t, r.URL, r.Demo.ProctorUser, r.Demo.ProctorPassword)
+	ag := connectAgent(t, r.URL, r.Demo.SittingToken)
+	ag.event(protocol.Rule10_6, protocol.KindStart, protocol.SeverityViolation, 0)
+	var done proctoring.Done
+	if code, body := p.do("POST", path(id, "end"), map[string]string{"reason": "The time is up."}, &done); code != http.StatusCreated {
+		t.Fatalf("end: %d %s", code, body)
+	}
+	if c := ag.command(); c.Kind != protocol.CommandEndSitting {
+		t.Fatalf("first command after the end: %+v, want end_sitting", c)
+	}
+	select {
+	case <-ag.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent's channel is still open 10 s after the end")
+	}
+	var ce *websocket.CloseError
+	if ag.failure == nil || ag.failure.Code != protocol.ErrSittingClosed || !strings.Contains(ag.failure.Message, "ended") ||
+		!errors.As(ag.closed, &ce) || ce.Code != protocol.CloseSittingClosed {
+		t.Fatalf("after the end the agent got %+v and %v; want sitting_closed saying the sitting ended, and close %d", ag.failure, ag.closed, protocol.CloseSittingClosed)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(wsURL(r.URL, "/v1/agent"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	frame, _ := ag.codec.Encode(&protocol.Hello{Versions: []int{protocol.Version}, Token: ag.welcome.ResumeToken, Agent: protocol.AgentInfo{Version: "test", OS: "linux", Arch: "amd64"}, Lang: "en"})
+	if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, data, err := ws.ReadMessage(); err != nil || !strings.Contains(string(data), `"sitting_closed"`) {
+		t.Fatalf("the resume token after the end: %s, %v; want sitting_closed", data, err)
 	}
 }
