@@ -165,6 +165,7 @@ func (l *Link) End(id protocol.SittingID) {
 	a, ok := l.agents[id]
 	if ok {
 		a.why = "ended"
+		delete(l.uploads, a.uploadToken) // no upload after the end
 	}
 	l.mu.Unlock()
 	if ok {

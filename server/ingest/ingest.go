@@ -29,6 +29,8 @@ import (
 // size as stored.
 type Evidence interface {
 	Size(sitting, sha256 string) (int64, bool)
+	List(sitting string) ([]evidence.File, error)
+	Remove(sitting, sha256 string) error
 }
 
 // Log is the audit log's append.
@@ -214,4 +216,66 @@ func (i *Ingest) EvidenceFile(id protocol.SittingID, sha256 string, size int64, 
 		return fmt.Errorf("log evidence %s of %s: %w", sha256, id, err)
 	}
 	return nil
+}
+
+// ReasonUncited is the Reason of the retention entry that logs the
+// deletion of evidence no event cited.
+const ReasonUncited = "uncited"
+
+// DropUncited deletes the sitting's evidence files that none of its events
+// cites (uploaded, then never used: the event was refused, or the agent
+// sent junk), once the sitting has ended. The deletion is logged first,
+// as retention does, so the log still verifies. It returns how many files
+// went.
+func (i *Ingest) DropUncited(id protocol.SittingID) (int, error) {
+	files, err := i.evidence.List(string(id))
+	if err != nil {
+		return 0, err
+	}
+	if len(files) == 0 {
+		return 0, nil
+	}
+	cited := map[string]bool{}
+	var after uint64
+	for {
+		recs, err := i.store.Records(id, after, 500)
+		if err != nil {
+			return 0, fmt.Errorf("read records of %s: %w", id, err)
+		}
+		for _, r := range recs {
+			if r.Event != nil {
+				for _, ref := range r.Event.Evidence {
+					cited[ref.SHA256] = true
+				}
+			}
+			after = r.N
+		}
+		if len(recs) < 500 {
+			break
+		}
+	}
+	refs := []audit.FileRef{}
+	for _, f := range files {
+		if !cited[f.SHA256] {
+			refs = append(refs, audit.FileRef{Path: evidence.RelPath(string(id), f.SHA256), SHA256: f.SHA256, Size: f.Size})
+		}
+	}
+	if len(refs) == 0 {
+		return 0, nil
+	}
+	data, err := json.Marshal(audit.RetentionData{Deleted: refs, Period: "0s", Reason: ReasonUncited})
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), appendTimeout)
+	defer cancel()
+	if _, err := i.log.Append(ctx, audit.Entry{Time: i.now(), Kind: audit.KindRetention, Sitting: string(id), Actor: "system", Data: data}, nil); err != nil {
+		return 0, fmt.Errorf("log the deletion of uncited evidence of %s: %w", id, err)
+	}
+	for _, r := range refs {
+		if err := i.evidence.Remove(string(id), r.SHA256); err != nil {
+			return 0, err
+		}
+	}
+	return len(refs), nil
 }

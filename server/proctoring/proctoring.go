@@ -76,6 +76,11 @@ type Config struct {
 	Agents Agents
 	Hub    Publisher
 	Roster Assessor
+	// Evidence, if set, deletes a sitting's uncited evidence files when
+	// the sitting ends (ingest.Ingest).
+	Evidence interface {
+		DropUncited(id protocol.SittingID) (int, error)
+	}
 	// Reassigned, if set, is told after a sitting's proctors changed, so
 	// open dashboards can re-check what they may see.
 	Reassigned func(id protocol.SittingID)
@@ -439,6 +444,13 @@ func (m *Module) end(w http.ResponseWriter, r *http.Request) error {
 		Key: string(i18n.Key("dashboard.cmd.end")), Args: map[string]string{"reason": reason}}
 	done := Done{Record: rec, Agent: m.deliver(st.ID, cmd)}
 	m.cfg.Agents.End(st.ID)
+	if m.cfg.Evidence != nil {
+		if n, err := m.cfg.Evidence.DropUncited(st.ID); err != nil {
+			m.log.Error("delete uncited evidence", "sitting", st.ID, "err", err)
+		} else if n > 0 {
+			m.log.Info("deleted uncited evidence", "sitting", st.ID, "files", n)
+		}
+	}
 	m.log.Info("proctor action", "sitting", st.ID, "action", a.Kind, "record", rec.N, "agent", done.Agent)
 	web.WriteJSON(w, http.StatusCreated, done)
 	return nil

@@ -517,15 +517,18 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) error {
 	if len(r.PathValue("id")) > protocol.MaxIDLen {
 		return errorf(http.StatusBadRequest, "invalid", "", "evidence id is longer than %d characters", protocol.MaxIDLen)
 	}
-	sum, n, err := s.cfg.Evidence.Put(string(id), r.Body, protocol.MaxEvidenceBytes)
-	if errors.Is(err, evidence.ErrTooLarge) {
+	// A refused file is not kept: too large, damaged (not the announced
+	// hash) or over the sitting's quota.
+	sum, n, err := s.cfg.Evidence.PutChecked(string(id), r.Body, protocol.MaxEvidenceBytes, r.Header.Get("X-Kuzet-SHA256"))
+	switch {
+	case errors.Is(err, evidence.ErrTooLarge):
 		return errorf(http.StatusRequestEntityTooLarge, "too_large", "", "evidence files may be at most %d bytes", protocol.MaxEvidenceBytes)
-	}
-	if err != nil {
+	case errors.Is(err, evidence.ErrQuota):
+		return errorf(http.StatusRequestEntityTooLarge, "quota", "", "%v", err)
+	case errors.Is(err, evidence.ErrDamaged):
+		return errorf(http.StatusBadRequest, "invalid", "", "%v: it was damaged on the way", err)
+	case err != nil:
 		return err
-	}
-	if want := r.Header.Get("X-Kuzet-SHA256"); want != "" && want != sum {
-		return errorf(http.StatusBadRequest, "invalid", "", "the file arrived with SHA-256 %s, not %s: it was damaged on the way; upload it again", sum, want)
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err := s.cfg.EvidenceLog.EvidenceFile(id, sum, n, mt); err != nil {
