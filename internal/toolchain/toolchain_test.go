@@ -45,7 +45,11 @@ func TestGoModPinsTheLocalToolchain(t *testing.T) {
 	}
 	// With GOTOOLCHAIN=auto and no proxy, any toolchain switch fails:
 	// the build must run on the local Go.
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "env", "GOVERSION")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go command on PATH: %v", err)
+	}
+	cmd := exec.Command(gobin, "env", "GOVERSION")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=auto", "GOPROXY=off")
 	out, err := cmd.CombinedOutput()
