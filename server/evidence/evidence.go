@@ -148,14 +148,6 @@ func (s *Store) PutChecked(sitting string, r io.Reader, limit int64, want string
 	if !safeID.MatchString(sitting) {
 		return "", 0, ErrBadName
 	}
-	// Stop receiving early when the file cannot fit; the exact check is
-	// made again before the file is kept.
-	cutByQuota := false
-	if _, used, err := s.usage(sitting); err != nil {
-		return "", 0, err
-	} else if left := s.quota.Bytes - used; left < limit {
-		limit, cutByQuota = max(left, 0), true
-	}
 	dir := filepath.Join(s.dir, sitting)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", 0, fmt.Errorf("evidence directory: %w", err)
@@ -173,9 +165,6 @@ func (s *Store) PutChecked(sitting string, r io.Reader, limit int64, want string
 	}
 	if n > limit {
 		tmp.Close()
-		if cutByQuota {
-			return "", 0, s.quotaError(sitting)
-		}
 		return "", 0, fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)
 	}
 	if n == 0 {
@@ -196,7 +185,9 @@ func (s *Store) PutChecked(sitting string, r io.Reader, limit int64, want string
 	final := filepath.Join(dir, sum)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := os.Stat(final); err != nil { // the same bytes again are no new file
+	// The quota is checked once the hash is known: the same bytes again
+	// (a resend after a lost answer) are no new file, even at the quota.
+	if _, err := os.Stat(final); err != nil {
 		files, used, err := s.usage(sitting)
 		if err != nil {
 			return "", 0, err

@@ -84,6 +84,9 @@ func TestQuotaPerSitting(t *testing.T) {
 	if !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "100 bytes") {
 		t.Fatalf("60+50 bytes of a 100-byte quota: %v, want ErrQuota stating 100 bytes", err)
 	}
+	if err := put("s-1", "three"); err != nil {
+		t.Fatalf("a file already stored, resent at the full quota: %v", err)
+	}
 	for sitting, want := range map[string]int{"s-1": 3, "s-2": 1} {
 		entries, _ := os.ReadDir(filepath.Join(data, "evidence", sitting))
 		if len(entries) != want {
