@@ -2,6 +2,8 @@ module kuzet.kz/kuzet
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/at-wat/ebml-go v0.19.4
 	github.com/esimov/pigo v1.4.6

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"kuzet.kz/kuzet/agent/footage"
+	"kuzet.kz/kuzet/internal/nonull"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
@@ -254,5 +255,37 @@ func TestCancelled(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := RunCommand(ctx, []string{video}, &out, &errb, catalogue(t), i18n.RU); code != ExitFail || !strings.Contains(errb.String(), "Анализ прерван") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestJSONHasNoNulls: the --json report writes every list, even an empty
+// one, as [] (frames without a face, an input that could not be read, a
+// room scan with no events), never null.
+func TestJSONHasNoNulls(t *testing.T) {
+	dir := t.TempDir()
+	video := filepath.Join(dir, "seat.y4m")
+	writeY4M(t, video, 5, []footage.Scene{
+		{Kind: footage.Empty, Duration: time.Second},
+		{Kind: footage.Dark, Duration: time.Second},
+		{Kind: footage.Face, Duration: time.Second},
+	})
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--json", video},
+		{"--json", "--room-scan", video},
+		{"--json", text},
+		{"--json", filepath.Join(dir, "missing.jpg")},
+	} {
+		_, out, errOut := runCmd(t, args...)
+		nulls, err := nonull.Find([]byte(out))
+		if err != nil {
+			t.Fatalf("%v: %v\nstdout %s\nstderr %s", args, err, out, errOut)
+		}
+		if len(nulls) > 0 {
+			t.Errorf("%v writes null at %v; lists must be []", args, nulls)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"kuzet.kz/kuzet/agent/probe"
 	"kuzet.kz/kuzet/agent/probe/probetest"
+	"kuzet.kz/kuzet/internal/nonull"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
@@ -36,6 +37,9 @@ func TestRunCommandLive(t *testing.T) {
 	var rep Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("--json output is not a report: %v\n%s", err, out.String())
+	}
+	if nulls, err := nonull.Find(out.Bytes()); err != nil || len(nulls) > 0 {
+		t.Errorf("--json writes null at %v (%v); lists must be []", nulls, err)
 	}
 	if rep.Version != ReportVersion || rep.Lang != i18n.EN || len(rep.Rules) != 3 {
 		t.Fatalf("report header = %+v", rep)

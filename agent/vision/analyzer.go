@@ -96,7 +96,8 @@ type Observation struct {
 	// Width and Height are the size it was analysed at.
 	Width  int `json:"width"`
 	Height int `json:"height"`
-	// Faces are the faces found, largest first.
+	// Faces are the faces found, largest first; empty, never nil, when
+	// there are none.
 	Faces []Face `json:"faces"`
 	// Luma is the mean luma (0–255); StdDev its standard deviation.
 	Luma   float64 `json:"luma"`
@@ -221,6 +222,9 @@ func (a *Analyzer) Analyze(img image.Image) (Observation, error) {
 		a.pose = nil
 	}
 	a.updateTrack(img, g, &obs)
+	if obs.Faces == nil {
+		obs.Faces = []Face{} // machine output writes "faces": [], never null
+	}
 	return obs, nil
 }
 

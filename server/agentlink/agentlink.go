@@ -83,7 +83,7 @@ type agent struct {
 	uploadToken string
 	// why is why the connection ended: "closed" (the agent said goodbye),
 	// "silent" (no heartbeat within LostAfter), "broken" (the socket
-	// failed), "refused" (a bad message).
+	// failed), "refused" (a bad message), "ended" (the sitting ended).
 	why string
 }
 
@@ -154,6 +154,23 @@ func (l *Link) Command(id protocol.SittingID, cmd *protocol.Command) error {
 		return ErrNotConnected
 	}
 	return a.conn.Send(cmd)
+}
+
+// End closes the sitting's agent channel because the sitting ended: the
+// agent gets what was queued for it (the end command), then
+// sitting_closed with the reason, and its upload token dies with the
+// connection. A sitting without an agent is left as it is.
+func (l *Link) End(id protocol.SittingID) {
+	l.mu.Lock()
+	a, ok := l.agents[id]
+	if ok {
+		a.why = "ended"
+		delete(l.uploads, a.uploadToken) // no upload after the end
+	}
+	l.mu.Unlock()
+	if ok {
+		a.conn.Fail(protocol.Errorf(protocol.ErrSittingClosed, "the sitting has ended: the proctor ended it, and events after the end are not accepted"))
+	}
 }
 
 // session runs one agent connection. It returns the error to send the
@@ -370,7 +387,7 @@ func (l *Link) unregister(a *agent) {
 	// An agent that vanishes (not at server shutdown, not replaced by a
 	// new one) is a gap the proctor must see: the time until it comes back
 	// is unwatched.
-	lost := current && !l.closed && a.why != "replaced"
+	lost := current && !l.closed && a.why != "replaced" && a.why != "ended"
 	l.mu.Unlock()
 	if !current {
 		return

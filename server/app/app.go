@@ -142,7 +142,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
-	proc := proctoring.New(proctoring.Config{Store: st, Ingest: ing, Agents: link, Hub: h, Roster: ros,
+	proc := proctoring.New(proctoring.Config{Store: st, Ingest: ing, Agents: link, Hub: h, Roster: ros, Evidence: ing,
 		Reassigned: fd.Reassigned, Log: log.With("part", "proctoring")})
 	if err := proc.Reconcile(); err != nil {
 		return err

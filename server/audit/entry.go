@@ -86,8 +86,12 @@ type RecordingData struct {
 type RetentionData struct {
 	// Deleted are the files removed, as they were referenced before.
 	Deleted []FileRef `json:"deleted"`
-	// Period is the retention period that expired, e.g. "8760h0m0s".
+	// Period is the retention period that expired, e.g. "8760h0m0s";
+	// "0s" for files deleted at once (see Reason).
 	Period string `json:"period"`
+	// Reason, when set, says why the files went before any period ended
+	// ("uncited": uploaded for a sitting but cited by none of its events).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Limits on what one entry may hold. They keep a hostile or buggy caller

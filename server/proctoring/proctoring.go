@@ -52,6 +52,9 @@ type Recorder interface {
 type Agents interface {
 	Command(id protocol.SittingID, cmd *protocol.Command) error
 	Connected(id protocol.SittingID) bool
+	// End closes the agent's channel once the sitting ended (after the
+	// commands already sent).
+	End(id protocol.SittingID)
 }
 
 // Publisher sends a message to a sitting's subscribers, the candidate's
@@ -73,6 +76,11 @@ type Config struct {
 	Agents Agents
 	Hub    Publisher
 	Roster Assessor
+	// Evidence, if set, deletes a sitting's uncited evidence files when
+	// the sitting ends (ingest.Ingest).
+	Evidence interface {
+		DropUncited(id protocol.SittingID) (int, error)
+	}
 	// Reassigned, if set, is told after a sitting's proctors changed, so
 	// open dashboards can re-check what they may see.
 	Reassigned func(id protocol.SittingID)
@@ -435,6 +443,14 @@ func (m *Module) end(w http.ResponseWriter, r *http.Request) error {
 	cmd := &protocol.Command{ID: a.ID, Kind: protocol.CommandEndSitting, Time: a.Time,
 		Key: string(i18n.Key("dashboard.cmd.end")), Args: map[string]string{"reason": reason}}
 	done := Done{Record: rec, Agent: m.deliver(st.ID, cmd)}
+	m.cfg.Agents.End(st.ID)
+	if m.cfg.Evidence != nil {
+		if n, err := m.cfg.Evidence.DropUncited(st.ID); err != nil {
+			m.log.Error("delete uncited evidence", "sitting", st.ID, "err", err)
+		} else if n > 0 {
+			m.log.Info("deleted uncited evidence", "sitting", st.ID, "files", n)
+		}
+	}
 	m.log.Info("proctor action", "sitting", st.ID, "action", a.Kind, "record", rec.N, "agent", done.Agent)
 	web.WriteJSON(w, http.StatusCreated, done)
 	return nil

@@ -1,10 +1,14 @@
 package proctoring_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -419,6 +423,120 @@ func TestVerdictRules(t *testing.T) {
 				t.Fatalf("Check = %+v, want %+v", v, c.want)
 			}
 		})
+	}
+}
+
+// TestEndClosesTheAgentsChannel: when the proctor ends the sitting the
+// agent gets the end command, then sitting_closed with the reason, and its
+// channel closes (4409); events cannot follow on it, and its resume token
+// opens nothing.
+func TestEndClosesTheAgentsChannel(t *testing.T) {
+	r := start(t, tempDir(t))
+	id := r.Demo.SittingID
+	p := login(t, r.URL, r.Demo.ProctorUser, r.Demo.ProctorPassword)
+	ag := connectAgent(t, r.URL, r.Demo.SittingToken)
+	ag.event(protocol.Rule10_6, protocol.KindStart, protocol.SeverityViolation, 0)
+	var done proctoring.Done
+	if code, body := p.do("POST", path(id, "end"), map[string]string{"reason": "The time is up."}, &done); code != http.StatusCreated {
+		t.Fatalf("end: %d %s", code, body)
+	}
+	if c := ag.command(); c.Kind != protocol.CommandEndSitting {
+		t.Fatalf("first command after the end: %+v, want end_sitting", c)
+	}
+	select {
+	case <-ag.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent's channel is still open 10 s after the end")
+	}
+	var ce *websocket.CloseError
+	if ag.failure == nil || ag.failure.Code != protocol.ErrSittingClosed || !strings.Contains(ag.failure.Message, "ended") ||
+		!errors.As(ag.closed, &ce) || ce.Code != protocol.CloseSittingClosed {
+		t.Fatalf("after the end the agent got %+v and %v; want sitting_closed saying the sitting ended, and close %d", ag.failure, ag.closed, protocol.CloseSittingClosed)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(wsURL(r.URL, "/v1/agent"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	frame, _ := ag.codec.Encode(&protocol.Hello{Versions: []int{protocol.Version}, Token: ag.welcome.ResumeToken, Agent: protocol.AgentInfo{Version: "test", OS: "linux", Arch: "amd64"}, Lang: "en"})
+	if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, data, err := ws.ReadMessage(); err != nil || !strings.Contains(string(data), `"sitting_closed"`) {
+		t.Fatalf("the resume token after the end: %s, %v; want sitting_closed", data, err)
+	}
+}
+
+// uploadEvidence posts content as the agent's evidence upload does,
+// announcing the SHA-256 of announced, and returns the status.
+func uploadEvidence(t *testing.T, base string, ag *agent, content, announced []byte) int {
+	t.Helper()
+	sum := sha256.Sum256(announced)
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/evidence/snap-"+hex.EncodeToString(sum[:4]), bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ag.welcome.UploadToken)
+	req.Header.Set("Content-Type", "image/jpeg")
+	req.Header.Set("X-Kuzet-SHA256", hex.EncodeToString(sum[:]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestRefusedAndUncitedEvidenceIsDeleted: a file that arrives damaged
+// (not the hash the agent announced) is not kept; a file no event cited
+// is deleted when the sitting ends, its deletion logged, so the log still
+// verifies; the cited file stays.
+func TestRefusedAndUncitedEvidenceIsDeleted(t *testing.T) {
+	data := tempDir(t)
+	r := start(t, data)
+	sid := protocol.SittingID(r.Demo.SittingID)
+	dir := filepath.Join(data, "evidence", string(sid))
+	files := func() []string {
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	p := login(t, r.URL, r.Demo.ProctorUser, r.Demo.ProctorPassword)
+	ag := connectAgent(t, r.URL, r.Demo.SittingToken)
+	if code := uploadEvidence(t, r.URL, ag, []byte("damaged on the way"), []byte("the snapshot as sent")); code != http.StatusBadRequest {
+		t.Fatalf("a damaged upload: %d, want 400", code)
+	}
+	if got := files(); len(got) != 0 {
+		t.Fatalf("the refused file stayed on disk: %v", got)
+	}
+	cited, uncited := []byte("\xff\xd8 the cited snapshot \xff\xd9"), []byte("\xff\xd8 a snapshot no event cites \xff\xd9")
+	for _, c := range [][]byte{cited, uncited} {
+		if code := uploadEvidence(t, r.URL, ag, c, c); code != http.StatusCreated {
+			t.Fatalf("upload: %d", code)
+		}
+	}
+	sum := sha256.Sum256(cited)
+	ag.seq++
+	ag.send(&protocol.Event{Seq: ag.seq, Time: time.Now().UTC(), Rule: protocol.Rule10_6, Kind: protocol.KindStart, Severity: protocol.SeverityViolation,
+		Subject: "camera", Key: "camera.lost", Evidence: []protocol.EvidenceRef{{ID: "snap-cited", Kind: protocol.EvidenceSnapshot, MIME: "image/jpeg",
+			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(cited))}}})
+	select {
+	case <-ag.acks:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event citing the snapshot was not acknowledged")
+	}
+	if code, body := p.do("POST", path(string(sid), "end"), map[string]string{"reason": "The time is up."}, nil); code != http.StatusCreated {
+		t.Fatalf("end: %d %s", code, body)
+	}
+	if got := files(); len(got) != 1 || got[0] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("after the end the sitting holds %v, want only the cited %x", got, sum)
+	}
+	if rep := audit.Verify(context.Background(), r.Store.DB(), data); !rep.OK() {
+		t.Fatalf("the log does not verify after the deletion: %v %+v", rep.Err, rep.First())
 	}
 }
 

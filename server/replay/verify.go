@@ -215,7 +215,6 @@ func (m *Module) VerifySitting(ctx context.Context, id protocol.SittingID) Verif
 		ref   audit.FileRef
 	}
 	var files []fileAt
-	seen := map[string]bool{}
 	deleted := map[string]int64{}
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
@@ -228,11 +227,10 @@ func (m *Module) VerifySitting(ctx context.Context, id protocol.SittingID) Verif
 		if err != nil {
 			f.add(m.problem(audit.Problem{Index: e.Index, Checkpoint: cp.Number, Reason: audit.ReasonProof, Detail: err.Error()}, 0))
 		}
+		// Every entry that names a file is compared with it, not only the
+		// first: a later entry may record another hash or size.
 		for _, ref := range e.Entry.Files {
-			if !seen[ref.Path] {
-				seen[ref.Path] = true
-				files = append(files, fileAt{e.Index, ref})
-			}
+			files = append(files, fileAt{e.Index, ref})
 		}
 		if e.Entry.Kind == audit.KindRetention {
 			var rd audit.RetentionData
@@ -245,25 +243,46 @@ func (m *Module) VerifySitting(ctx context.Context, id protocol.SittingID) Verif
 			}
 		}
 	}
+	// Each file is hashed once; every entry naming it is compared with
+	// that hash and size.
+	type hashed struct {
+		sum string
+		n   int64
+		err error
+	}
+	hashes := map[string]hashed{}
+	bad, gone := map[string]bool{}, map[string]bool{}
 	for _, fa := range files {
 		if err := ctx.Err(); err != nil {
 			return Verification{Error: err.Error()}
 		}
-		name := filepath.Join(m.cfg.DataDir, filepath.FromSlash(fa.ref.Path))
-		sum, n, err := hashFile(ctx, name)
+		h, ok := hashes[fa.ref.Path]
+		if !ok {
+			name := filepath.Join(m.cfg.DataDir, filepath.FromSlash(fa.ref.Path))
+			h.sum, h.n, h.err = hashFile(ctx, name)
+			hashes[fa.ref.Path] = h
+		}
+		sum, n, err := h.sum, h.n, h.err
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			if by, ok := deleted[fa.ref.Path]; ok && by > fa.index {
-				v.Deleted++
+				if !gone[fa.ref.Path] {
+					gone[fa.ref.Path] = true
+					v.Deleted++
+				}
 				continue
 			}
 			f.add(m.problem(audit.Problem{Index: fa.index, Path: fa.ref.Path, Reason: audit.ReasonFileMissing, Detail: fa.ref.Path + " is gone and no retention entry deleted it"}, 0))
 		case err != nil:
 			return Verification{Error: fmt.Sprintf("read %s: %v", fa.ref.Path, err)}
 		case sum != fa.ref.SHA256 || n != fa.ref.Size:
+			bad[fa.ref.Path] = true
 			f.add(m.problem(audit.Problem{Index: fa.index, Path: fa.ref.Path, Reason: audit.ReasonFileChanged,
 				Detail: fmt.Sprintf("%s: SHA-256 %s, %d bytes; the entry recorded %s, %d bytes", fa.ref.Path, sum, n, fa.ref.SHA256, fa.ref.Size)}, 0))
-		default:
+		}
+	}
+	for p, h := range hashes {
+		if h.err == nil && !bad[p] {
 			v.Files++
 		}
 	}

@@ -2,7 +2,9 @@ package replay_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -27,6 +29,7 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/archive"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/replay"
 	"kuzet.kz/kuzet/server/store"
 )
@@ -402,4 +405,39 @@ func TestRetiredRecording(t *testing.T) {
 		t.Fatalf("recordings after retention = %+v", tl.Recordings)
 	}
 	c.refused("GET", "/api/replay/sittings/"+string(s.id())+"/recordings/"+tl.Recordings[0].Name, nil, http.StatusGone, "deleted")
+}
+
+// TestVerifyChecksEveryEntryNamingAFile: a later entry that names an
+// already-checked file with another size (as ingest logged an agent's
+// claim before issue 16) is found by the sitting's check, not only by
+// the whole log's: every entry naming a file is compared with it.
+func TestVerifyChecksEveryEntryNamingAFile(t *testing.T) {
+	s := newSystem(t)
+	snap := s.evidence([]byte("\xff\xd8\xff\xe0 the snapshot \xff\xd9"))
+	s.event(protocol.Event{Seq: 1, Time: base, Rule: protocol.Rule10_6, Kind: protocol.KindStart, Subject: "camera",
+		Severity: protocol.SeverityViolation, Key: "camera.lost", Evidence: []protocol.EvidenceRef{snap}})
+	if v := s.verify(); !v.OK || v.Files != 1 {
+		t.Fatalf("clean sitting: ok %v, %d files (want 1): %+v", v.OK, v.Files, v.Problem)
+	}
+	lied := snap
+	lied.Size = 999999
+	ev := protocol.Event{Seq: 2, Time: base.Add(time.Second), Rule: protocol.Rule10_6, Kind: protocol.KindStart, Subject: "camera",
+		Severity: protocol.SeverityViolation, Key: "camera.lost", Evidence: []protocol.EvidenceRef{lied}}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := s.log.Append(context.Background(), audit.Entry{Time: base.Add(time.Second), Kind: audit.KindEvent, Sitting: string(s.id()), Actor: "agent", Data: data,
+		Files: []audit.FileRef{{Path: evidence.RelPath(string(s.id()), snap.SHA256), SHA256: snap.SHA256, Size: lied.Size}}},
+		func(tx *bolt.Tx, _ int64) error {
+			_, _, err := store.AppendEventTx(tx, s.id(), ev, base.Add(time.Second))
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := s.verify()
+	if v.OK || v.Problem == nil || v.Problem.Index != idx || v.Problem.Reason != audit.ReasonFileChanged || !strings.Contains(v.Problem.Detail, "999999") {
+		t.Fatalf("an entry naming the snapshot with 999999 bytes: %+v, want file_changed at entry %d", v.Problem, idx)
+	}
 }

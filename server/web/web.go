@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,8 +72,10 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 
-	logins *PerIP
-	routes []string
+	logins   *PerIP
+	accounts *accountLimit
+	checks   *passwordGate
+	routes   []string
 }
 
 // Module is a feature that adds its routes (the proctor's actions, the
@@ -84,7 +87,8 @@ type Module interface {
 // New builds the routes. It fails if a route is missing from the
 // authorisation table (server/authz).
 func New(cfg Config, modules ...Module) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), logins: NewPerIP(6*time.Second, 10)}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), logins: NewPerIP(6*time.Second, 10),
+		accounts: newAccountLimit(), checks: newPasswordGate(MaxPasswordChecks)}
 	// An agent connects a few times a stage and uploads a few files a
 	// minute; a whole test centre may share one address (NAT) and start
 	// together, hence the large bursts. An agent refused here retries.
@@ -362,18 +366,34 @@ type me struct {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !s.loginAllowed(r) {
+		w.Header().Set("Retry-After", "60")
 		return errorf(http.StatusTooManyRequests, "rate_limited", "login.too_many", "too many login attempts; wait a minute")
 	}
 	var req loginRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	username := strings.TrimSpace(req.Username)
+	if limited, wait := s.accounts.blocked(username, time.Now()); limited {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Key: "login.too_many_account",
+			Args: map[string]string{"seconds": retryAfter(wait)}, Message: fmt.Sprintf("too many login attempts for this account; try again in %s s", retryAfter(wait))}
+	}
+	// Each check takes 64 MiB: only MaxPasswordChecks run at once, and a
+	// login that cannot get one soon is told to come back.
+	if !s.checks.acquire(r.Context(), passwordWait) {
+		w.Header().Set("Retry-After", strconv.Itoa(passwordRetryAfter))
+		return &Error{Status: http.StatusServiceUnavailable, Code: "busy", Key: "login.busy",
+			Args: map[string]string{"seconds": strconv.Itoa(passwordRetryAfter)}, Message: fmt.Sprintf("the server is checking many logins; try again in %d s", passwordRetryAfter)}
+	}
+	defer s.checks.release()
 	bad := errorf(http.StatusUnauthorized, "unauthorized", "login.failed", "wrong username or password")
-	acct, err := s.cfg.Store.AccountByUsername(strings.TrimSpace(req.Username))
+	acct, err := s.cfg.Store.AccountByUsername(username)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check, so timing does not tell
 		// which usernames exist.
 		_ = auth.CheckPassword(dummyHash, req.Password)
+		s.accounts.failed(username, time.Now())
 		return bad
 	}
 	if err != nil {
@@ -381,6 +401,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := auth.CheckPassword(acct.PasswordHash, req.Password); err != nil {
 		if errors.Is(err, auth.ErrBadPassword) {
+			s.accounts.failed(username, time.Now())
 			return bad
 		}
 		return err
@@ -502,15 +523,18 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) error {
 	if len(r.PathValue("id")) > protocol.MaxIDLen {
 		return errorf(http.StatusBadRequest, "invalid", "", "evidence id is longer than %d characters", protocol.MaxIDLen)
 	}
-	sum, n, err := s.cfg.Evidence.Put(string(id), r.Body, protocol.MaxEvidenceBytes)
-	if errors.Is(err, evidence.ErrTooLarge) {
+	// A refused file is not kept: too large, damaged (not the announced
+	// hash) or over the sitting's quota.
+	sum, n, err := s.cfg.Evidence.PutChecked(string(id), r.Body, protocol.MaxEvidenceBytes, r.Header.Get("X-Kuzet-SHA256"))
+	switch {
+	case errors.Is(err, evidence.ErrTooLarge):
 		return errorf(http.StatusRequestEntityTooLarge, "too_large", "", "evidence files may be at most %d bytes", protocol.MaxEvidenceBytes)
-	}
-	if err != nil {
+	case errors.Is(err, evidence.ErrQuota):
+		return errorf(http.StatusRequestEntityTooLarge, "quota", "", "%v", err)
+	case errors.Is(err, evidence.ErrDamaged):
+		return errorf(http.StatusBadRequest, "invalid", "", "%v: it was damaged on the way", err)
+	case err != nil:
 		return err
-	}
-	if want := r.Header.Get("X-Kuzet-SHA256"); want != "" && want != sum {
-		return errorf(http.StatusBadRequest, "invalid", "", "the file arrived with SHA-256 %s, not %s: it was damaged on the way; upload it again", sum, want)
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err := s.cfg.EvidenceLog.EvidenceFile(id, sum, n, mt); err != nil {
