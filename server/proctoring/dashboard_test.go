@@ -138,6 +138,12 @@ func TestLongListComesInParts(t *testing.T) {
 	for i := range protocol.MaxEventArgs {
 		big[strings.Repeat("k", 3)+itoa(uint64(i))] = strings.Repeat("x", protocol.MaxTextLen)
 	}
+	// The demo's competitions hold sittings of their own; the admin sees
+	// those and the n made here.
+	existing, err := r.Store.Sittings()
+	if err != nil {
+		t.Fatal(err)
+	}
 	const n = 12
 	for range n {
 		ns, err := adm.CreateSitting(r.Demo.Competition, "essay")
@@ -164,7 +170,7 @@ func TestLongListComesInParts(t *testing.T) {
 			break
 		}
 	}
-	if len(seen) != n+1 || parts < 2 {
-		t.Fatalf("%d sittings in %d parts, want %d in several", len(seen), parts, n+1)
+	if len(seen) != n+len(existing) || parts < 2 {
+		t.Fatalf("%d sittings in %d parts, want %d in several", len(seen), parts, n+len(existing))
 	}
 }
