@@ -190,9 +190,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		return err
 	}
 	wf := httpapi.New(httpapi.Config{Engine: engine, Accounts: port, Store: st, Catalogue: cat, PublicURL: cfg.PublicURL, Logger: log.With("part", "workflow")})
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		Store: st, Admin: adm, Feed: fd, Agents: link, Uploads: link, Evidence: evid, EvidenceLog: ing, Catalogue: cat, UI: proctorui.Files(),
-		Log: log.With("part", "web"), SecureCookies: cfg.TLS(),
+		Log: log.With("part", "web"), SecureCookies: cfg.TLS(), TrustedProxies: proxies,
 		Health: func() error { _, err := st.Sittings(); return err },
 		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
 	}, proc, rep, wf, identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}))

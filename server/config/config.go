@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,6 +79,12 @@ type Config struct {
 	// -rulesets): the next set after the temporary rules, bodies.json.
 	// Default DataDir/rulesets.
 	RuleSets string
+	// TrustedProxies lists the reverse proxies (addresses or CIDR
+	// prefixes, comma-separated; flag -trusted-proxies) whose
+	// X-Forwarded-For and X-Forwarded-Proto the server believes: rate
+	// limits then count the real client, and cookies are Secure when the
+	// proxy says the client used HTTPS. Empty: the headers are ignored.
+	TrustedProxies string
 	// Now is the workflow's clock, for its deadlines and p.117 (time.Now
 	// when nil). No flag: tests set a clock they move, to walk a
 	// competition through its weeks in seconds.
@@ -135,6 +142,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.StringVar(&c.PIIKey, "pii-key", "", "file of the key sealing personal data (default DATA/keys/pii.key; keep it off the data disk)")
 	fs.StringVar(&c.Calendars, "calendars", "", "directory of working-day calendar files YYYY.json (default DATA/calendar)")
 	fs.StringVar(&c.RuleSets, "rulesets", "", "directory of rule-set files (default DATA/rulesets)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR prefixes, comma-separated")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "serve the Go profiler on this loopback address (support)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
@@ -193,6 +201,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("-data is empty: give a directory for the store, e.g. ./data"))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.RTCPort < 0 || c.RTCPort > 65535 {
 		errs = append(errs, fmt.Errorf("-rtc-port %d: must be 0-65535", c.RTCPort))
@@ -253,4 +264,26 @@ func (c Config) WithPaths() Config {
 		c.RuleSets = filepath.Join(c.DataDir, "rulesets")
 	}
 	return c
+}
+
+// Proxies parses TrustedProxies: each item an address (one host) or a
+// CIDR prefix.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	for _, item := range strings.Split(c.TrustedProxies, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-proxies: %q is neither an address nor a CIDR prefix; write e.g. 10.0.0.5 or 10.0.0.0/24", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

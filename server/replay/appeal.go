@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/time/rate"
 
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
@@ -377,30 +375,16 @@ func (m *Module) candidateSitting(r *http.Request) (store.Sitting, error) {
 	if !ok || token == "" || len(token) > protocol.MaxTokenLen {
 		return store.Sitting{}, bad
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	m.limitMu.Lock()
-	lim, have := m.limits[host]
-	if !have {
-		if len(m.limits) > 10000 {
-			m.limits = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		m.limits[host] = lim
-	}
-	m.limitMu.Unlock()
 	// Tokens have 192 bits, so guessing is hopeless anyway; the limit keeps
-	// a script from trying.
-	if lim.Tokens() < 1 {
+	// a script from trying. Only failures count.
+	if m.limits.Blocked(r) {
 		return store.Sitting{}, web.Errorf(http.StatusTooManyRequests, "rate_limited", string(i18n.Key("cabinet.error.too_many")), "too many wrong tokens; wait a minute")
 	}
 	// The candidate's join token, used by the agent or not, opens the
 	// cabinet (the stage is over by the time one appeals).
 	st, err := admin.New(m.cfg.Store).CabinetSitting(token)
 	if errors.Is(err, admin.ErrTokenInvalid) {
-		lim.Allow()
+		m.limits.Fail(r)
 		return store.Sitting{}, bad
 	}
 	if err != nil {

@@ -26,10 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/audit"
@@ -103,9 +100,8 @@ type Module struct {
 	log *slog.Logger
 	cal *calendar.Calendar
 
-	// limitMu guards limits: failed cabinet logins per client address.
-	limitMu sync.Mutex
-	limits  map[string]*rate.Limiter
+	// limits counts failed cabinet logins per client.
+	limits *web.PerIP
 }
 
 var _ web.Module = (*Module)(nil)
@@ -137,7 +133,7 @@ func New(cfg Config) (*Module, error) {
 	if err := createBuckets(cfg.Store); err != nil {
 		return nil, err
 	}
-	return &Module{cfg: cfg, log: cfg.Logger, cal: cal, limits: map[string]*rate.Limiter{}}, nil
+	return &Module{cfg: cfg, log: cfg.Logger, cal: cal, limits: web.NewPerIP(6*time.Second, 10)}, nil
 }
 
 // Routes registers the module's routes; each is in server/authz.

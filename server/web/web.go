@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -59,7 +60,13 @@ type Config struct {
 	UI  fs.FS
 	Log *slog.Logger
 	// SecureCookies marks cookies Secure (set when serving HTTPS).
+	// Behind a TLS-terminating proxy listed in TrustedProxies, a request
+	// the proxy says came over HTTPS gets Secure cookies too.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (-trusted-proxies); from anyone
+	// else those headers are ignored.
+	TrustedProxies []netip.Prefix
 	// Health reports whether the server can serve (the store answers).
 	Health func() error
 	// Stats adds the server's parts' running figures to GET /api/stats.
@@ -189,7 +196,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// connect-src 'self' covers the same origin's ws: and wss: (CSP 3):
 	// a page cannot open a socket to any other server (issue 16, 12).
 	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-	if s.cfg.SecureCookies {
+	c := s.resolveClient(r)
+	r = withClient(r, c)
+	if s.cfg.SecureCookies || c.secure {
 		// Served over HTTPS: browsers keep to it for a year.
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
@@ -414,7 +423,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
+		Secure: s.cfg.SecureCookies || Secure(r), SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
 	s.log.Info("login", "account", acct.ID, "role", acct.Role)
 	writeJSON(w, http.StatusOK, me{Username: acct.Username, Role: acct.Role})
 	return nil
@@ -430,7 +439,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: s.cfg.SecureCookies || Secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	return nil
 }
