@@ -3,12 +3,14 @@ package web_test
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
@@ -140,4 +142,60 @@ func TestSecureCookiesBehindATrustedTLSProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 16, finding 12: a client that sends its request body slowly held
+// the connection as long as it liked on routes the server-wide timeout
+// did not cover. Now each route has its deadline (WebSockets and
+// recordings exempt): the dribbling client is cut off.
+func TestASlowClientIsCutOff(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "kuzet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Config{Store: st, Admin: admin.New(st), Agents: http.NotFoundHandler(), Catalogue: cat, Log: slog.New(slog.DiscardHandler),
+		RequestTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	conn, err := net.Dial("tcp", hs.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"username\":")
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			if _, err := conn.Read(buf); err != nil {
+				return // the server answered and closed, or just closed
+			}
+		}
+	}()
+	// Dribble a byte every 100 ms for up to 10 s.
+	for time.Since(start) < 10*time.Second {
+		select {
+		case <-done:
+			if took := time.Since(start); took > 5*time.Second {
+				t.Fatalf("the slow client was cut off only after %v", took)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+			if _, err := conn.Write([]byte(" ")); err != nil {
+				<-done
+				return
+			}
+		}
+	}
+	t.Fatal("a client dribbling its body held the connection for 10 s")
 }

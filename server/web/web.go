@@ -67,6 +67,11 @@ type Config struct {
 	// X-Forwarded-Proto are believed (-trusted-proxies); from anyone
 	// else those headers are ignored.
 	TrustedProxies []netip.Prefix
+	// RequestTimeout bounds reading a request's body and writing its
+	// answer (default 30 s to read, 5 min to write); UploadTimeout the
+	// same for the routes that take files (default 10 min: a 10 MiB scan
+	// over a slow link). WebSockets and recordings are exempt.
+	RequestTimeout, UploadTimeout time.Duration
 	// Health reports whether the server can serve (the store answers).
 	Health func() error
 	// Stats adds the server's parts' running figures to GET /api/stats.
@@ -155,7 +160,7 @@ func (r *Router) rule(route string, want authz.Principal) (authz.Rule, bool) {
 // the handler checks that principal's credential itself.
 func (r *Router) Handle(route string, who authz.Principal, h http.Handler) {
 	if _, ok := r.rule(route, who); ok {
-		r.s.mux.Handle(route, h)
+		r.s.mux.Handle(route, r.s.deadlines(route, h))
 	}
 }
 
@@ -187,7 +192,7 @@ func (r *Router) StaffHandler(route string, h http.HandlerFunc) {
 		r.err = fmt.Errorf("route %q is registered for staff but the table admits no staff role", route)
 		return
 	}
-	r.s.mux.HandleFunc(route, r.s.staff(h, roles...))
+	r.s.mux.Handle(route, r.s.deadlines(route, r.s.staff(h, roles...)))
 }
 
 // ServeHTTP adds the security headers every response carries.
