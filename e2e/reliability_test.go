@@ -311,7 +311,7 @@ func startServerProcess(t *testing.T, bin, data string, port int) *exec.Cmd {
 		t.Fatal(err)
 	}
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if resp, err := http.Get(url + "/healthz"); err == nil {
 			resp.Body.Close()
