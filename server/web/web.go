@@ -321,7 +321,19 @@ func (s *Server) session(r *http.Request) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "log in again")
 	}
+	if acct.Disabled {
+		// Disabling ends the sessions too (server/accounts); this holds
+		// even for one that slipped in between.
+		return store.Account{}, ErrDisabled()
+	}
 	return acct, nil
+}
+
+// ErrDisabled is the refusal of a disabled account, at login and on
+// every request.
+func ErrDisabled() *Error {
+	return errorf(http.StatusUnauthorized, "account_disabled", string(i18n.Key("accounts.error.disabled")),
+		"this account has been disabled by an administrator; ask an administrator to enable it")
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -379,11 +391,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	if acct.Disabled {
+		// Said only to whoever knows the password.
+		return ErrDisabled()
+	}
 	token, err := auth.NewToken()
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.PutSession(auth.TokenHash(token), store.Session{Account: acct.ID, Expires: time.Now().Add(SessionTTL)}); err != nil {
+	now := time.Now()
+	if err := s.cfg.Store.StartSession(auth.TokenHash(token), store.Session{Account: acct.ID, Created: now, Expires: now.Add(SessionTTL)}); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
