@@ -80,7 +80,7 @@ func (m *Manager) view(a store.Account, names map[string]string, now time.Time) 
 	}
 	live := 0
 	for _, s := range ses {
-		if now.Before(s.Expires) {
+		if s.Live(now) {
 			live++
 		}
 	}
@@ -230,8 +230,8 @@ func (m *Manager) sessions(w http.ResponseWriter, r *http.Request) error {
 	now := m.now()
 	out := []SessionView{}
 	for _, s := range ses {
-		if !now.Before(s.Expires) {
-			continue // expired; the clean-up deletes it
+		if !s.Live(now) {
+			continue // ended or expired; the clean-up deletes it when it expires
 		}
 		out = append(out, SessionView{ID: s.Hash[:min(12, len(s.Hash))], Created: s.Created, Expires: s.Expires, Current: s.Hash == mine})
 	}

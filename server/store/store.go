@@ -164,7 +164,21 @@ type Session struct {
 	// Created is when the login happened (zero for sessions stored before
 	// it was recorded).
 	Created time.Time `json:"created,omitzero"`
+	// Ended, when set, says why the session no longer logs anyone in
+	// (SessionDisabled, SessionRevoked, SessionPassword): the record stays
+	// until it expires, so the cookie's holder is told why.
+	Ended string `json:"ended,omitempty"`
 }
+
+// Why a session was ended before it expired.
+const (
+	SessionDisabled = "disabled" // the account was disabled
+	SessionRevoked  = "revoked"  // an administrator ended the account's sessions
+	SessionPassword = "password" // the password was reset or changed
+)
+
+// Live reports whether the session still logs its holder in at now.
+func (s Session) Live(now time.Time) bool { return s.Ended == "" && now.Before(s.Expires) }
 
 var (
 	bAccounts      = []byte("accounts")
@@ -518,10 +532,33 @@ func (s *Store) SessionsOf(id string) ([]SessionInfo, error) {
 	return out, err
 }
 
-// DeleteSessionsOfTx ends every session of account id except the one
-// stored under keep (if not empty), and returns how many ended.
-func DeleteSessionsOfTx(tx *bolt.Tx, id, keep string) (int, error) {
-	return deleteSessions(tx, func(k []byte, ses Session) bool { return ses.Account == id && string(k) != keep })
+// EndSessionsOfTx ends every live session of account id except the one
+// stored under keep (if not empty), saying why, and returns how many
+// ended. The records stay until they expire so that the next request with
+// such a cookie is told why (see Session.Ended).
+func EndSessionsOfTx(tx *bolt.Tx, id, keep, why string) (int, error) {
+	b := tx.Bucket(bSessions)
+	ended := map[string]Session{}
+	err := b.ForEach(func(k, v []byte) error {
+		var ses Session
+		if err := json.Unmarshal(v, &ses); err != nil {
+			return nil // unreadable: logs nobody in; the sweep deletes it
+		}
+		if ses.Account == id && ses.Ended == "" && string(k) != keep {
+			ses.Ended = why
+			ended[string(k)] = ses
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for k, ses := range ended {
+		if err := putJSON(b, []byte(k), ses); err != nil {
+			return 0, err
+		}
+	}
+	return len(ended), nil
 }
 
 // DeleteExpiredSessions deletes the sessions that expired before now and
@@ -530,13 +567,13 @@ func (s *Store) DeleteExpiredSessions(now time.Time) (int, error) {
 	var n int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		n, err = deleteSessions(tx, func(_ []byte, ses Session) bool { return now.After(ses.Expires) })
+		n, err = deleteSessions(tx, func(ses Session) bool { return now.After(ses.Expires) })
 		return err
 	})
 	return n, err
 }
 
-func deleteSessions(tx *bolt.Tx, match func([]byte, Session) bool) (int, error) {
+func deleteSessions(tx *bolt.Tx, match func(Session) bool) (int, error) {
 	b := tx.Bucket(bSessions)
 	var keys [][]byte
 	err := b.ForEach(func(k, v []byte) error {
@@ -546,7 +583,7 @@ func deleteSessions(tx *bolt.Tx, match func([]byte, Session) bool) (int, error) 
 			keys = append(keys, append([]byte(nil), k...))
 			return nil
 		}
-		if match(k, ses) {
+		if match(ses) {
 			keys = append(keys, append([]byte(nil), k...))
 		}
 		return nil

@@ -317,6 +317,15 @@ func (s *Server) session(r *http.Request) (store.Account, error) {
 	if err != nil || time.Now().After(ses.Expires) {
 		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "your login has expired; log in again")
 	}
+	switch ses.Ended {
+	case "":
+	case store.SessionDisabled:
+		return store.Account{}, ErrDisabled()
+	default:
+		// Revoked by an administrator, or the password changed.
+		return store.Account{}, errorf(http.StatusUnauthorized, "session_ended", string(i18n.Key("accounts.error.session_ended")),
+			"this login was ended (an administrator ended it, or the password was changed); log in again")
+	}
 	acct, err := s.cfg.Store.Account(ses.Account)
 	if err != nil {
 		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "log in again")
