@@ -117,6 +117,7 @@ func TestAccountsFromFirstAdminToRevocation(t *testing.T) {
 		{"", "standard input is empty", []string{"password", "--data", dir, "--username", "root", "--password-stdin"}},
 		{"", "no account", []string{"disable", "--data", dir, "--username", "nobody"}},
 		{"", "unknown command", []string{"delete", "--data", dir}},
+		{"", "no kuzet.db", []string{"list", "--data", filepath.Join(dir, "elsewhere")}},
 	} {
 		if code, _, errs := cli(t, bad.stdin, bad.args...); code == 0 || !strings.Contains(errs, bad.want) {
 			t.Errorf("accounts %v: exit %d, stderr %q; want a refusal naming %q", bad.args, code, errs, bad.want)

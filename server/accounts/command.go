@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -99,6 +100,11 @@ func RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}
 
+	if sub != "create" {
+		if _, err := os.Stat(filepath.Join(*data, "kuzet.db")); err != nil {
+			return fail(1, "no kuzet.db in %s: give the server's data directory (its -data) with --data; create the first account with `accounts create`", *data)
+		}
+	}
 	m, closeAll, err := OpenOffline(*data)
 	if err != nil {
 		return fail(1, "%v", err)
