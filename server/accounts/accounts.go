@@ -135,7 +135,7 @@ func (m *Manager) Disable(ctx context.Context, actor, id string) (store.Account,
 		if err != nil {
 			return err
 		}
-		_, err = store.EndSessionsOfTx(tx, id, "", store.SessionDisabled)
+		_, err = store.EndSessionsOfTx(tx, id, "", store.SessionDisabled, m.now())
 		return err
 	})
 	return out, err
@@ -175,7 +175,7 @@ func (m *Manager) ResetPassword(ctx context.Context, actor, id, password string)
 		if _, err := store.UpdateAccountTx(tx, id, func(a *store.Account) error { a.PasswordHash = hash; return nil }); err != nil {
 			return err
 		}
-		_, err := store.EndSessionsOfTx(tx, id, "", store.SessionPassword)
+		_, err := store.EndSessionsOfTx(tx, id, "", store.SessionPassword, m.now())
 		return err
 	})
 	if err != nil {
@@ -212,7 +212,7 @@ func (m *Manager) ChangeOwn(ctx context.Context, acct store.Account, keep, curre
 		if err != nil {
 			return err
 		}
-		_, err = store.EndSessionsOfTx(tx, acct.ID, keep, store.SessionPassword)
+		_, err = store.EndSessionsOfTx(tx, acct.ID, keep, store.SessionPassword, m.now())
 		return err
 	})
 }
@@ -225,7 +225,7 @@ func (m *Manager) RevokeSessions(ctx context.Context, actor, id string) (int, er
 			return err
 		}
 		var err error
-		n, err = store.EndSessionsOfTx(tx, id, "", store.SessionRevoked)
+		n, err = store.EndSessionsOfTx(tx, id, "", store.SessionRevoked, m.now())
 		return err
 	})
 	return n, err

@@ -532,11 +532,11 @@ func (s *Store) SessionsOf(id string) ([]SessionInfo, error) {
 	return out, err
 }
 
-// EndSessionsOfTx ends every live session of account id except the one
-// stored under keep (if not empty), saying why, and returns how many
-// ended. The records stay until they expire so that the next request with
+// EndSessionsOfTx ends every session of account id still live at now,
+// except the one stored under keep (if not empty), saying why, and returns
+// how many ended. The records stay until they expire so that the next request with
 // such a cookie is told why (see Session.Ended).
-func EndSessionsOfTx(tx *bolt.Tx, id, keep, why string) (int, error) {
+func EndSessionsOfTx(tx *bolt.Tx, id, keep, why string, now time.Time) (int, error) {
 	b := tx.Bucket(bSessions)
 	ended := map[string]Session{}
 	err := b.ForEach(func(k, v []byte) error {
@@ -544,7 +544,7 @@ func EndSessionsOfTx(tx *bolt.Tx, id, keep, why string) (int, error) {
 		if err := json.Unmarshal(v, &ses); err != nil {
 			return nil // unreadable: logs nobody in; the sweep deletes it
 		}
-		if ses.Account == id && ses.Ended == "" && string(k) != keep {
+		if ses.Account == id && ses.Live(now) && string(k) != keep {
 			ses.Ended = why
 			ended[string(k)] = ses
 		}
