@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 
 // The pages: the staff app (index.html), the candidate's page
 // (candidate.html), the auditor's replay (replay.html) and the candidate's
-// cabinet (cabinet.html), and HR's screens (hr.html). The server embeds dist/ into its binary.
+// cabinet (cabinet.html), HR's screens (hr.html) and the
+// administrators' accounts screen (accounts.html). The server embeds dist/ into its binary.
 export default defineConfig({
   build: {
     outDir: "dist",
@@ -16,6 +17,7 @@ export default defineConfig({
         replay: fileURLToPath(new URL("replay.html", import.meta.url)),
         cabinet: fileURLToPath(new URL("cabinet.html", import.meta.url)),
         hr: fileURLToPath(new URL("hr.html", import.meta.url)),
+        accounts: fileURLToPath(new URL("accounts.html", import.meta.url)),
       },
     },
   },

@@ -27,6 +27,7 @@ function header(me: Me | null): HTMLElement {
       void api("POST", "/api/logout", {}).finally(() => location.reload());
     });
     if (me.role === "hr" || me.role === "admin") right.append(h("a", { href: `/hr.html${location.search}`, class: "staff-link", id: "hr-link" }, t("hr.link.screens")), " ");
+    right.append(h("a", { href: `/accounts.html${location.search}`, class: "staff-link", id: "accounts-link" }, t(me.role === "admin" ? "accounts.link" : "accounts.link.password")), " ");
     right.append(h("span", { class: "user" }, t("ui.signed_in_as", { user: me.username, role: me.role })), " ", out);
   }
   return h("header", { class: "top" }, h("h1", {}, t("ui.app.title")), langSwitch(), right);

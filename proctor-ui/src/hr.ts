@@ -10,11 +10,11 @@
 
 import "./style.css";
 import "./hr.css";
-import { api } from "./api";
+import { api, ApiError } from "./api";
 import { clear, h } from "./dom";
 import { initialLang, lang, loadCatalogue, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
-import { loginForm } from "./login";
+import { loginForm, loginReason } from "./login";
 import { IdentityChecks } from "./identity-checks";
 import type { Me } from "./focus";
 import {
@@ -48,7 +48,7 @@ function header(me: Me | null): HTMLElement {
     out.addEventListener("click", () => {
       void api("POST", "/api/logout", {}).finally(() => location.reload());
     });
-    if (me.role === "admin") right.append(h("a", { href: "/", class: "staff-link" }, t("hr.link.dashboard")), " ");
+    if (me.role === "admin") right.append(h("a", { href: "/", class: "staff-link" }, t("hr.link.dashboard")), " ", h("a", { href: `/accounts.html${location.search}`, class: "staff-link", id: "accounts-link" }, t("accounts.link")), " ");
     right.append(h("span", { class: "user" }, t("ui.signed_in_as", { user: me.username, role: me.role })), " ", out);
   }
   return h("header", { class: "top" }, h("h1", {}, t("hr.title")), langSwitch(), right);
@@ -126,6 +126,11 @@ class HR {
   }
 
   private fail(err: unknown): void {
+    // A disabled account or an ended session: back to the login, saying why.
+    if (err instanceof ApiError && err.status === 401) {
+      showLogin(loginReason(err, true));
+      return;
+    }
     this.status.className = "hr-status error";
     this.status.replaceChildren(refusal(err));
   }
@@ -614,9 +619,9 @@ declare global {
   }
 }
 
-function showLogin(): void {
+function showLogin(reason = ""): void {
   document.title = t("hr.title");
-  root.replaceChildren(header(null), h("main", {}, loginForm<Me>(t("hr.login.title"), (me) => show(me))));
+  root.replaceChildren(header(null), h("main", {}, loginForm<Me>(t("hr.login.title"), (me) => show(me), reason)));
   document.getElementById("username")?.focus();
 }
 
@@ -634,8 +639,8 @@ async function main(): Promise<void> {
   await loadCatalogue(initialLang(new URLSearchParams(location.search).get("lang")));
   try {
     show(await api<Me>("GET", "/api/me"));
-  } catch {
-    showLogin();
+  } catch (err) {
+    showLogin(loginReason(err, false));
   }
 }
 

@@ -2,15 +2,28 @@
 // and password to POST /api/login; a refusal is shown under the form in
 // the page's language.
 
-import { api } from "./api";
+import { api, ApiError } from "./api";
 import { h } from "./dom";
 import { t } from "./i18n";
 
-/** A login form titled title; onLogin gets the signed-in account. */
-export function loginForm<M>(title: string, onLogin: (me: M) => void): HTMLElement {
+/**
+ * Why a request sent the user back to the login, or "" when it was simply
+ * not logged in: a disabled account and an ended session say so.
+ */
+export function loginReason(err: unknown, hadSession: boolean): string {
+  if (!(err instanceof ApiError) || err.status !== 401) return "";
+  if (err.code === "account_disabled" || hadSession) return err.message;
+  return "";
+}
+
+/**
+ * A login form titled title; onLogin gets the signed-in account. reason,
+ * if given, is shown under it at once (why the user is back here).
+ */
+export function loginForm<M>(title: string, onLogin: (me: M) => void, reason = ""): HTMLElement {
   const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
   const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const msg = h("p", { class: "error", role: "alert", id: "login-error" });
+  const msg = h("p", { class: "error", role: "alert", id: "login-error" }, reason);
   const form = h(
     "form",
     { class: "login", "aria-labelledby": "login-title" },

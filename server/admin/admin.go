@@ -17,6 +17,13 @@ import (
 // ErrInvalid wraps input that cannot be accepted; its message says why.
 var ErrInvalid = errors.New("invalid")
 
+// ErrUsername and ErrRole say which part of a new account was refused
+// (both come wrapped with ErrInvalid).
+var (
+	ErrUsername = errors.New("username")
+	ErrRole     = errors.New("role")
+)
+
 // Join token refusals.
 var (
 	ErrTokenInvalid = errors.New("the sitting token is not valid: check it against the one your organiser gave for this stage")
@@ -52,24 +59,54 @@ func ValidRole(r store.Role) bool {
 	return false
 }
 
-// CreateAccount adds a staff account with a hashed password.
-func (a *Admin) CreateAccount(username, password string, role store.Role) (store.Account, error) {
+// CheckUsername says what is wrong with a login name, or nil: 3 to 64
+// characters of a-z, 0-9 and . _ - @, starting with a letter or digit
+// (lower case only, so "Admin" and "admin" cannot be two people).
+func CheckUsername(username string) error {
+	bad := len(username) < 3 || len(username) > 64
+	for i, c := range []byte(username) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-' || c == '@'):
+		default:
+			bad = true
+		}
+	}
+	if bad {
+		return fmt.Errorf("%w: %w %q must be 3 to 64 characters of a-z, 0-9 and . _ - @, starting with a letter or digit (e.g. a.serikova)", ErrInvalid, ErrUsername, username)
+	}
+	return nil
+}
+
+// NewAccount checks a new account's username, role and password and
+// returns it with the password hashed, not yet stored.
+func (a *Admin) NewAccount(username, password string, role store.Role) (store.Account, error) {
 	username = strings.TrimSpace(username)
-	if len(username) < 3 || len(username) > 64 || strings.ContainsAny(username, " \t\r\n") {
-		return store.Account{}, fmt.Errorf("%w: username must be 3 to 64 characters without spaces", ErrInvalid)
+	if err := CheckUsername(username); err != nil {
+		return store.Account{}, err
 	}
 	if !ValidRole(role) {
-		return store.Account{}, fmt.Errorf("%w: role %q is not one of admin, hr, proctor, assessor, auditor, commission", ErrInvalid, role)
+		return store.Account{}, fmt.Errorf("%w: %w %q is not one of admin, hr, proctor, assessor, auditor, commission", ErrInvalid, ErrRole, role)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
-		return store.Account{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return store.Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	id, err := auth.NewID("a-")
 	if err != nil {
 		return store.Account{}, err
 	}
-	acct := store.Account{ID: id, Username: username, Role: role, PasswordHash: hash, Created: a.now().UTC()}
+	return store.Account{ID: id, Username: username, Role: role, PasswordHash: hash, Created: a.now().UTC()}, nil
+}
+
+// CreateAccount adds a staff account with a hashed password (see
+// NewAccount). Accounts made by people go through server/accounts, which
+// also writes the audit log.
+func (a *Admin) CreateAccount(username, password string, role store.Role) (store.Account, error) {
+	acct, err := a.NewAccount(username, password, role)
+	if err != nil {
+		return acct, err
+	}
 	if err := a.store.PutAccount(acct); err != nil {
 		return store.Account{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"kuzet.kz/kuzet/proctor-ui"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
+	"kuzet.kz/kuzet/server/accounts"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/agentlink"
 	"kuzet.kz/kuzet/server/archive"
@@ -102,7 +103,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	var bgWG sync.WaitGroup
 	defer bgWG.Wait()
 	defer stopBG()
-	bgWG.Add(2)
+	bgWG.Add(3)
+	go func() {
+		defer bgWG.Done()
+		expireSessions(bg, st, sessionSweep, log.With("part", "sessions"))
+	}()
 	go func() {
 		defer bgWG.Done()
 		if err := alog.Run(bg, cfg.CheckpointInterval); err != nil && bg.Err() == nil {
@@ -199,7 +204,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		Log: log.With("part", "web"), SecureCookies: cfg.TLS(), TrustedProxies: proxies,
 		Health: func() error { _, err := st.Sittings(); return err },
 		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
-	}, proc, rep, wf, identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}))
+	}, proc, rep, wf, accounts.New(st, adm, alog), identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}))
 	if err != nil {
 		return err
 	}
@@ -292,6 +297,29 @@ func tick(ctx context.Context, e *workflow.Engine, log *slog.Logger) {
 	for {
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			log.Error("workflow tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sessionSweep is how often expired login sessions are deleted.
+const sessionSweep = time.Hour
+
+// expireSessions deletes expired login sessions at start and then every
+// interval (an expired one no longer logs anyone in; this keeps the store
+// from growing with them).
+func expireSessions(ctx context.Context, st *store.Store, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := st.DeleteExpiredSessions(time.Now()); err != nil {
+			log.Error("delete expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("expired sessions deleted", "sessions", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -26,6 +26,7 @@ const (
 	KindWorkflow  Kind = "workflow"  // a workflow decision taken on a verdict
 	KindRecording Kind = "recording" // a closed recording segment
 	KindRetention Kind = "retention" // files deleted at the end of the retention period
+	KindAccount   Kind = "account"   // a staff account created, disabled, enabled, its password set or sessions ended
 )
 
 // Entry is one record of the log. Its canonical JSON encoding (see Encode)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -32,11 +33,21 @@ const (
 	saltLen      = 16
 )
 
+// MinPasswordLen is the shortest password accepted, in characters.
+const MinPasswordLen = 12
+
+// MaxPasswordLen bounds what is hashed (argon2id takes any length; a
+// megabyte "password" only wastes time).
+const MaxPasswordLen = 256
+
+// ErrPasswordLength refuses a password too short or too long.
+var ErrPasswordLength = fmt.Errorf("the password must be at least %d characters (and at most %d): choose a longer one (a few unrelated words work well)", MinPasswordLen, MaxPasswordLen)
+
 // HashPassword returns an argon2id hash of password in the PHC string form
 // ($argon2id$v=19$m=…,t=…,p=…$salt$hash).
 func HashPassword(password string) (string, error) {
-	if len(password) < 8 {
-		return "", errors.New("password must be at least 8 characters")
+	if n := utf8.RuneCountInString(password); n < MinPasswordLen || len(password) > MaxPasswordLen {
+		return "", ErrPasswordLength
 	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {

@@ -7,20 +7,20 @@ import (
 )
 
 func TestPasswordHashing(t *testing.T) {
-	h, err := HashPassword("correct horse")
+	h, err := HashPassword("correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(h, "correct horse") || !strings.HasPrefix(h, "$argon2id$v=19$") {
+	if strings.Contains(h, "correct horse battery") || !strings.HasPrefix(h, "$argon2id$v=19$") {
 		t.Fatalf("hash %q is not an argon2id PHC string", h)
 	}
-	if err := CheckPassword(h, "correct horse"); err != nil {
+	if err := CheckPassword(h, "correct horse battery"); err != nil {
 		t.Fatalf("right password refused: %v", err)
 	}
 	if err := CheckPassword(h, "correct horsE"); !errors.Is(err, ErrBadPassword) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	h2, _ := HashPassword("correct horse")
+	h2, _ := HashPassword("correct horse battery")
 	if h == h2 {
 		t.Fatal("two hashes of one password are equal: the salt is not random")
 	}
@@ -29,8 +29,14 @@ func TestPasswordHashing(t *testing.T) {
 			t.Errorf("CheckPassword(%q) = %v, want ErrBadHash", bad, err)
 		}
 	}
-	if _, err := HashPassword("short"); err == nil {
-		t.Fatal("a 5-character password was accepted")
+	for _, bad := range []string{"short", "eleven-char", strings.Repeat("x", MaxPasswordLen+1)} {
+		if _, err := HashPassword(bad); !errors.Is(err, ErrPasswordLength) {
+			t.Errorf("HashPassword of %d bytes = %v, want ErrPasswordLength", len(bad), err)
+		}
+	}
+	// Twelve characters, counted as characters (Cyrillic is 2 bytes each).
+	if _, err := HashPassword("құпиясөзкүзет"); err != nil {
+		t.Errorf("a 13-character Kazakh password was refused: %v", err)
 	}
 }
 

@@ -41,6 +41,9 @@ type Rule struct {
 	// the evidence and prove the log; they never proctor, so they never
 	// judge their own verdict).
 	Appeal bool
+	// Own marks a write to the caller's own credentials only (changing
+	// one's own password): every staff role may make it, auditors too.
+	Own bool
 	// Why is a line for the reviewer.
 	Why string
 }
@@ -66,6 +69,16 @@ func Table() []Rule {
 		{Route: "POST /api/login", Who: []Principal{Public}, Writes: true, Why: "rate-limited per address"},
 		{Route: "POST /api/logout", Who: []Principal{Public}, Writes: true, Why: "ends the caller's own session, if any"},
 		{Route: "GET /api/me", Who: anyStaff, Why: "who is logged in"},
+		// Account management (server/accounts): administrators only; each
+		// change is in the audit log with who made it, never a password.
+		{Route: "POST /api/me/password", Who: anyStaff, Writes: true, Own: true, Why: "change one's own password (the current one required); the caller's other sessions end"},
+		{Route: "GET /api/accounts", Who: []Principal{admin}, Why: "staff accounts: username, role, disabled, created, last login (never password hashes)"},
+		{Route: "POST /api/accounts", Who: []Principal{admin}, Writes: true, Why: "create a staff account of any role"},
+		{Route: "POST /api/accounts/{id}/disable", Who: []Principal{admin}, Writes: true, Why: "disable an account: it cannot log in and its sessions end at once"},
+		{Route: "POST /api/accounts/{id}/enable", Who: []Principal{admin}, Writes: true, Why: "enable a disabled account again"},
+		{Route: "POST /api/accounts/{id}/password", Who: []Principal{admin}, Writes: true, Why: "reset an account's password; its sessions end"},
+		{Route: "GET /api/accounts/{id}/sessions", Who: []Principal{admin}, Why: "an account's login sessions (when, until when; never the cookie)"},
+		{Route: "DELETE /api/accounts/{id}/sessions", Who: []Principal{admin}, Writes: true, Why: "end every session of an account (a lost laptop)"},
 		{Route: "GET /v1/agent", Who: []Principal{Agent}, Writes: true, Why: "the agent channel; the sitting token is checked in hello"},
 		{Route: "POST /v1/evidence/{id}", Who: []Principal{Agent}, Writes: true, Why: "evidence upload with the connection's upload token"},
 		{Route: "GET /v1/candidate", Who: []Principal{Candidate}, Why: "the candidate page's channel, by page token"},
@@ -148,7 +161,7 @@ func Lookup(route string) (Rule, error) {
 
 // Allows reports whether principal p may call the route of rule r.
 func (r Rule) Allows(p Principal) bool {
-	if r.Writes && p == auditor && !r.Appeal {
+	if r.Writes && p == auditor && !r.Appeal && !r.Own {
 		return false
 	}
 	for _, w := range r.Who {
@@ -166,7 +179,7 @@ func (r Rule) StaffRoles() []store.Role {
 		switch w {
 		case Public, Agent, Candidate:
 		default:
-			if !(r.Writes && w == auditor && !r.Appeal) {
+			if !(r.Writes && w == auditor && !r.Appeal && !r.Own) {
 				out = append(out, store.Role(w))
 			}
 		}

@@ -18,7 +18,6 @@ import (
 
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
-	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/store"
 )
 
@@ -48,6 +47,9 @@ type Credentials struct {
 	SittingID    string `json:"sitting_id"`
 	PIN          string `json:"pin"`
 	SittingToken string `json:"sitting_token"`
+	// Accounts are the usernames the demo created. It never changes any
+	// other account (an existing name gets a -2, -3… suffix instead).
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // Seed creates the demo records unless dataDir's demo.json shows they
@@ -99,33 +101,11 @@ func Seed(p Parts) (Credentials, error) {
 
 	var c Credentials
 	var err error
-	c.ProctorUser, c.AdminUser = "proctor", "admin"
-	if c.ProctorPassword, err = password(); err != nil {
+	if _, c.ProctorUser, c.ProctorPassword, err = account(a, st, &c, "proctor", store.RoleProctor); err != nil {
 		return c, err
 	}
-	if c.AdminPassword, err = password(); err != nil {
+	if _, c.AdminUser, c.AdminPassword, err = account(a, st, &c, "admin", store.RoleAdmin); err != nil {
 		return c, err
-	}
-	for _, acct := range []struct {
-		user, pass string
-		role       store.Role
-	}{{c.ProctorUser, c.ProctorPassword, store.RoleProctor}, {c.AdminUser, c.AdminPassword, store.RoleAdmin}} {
-		if old, err := st.AccountByUsername(acct.user); err == nil {
-			// A store from an earlier demo whose file was deleted: reset
-			// the password so the printed one works.
-			hash, err := auth.HashPassword(acct.pass)
-			if err != nil {
-				return c, err
-			}
-			old.PasswordHash = hash
-			if err := st.PutAccount(old); err != nil {
-				return c, err
-			}
-			continue
-		}
-		if _, err := a.CreateAccount(acct.user, acct.pass, acct.role); err != nil {
-			return c, fmt.Errorf("create demo account %s: %w", acct.user, err)
-		}
 	}
 	hr, members, err := workflowAccounts(p, &c)
 	if err != nil {
@@ -150,28 +130,41 @@ func Seed(p Parts) (Credentials, error) {
 	return c, write(path, c)
 }
 
-// auditor creates the demo auditor account (username "auditor"), or, if a
-// store from an earlier demo has it, gives it a new password.
+// auditor creates the demo auditor account (see account).
 func auditor(a *admin.Admin, st *store.Store, c *Credentials) error {
+	var err error
+	_, c.AuditorUser, c.AuditorPassword, err = account(a, st, c, "auditor", store.RoleAuditor)
+	return err
+}
+
+// account creates a demo account named base, or base-2, base-3… if that
+// name is taken, and records it in c.Accounts. It never changes an
+// existing account: one the demo did not create (an administrator made
+// with `kuzet-server accounts create`, a real HR officer) keeps its
+// password (issue 16).
+func account(a *admin.Admin, st *store.Store, c *Credentials, base string, role store.Role) (store.Account, string, string, error) {
 	pass, err := password()
 	if err != nil {
-		return err
+		return store.Account{}, "", "", err
 	}
-	c.AuditorUser, c.AuditorPassword = "auditor", pass
-	old, err := st.AccountByUsername(c.AuditorUser)
-	if errors.Is(err, store.ErrNotFound) {
-		if _, err := a.CreateAccount(c.AuditorUser, pass, store.RoleAuditor); err != nil {
-			return fmt.Errorf("create demo account %s: %w", c.AuditorUser, err)
+	for i := 1; i <= 100; i++ {
+		user := base
+		if i > 1 {
+			user = fmt.Sprintf("%s-%d", base, i)
 		}
-		return nil
+		if _, err := st.AccountByUsername(user); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return store.Account{}, "", "", err
+		}
+		acct, err := a.CreateAccount(user, pass, role)
+		if err != nil {
+			return acct, "", "", fmt.Errorf("create demo account %s: %w", user, err)
+		}
+		c.Accounts = append(c.Accounts, user)
+		return acct, user, pass, nil
 	}
-	if err != nil {
-		return err
-	}
-	if old.PasswordHash, err = auth.HashPassword(pass); err != nil {
-		return err
-	}
-	return st.PutAccount(old)
+	return store.Account{}, "", "", fmt.Errorf("create a demo %s account: the names %s to %s-100 are all taken", role, base, base)
 }
 
 // write saves the credentials file (mode 0600).

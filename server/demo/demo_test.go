@@ -1,14 +1,17 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/server/accounts"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/auth"
@@ -177,4 +180,60 @@ func TestSeedUpgradesAnOlderDemo(t *testing.T) {
 	if err := json.Unmarshal(raw, &saved); err != nil || saved.AuditorPassword != again.AuditorPassword || saved.HRPassword != again.HRPassword {
 		t.Fatalf("demo.json was not updated: %s", raw)
 	}
+}
+
+// Issue 16: -demo on a directory without demo.json must not take over
+// accounts it did not create. An administrator made with `kuzet-server
+// accounts create` before keeps its password; the demo's own
+// administrator gets a name of its own.
+func TestSeedLeavesAccountsItDidNotCreate(t *testing.T) {
+	dir := t.TempDir()
+	const mine = "my-own-admin-password"
+	var out, errs bytes.Buffer
+	args := []string{"create", "--data", dir, "--role", "admin", "--username", "admin", "--password-stdin"}
+	if code := accounts.RunCommand(context.Background(), args, strings.NewReader(mine+"\n"), &out, &errs, func(string) string { return "" }); code != 0 {
+		t.Fatalf("accounts create: %d %s", code, errs.String())
+	}
+	p, st, _ := parts(t, dir)
+	before, err := st.AccountByUsername("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Seed(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.AccountByUsername("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.PasswordHash != before.PasswordHash || auth.CheckPassword(after.PasswordHash, mine) != nil {
+		t.Fatal("the demo changed the password of an administrator it did not create")
+	}
+	if c.AdminUser == "admin" || c.AdminUser == "" {
+		t.Fatalf("the demo's administrator is %q, want a name of its own", c.AdminUser)
+	}
+	logsIn(t, st, c.AdminUser, c.AdminPassword, store.RoleAdmin)
+	for _, u := range c.Accounts {
+		if u == "admin" {
+			t.Fatalf("demo.json claims the CLI's admin account as its own: %v", c.Accounts)
+		}
+	}
+	if len(c.Accounts) < 8 {
+		t.Errorf("demo.json names %d created accounts (%v), want all of them", len(c.Accounts), c.Accounts)
+	}
+	// A second start without demo.json leaves the first demo's accounts alone too.
+	if err := os.Remove(filepath.Join(dir, File)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Seed(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logsIn(t, st, c.AdminUser, c.AdminPassword, store.RoleAdmin)
+	logsIn(t, st, c.ProctorUser, c.ProctorPassword, store.RoleProctor)
+	if again.AdminUser == c.AdminUser || again.ProctorUser == c.ProctorUser {
+		t.Fatalf("the second demo reused %s/%s", again.AdminUser, again.ProctorUser)
+	}
+	logsIn(t, st, "admin", mine, store.RoleAdmin)
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"kuzet.kz/kuzet/server/admin"
-	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/pii"
 	"kuzet.kz/kuzet/server/ruleset"
@@ -368,44 +367,20 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 	return out, nil
 }
 
-// account creates a demo account or resets its password.
-func account(a *admin.Admin, st *store.Store, user string, role store.Role) (store.Account, string, error) {
-	pass, err := password()
-	if err != nil {
-		return store.Account{}, "", err
-	}
-	old, err := st.AccountByUsername(user)
-	if errors.Is(err, store.ErrNotFound) {
-		acct, err := a.CreateAccount(user, pass, role)
-		if err != nil {
-			return acct, "", fmt.Errorf("create demo account %s: %w", user, err)
-		}
-		return acct, pass, nil
-	}
-	if err != nil {
-		return old, "", err
-	}
-	if old.PasswordHash, err = auth.HashPassword(pass); err != nil {
-		return old, "", err
-	}
-	return old, pass, st.PutAccount(old)
-}
-
 // workflowAccounts creates the HR, commission and assessor demo accounts.
 func workflowAccounts(p Parts, c *Credentials) (hr string, members []string, err error) {
-	h, pass, err := account(p.Admin, p.Store, "hr-demo", store.RoleHR)
+	h, user, pass, err := account(p.Admin, p.Store, c, "hr-demo", store.RoleHR)
 	if err != nil {
 		return "", nil, err
 	}
-	c.HRUser, c.HRPassword = "hr-demo", pass
-	cm, pass, err := account(p.Admin, p.Store, "commission", store.RoleCommittee)
+	c.HRUser, c.HRPassword = user, pass
+	cm, user, pass, err := account(p.Admin, p.Store, c, "commission", store.RoleCommittee)
 	if err != nil {
 		return "", nil, err
 	}
-	c.CommissionUser, c.CommissionPassword = "commission", pass
+	c.CommissionUser, c.CommissionPassword = user, pass
 	for i := 1; i <= 3; i++ {
-		user := fmt.Sprintf("assessor%d", i)
-		_, pass, err := account(p.Admin, p.Store, user, store.RoleAssessor)
+		_, user, pass, err := account(p.Admin, p.Store, c, fmt.Sprintf("assessor%d", i), store.RoleAssessor)
 		if err != nil {
 			return "", nil, err
 		}

@@ -60,6 +60,14 @@ type Account struct {
 	Role         Role      `json:"role"`
 	PasswordHash string    `json:"password_hash"`
 	Created      time.Time `json:"created"`
+	// Disabled accounts cannot log in and their sessions have ended
+	// (server/accounts); DisabledAt and DisabledBy (an account id, or
+	// "cli") say when and by whom.
+	Disabled   bool       `json:"disabled,omitempty"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	DisabledBy string     `json:"disabled_by,omitempty"`
+	// LastLogin is the time of the last successful login.
+	LastLogin *time.Time `json:"last_login,omitempty"`
 }
 
 // Competition is a selection for one or more positions.
@@ -153,7 +161,24 @@ func (v *PublishedVerdict) Clean() bool { return v != nil && v.Outcome == protoc
 type Session struct {
 	Account string    `json:"account"`
 	Expires time.Time `json:"expires"`
+	// Created is when the login happened (zero for sessions stored before
+	// it was recorded).
+	Created time.Time `json:"created,omitzero"`
+	// Ended, when set, says why the session no longer logs anyone in
+	// (SessionDisabled, SessionRevoked, SessionPassword): the record stays
+	// until it expires, so the cookie's holder is told why.
+	Ended string `json:"ended,omitempty"`
 }
+
+// Why a session was ended before it expired.
+const (
+	SessionDisabled = "disabled" // the account was disabled
+	SessionRevoked  = "revoked"  // an administrator ended the account's sessions
+	SessionPassword = "password" // the password was reset or changed
+)
+
+// Live reports whether the session still logs its holder in at now.
+func (s Session) Live(now time.Time) bool { return s.Ended == "" && now.Before(s.Expires) }
 
 var (
 	bAccounts      = []byte("accounts")
@@ -238,16 +263,50 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 
 // PutAccount creates an account; the username must be new.
 func (s *Store) PutAccount(a Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		byName := tx.Bucket(bAccountByName)
-		if id := byName.Get([]byte(a.Username)); id != nil && string(id) != a.ID {
-			return fmt.Errorf("account %q: %w", a.Username, ErrExists)
-		}
-		if err := byName.Put([]byte(a.Username), []byte(a.ID)); err != nil {
+	return s.db.Update(func(tx *bolt.Tx) error { return PutAccountTx(tx, a) })
+}
+
+// PutAccountTx is PutAccount inside the caller's transaction (the audit
+// log's, so the account and its log entry are written together).
+func PutAccountTx(tx *bolt.Tx, a Account) error {
+	byName := tx.Bucket(bAccountByName)
+	if id := byName.Get([]byte(a.Username)); id != nil && string(id) != a.ID {
+		return fmt.Errorf("account %q: %w", a.Username, ErrExists)
+	}
+	if err := byName.Put([]byte(a.Username), []byte(a.ID)); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bAccounts), []byte(a.ID), a)
+}
+
+// UpdateAccountTx changes the account id with fn inside tx; the username
+// does not change.
+func UpdateAccountTx(tx *bolt.Tx, id string, fn func(*Account) error) (Account, error) {
+	var a Account
+	if err := getJSON(tx.Bucket(bAccounts), []byte(id), &a); err != nil {
+		return a, err
+	}
+	name := a.Username
+	if err := fn(&a); err != nil {
+		return a, err
+	}
+	a.ID, a.Username = id, name
+	return a, putJSON(tx.Bucket(bAccounts), []byte(id), a)
+}
+
+// AccountsTx lists every staff account inside tx.
+func AccountsTx(tx *bolt.Tx) ([]Account, error) {
+	out := []Account{}
+	err := tx.Bucket(bAccounts).ForEach(func(_, v []byte) error {
+		var a Account
+		if err := json.Unmarshal(v, &a); err != nil {
 			return err
 		}
-		return putJSON(tx.Bucket(bAccounts), []byte(a.ID), a)
+		out = append(out, a)
+		return nil
 	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, err
 }
 
 // AccountByUsername finds an account by its login name.
@@ -431,6 +490,113 @@ func (s *Store) Session(hash string) (Session, error) {
 	var ses Session
 	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bSessions), []byte(hash), &ses) })
 	return ses, err
+}
+
+// StartSession stores a new login session (see PutSession) and records
+// the login time on its account, in one transaction.
+func (s *Store) StartSession(hash string, ses Session) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := UpdateAccountTx(tx, ses.Account, func(a *Account) error {
+			t := ses.Created.UTC()
+			a.LastLogin = &t
+			return nil
+		}); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bSessions), []byte(hash), ses)
+	})
+}
+
+// SessionInfo is a stored session with the hash it is stored under.
+type SessionInfo struct {
+	Hash string
+	Session
+}
+
+// SessionsOf lists the sessions of account id, oldest first.
+func (s *Store) SessionsOf(id string) ([]SessionInfo, error) {
+	out := []SessionInfo{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bSessions).ForEach(func(k, v []byte) error {
+			var ses Session
+			if err := json.Unmarshal(v, &ses); err != nil {
+				return err
+			}
+			if ses.Account == id {
+				out = append(out, SessionInfo{Hash: string(k), Session: ses})
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// EndSessionsOfTx ends every session of account id still live at now,
+// except the one stored under keep (if not empty), saying why, and returns
+// how many ended. The records stay until they expire so that the next request with
+// such a cookie is told why (see Session.Ended).
+func EndSessionsOfTx(tx *bolt.Tx, id, keep, why string, now time.Time) (int, error) {
+	b := tx.Bucket(bSessions)
+	ended := map[string]Session{}
+	err := b.ForEach(func(k, v []byte) error {
+		var ses Session
+		if err := json.Unmarshal(v, &ses); err != nil {
+			return nil // unreadable: logs nobody in; the sweep deletes it
+		}
+		if ses.Account == id && ses.Live(now) && string(k) != keep {
+			ses.Ended = why
+			ended[string(k)] = ses
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for k, ses := range ended {
+		if err := putJSON(b, []byte(k), ses); err != nil {
+			return 0, err
+		}
+	}
+	return len(ended), nil
+}
+
+// DeleteExpiredSessions deletes the sessions that expired before now and
+// returns how many.
+func (s *Store) DeleteExpiredSessions(now time.Time) (int, error) {
+	var n int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		n, err = deleteSessions(tx, func(ses Session) bool { return now.After(ses.Expires) })
+		return err
+	})
+	return n, err
+}
+
+func deleteSessions(tx *bolt.Tx, match func(Session) bool) (int, error) {
+	b := tx.Bucket(bSessions)
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var ses Session
+		if err := json.Unmarshal(v, &ses); err != nil {
+			// A record that cannot be read cannot log anyone in: drop it.
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		}
+		if match(ses) {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // DeleteSession ends a login session.
@@ -671,17 +837,14 @@ func (s *Store) NewPIN() (string, error) {
 
 // Accounts lists every staff account, by username.
 func (s *Store) Accounts() ([]Account, error) {
-	out := []Account{}
+	var out []Account
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bAccounts).ForEach(func(_, v []byte) error {
-			var a Account
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
+		var err error
+		out, err = AccountsTx(tx)
+		return err
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	if out == nil {
+		out = []Account{}
+	}
 	return out, err
 }

@@ -213,3 +213,57 @@ func TestEffectiveOutcomeFollowsTheAppeal(t *testing.T) {
 		t.Fatalf("update of a missing sitting in a transaction: %v, want ErrNotFound", err)
 	}
 }
+
+// Ending an account's sessions marks them (so the cookie's holder is told
+// why) and spares the one kept and other accounts'; the sweep deletes
+// expired records, ended or not, and nothing live.
+func TestEndAndExpireSessions(t *testing.T) {
+	s, _ := openTemp(t)
+	now := time.Now()
+	for _, a := range []Account{{ID: "a-1", Username: "one"}, {ID: "a-2", Username: "two"}} {
+		if err := s.PutAccount(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put := func(hash, acct string, exp time.Duration) {
+		if err := s.StartSession(hash, Session{Account: acct, Created: now, Expires: now.Add(exp)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("keep", "a-1", time.Hour)
+	put("end", "a-1", time.Hour)
+	put("old", "a-1", -time.Minute)
+	put("other", "a-2", time.Hour)
+	if a, _ := s.Account("a-1"); a.LastLogin == nil || !a.LastLogin.Equal(now.UTC()) {
+		t.Errorf("last login %v, want %v", a.LastLogin, now)
+	}
+	var n int
+	if err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		n, err = EndSessionsOfTx(tx, "a-1", "keep", SessionRevoked, now)
+		return
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 { // "end"; "old" had expired already
+		t.Errorf("ended %d sessions, want 1", n)
+	}
+	for hash, want := range map[string]string{"keep": "", "end": SessionRevoked, "other": ""} {
+		if ses, err := s.Session(hash); err != nil || ses.Ended != want {
+			t.Errorf("session %s: %+v %v, want ended %q", hash, ses, err, want)
+		}
+	}
+	if ses, _ := s.Session("end"); ses.Live(now) {
+		t.Error("an ended session is live")
+	}
+	got, err := s.DeleteExpiredSessions(now.Add(2 * time.Hour))
+	if err != nil || got != 4 {
+		t.Fatalf("swept %d (%v), want all 4 once they expired", got, err)
+	}
+	put("fresh", "a-2", time.Hour)
+	if got, _ := s.DeleteExpiredSessions(now); got != 0 {
+		t.Errorf("swept %d live sessions", got)
+	}
+	if list, _ := s.SessionsOf("a-2"); len(list) != 1 || list[0].Hash != "fresh" {
+		t.Errorf("sessions of a-2: %+v", list)
+	}
+}

@@ -341,11 +341,32 @@ func (s *Server) session(r *http.Request) (store.Account, error) {
 	if err != nil || time.Now().After(ses.Expires) {
 		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "your login has expired; log in again")
 	}
+	switch ses.Ended {
+	case "":
+	case store.SessionDisabled:
+		return store.Account{}, ErrDisabled()
+	default:
+		// Revoked by an administrator, or the password changed.
+		return store.Account{}, errorf(http.StatusUnauthorized, "session_ended", string(i18n.Key("accounts.error.session_ended")),
+			"this login was ended (an administrator ended it, or the password was changed); log in again")
+	}
 	acct, err := s.cfg.Store.Account(ses.Account)
 	if err != nil {
 		return store.Account{}, errorf(http.StatusUnauthorized, "unauthorized", "error.login_required", "log in again")
 	}
+	if acct.Disabled {
+		// Disabling ends the sessions too (server/accounts); this holds
+		// even for one that slipped in between.
+		return store.Account{}, ErrDisabled()
+	}
 	return acct, nil
+}
+
+// ErrDisabled is the refusal of a disabled account, at login and on
+// every request.
+func ErrDisabled() *Error {
+	return errorf(http.StatusUnauthorized, "account_disabled", string(i18n.Key("accounts.error.disabled")),
+		"this account has been disabled by an administrator; ask an administrator to enable it")
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -420,11 +441,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	if acct.Disabled {
+		// Said only to whoever knows the password.
+		return ErrDisabled()
+	}
 	token, err := auth.NewToken()
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.PutSession(auth.TokenHash(token), store.Session{Account: acct.ID, Expires: time.Now().Add(SessionTTL)}); err != nil {
+	now := time.Now()
+	if err := s.cfg.Store.StartSession(auth.TokenHash(token), store.Session{Account: acct.ID, Created: now, Expires: now.Add(SessionTTL)}); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,

@@ -5,6 +5,7 @@
 //	kuzet-server audit verify --data DIR
 //	kuzet-server audit export --data DIR --sitting ID -o FILE
 //	kuzet-server calendar [--data DIR] DATE +N | DATE -N | YEAR
+//	kuzet-server accounts create|list|disable|enable|password --data DIR …
 //	kuzet-server bank inspect [--json] FILE…
 //
 // Every flag can also be set in the environment as KUZET_<FLAG> (e.g.
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"kuzet.kz/kuzet/server/accounts"
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/calendar"
@@ -47,6 +49,13 @@ func run() int {
 		// Working-day arithmetic and a year's days off, to check the
 		// calendar data against the official calendar.
 		return calendar.RunCommand(os.Args[2:], os.Stdout, os.Stderr, os.Getenv)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "accounts" {
+		// Staff accounts while the server is stopped: the first
+		// administrator of a fresh install, or a repair.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return accounts.RunCommand(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "bank" {
 		// What a QTI 2.1 item bank holds and what the engine refuses,
