@@ -532,6 +532,8 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 			}
 		}
 	}
+	walkAccounts(t, w, d.AdminUser, staff)
+
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings", query: "pin=12ab"})
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings", query: "appeal=pending", good: true})
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/checkpoint", query: "from=nope"})
@@ -866,6 +868,186 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	}
 }
 
+// walkAccounts manages a staff account the walk creates, so the demo
+// accounts (and their sessions the rest of the walk uses) stay as they
+// are: the administrator creates it with a generated password, it logs in
+// and changes its own password, the administrator lists it and its
+// sessions, ends them, disables, enables and resets it; every other role
+// is refused.
+func walkAccounts(t *testing.T, w *conformance, adminUser string, staff map[store.Role]*http.Client) {
+	t.Helper()
+	admin := staff[store.RoleAdmin]
+	type view struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+		Disabled bool   `json:"disabled"`
+		Sessions int    `json:"sessions"`
+	}
+	type withPassword struct {
+		Account  view    `json:"account"`
+		Password *string `json:"password"`
+	}
+	aDo := func(route string, params map[string]string, body any, good bool) (int, []byte) {
+		var b []byte
+		if s, ok := body.(string); ok {
+			b = []byte(s)
+		} else if body != nil {
+			b = jsonBody(t, body)
+		}
+		return w.do(call{who: "admin", client: admin, route: route, params: params, body: b, good: good, bad: !good})
+	}
+
+	// Refusals of a new account's input.
+	code, raw := aDo("POST /api/accounts", nil, map[string]string{"username": "walk.short", "role": "proctor", "password": "short"}, false)
+	wantRefusal(t, "an account with a 5-character password", code, raw, http.StatusBadRequest, "invalid_password", "")
+	aDo("POST /api/accounts", nil, map[string]string{"username": "walk.king", "role": "king"}, false)
+	aDo("POST /api/accounts", nil, `{"username":"walk.extra","role":"hr","admin":true}`, false)
+	code, raw = aDo("POST /api/accounts", nil, map[string]string{"username": "Walk Upper", "role": "proctor"}, true)
+	wantRefusal(t, "an account with a space in its username", code, raw, http.StatusBadRequest, "invalid_username", "")
+	code, raw = aDo("POST /api/accounts", nil, map[string]string{"username": adminUser, "role": "proctor"}, true)
+	wantRefusal(t, "an account with a taken username", code, raw, http.StatusConflict, "exists", "")
+
+	// A new account; the server generates its password and returns it once.
+	code, raw = aDo("POST /api/accounts", nil, map[string]string{"username": "walk.proctor", "role": "proctor"}, true)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /api/accounts: %d %s", code, raw)
+	}
+	made := decodeAs[withPassword](t, "POST /api/accounts", raw)
+	if made.Password == nil || len(*made.Password) < 12 || made.Account.ID == "" || made.Account.Username != "walk.proctor" {
+		t.Fatalf("POST /api/accounts without a password: want the account and a generated password: %s", raw)
+	}
+	id := map[string]string{"id": made.Account.ID}
+	pass := *made.Password
+
+	// Every other role is refused every account route; the new account's
+	// login works with the generated password.
+	for role, c := range staff {
+		if role == store.RoleAdmin {
+			continue
+		}
+		for _, rc := range []struct {
+			route string
+			body  []byte
+		}{
+			{"GET /api/accounts", nil},
+			{"POST /api/accounts", jsonBody(t, map[string]string{"username": "walk.other", "role": "admin"})},
+			{"POST /api/accounts/{id}/disable", []byte(`{}`)},
+			{"POST /api/accounts/{id}/enable", []byte(`{}`)},
+			{"POST /api/accounts/{id}/password", []byte(`{}`)},
+			{"GET /api/accounts/{id}/sessions", nil},
+			{"DELETE /api/accounts/{id}/sessions", nil},
+		} {
+			if code, _ := w.do(call{who: string(role), client: c, route: rc.route, params: id, body: rc.body, good: true}); code != http.StatusForbidden {
+				t.Errorf("%s as %s: %d, want 403 (administrators only)", rc.route, role, code)
+			}
+		}
+	}
+	mine := client()
+	if code, raw := w.do(call{who: "walk.proctor", client: mine, route: "POST /api/login", good: true,
+		body: jsonBody(t, map[string]string{"username": "walk.proctor", "password": pass})}); code != http.StatusOK {
+		t.Fatalf("log in with the generated password: %d %s", code, raw)
+	}
+
+	// Its own password: the current one required, a different new one.
+	code, raw = w.do(call{who: "walk.proctor", client: mine, route: "POST /api/me/password", good: true,
+		body: jsonBody(t, map[string]string{"current_password": "not the password", "new_password": "walk proctor new password"})})
+	wantRefusal(t, "a password change with a wrong current password", code, raw, http.StatusBadRequest, "wrong_password", "")
+	code, raw = w.do(call{who: "walk.proctor", client: mine, route: "POST /api/me/password", good: true,
+		body: jsonBody(t, map[string]string{"current_password": pass, "new_password": pass})})
+	wantRefusal(t, "a password change to the same password", code, raw, http.StatusBadRequest, "same_password", "")
+	w.do(call{who: "walk.proctor", client: mine, route: "POST /api/me/password", bad: true,
+		body: jsonBody(t, map[string]string{"current_password": pass, "new_password": "short"})})
+	w.do(call{who: "public", route: "POST /api/me/password", body: jsonBody(t, map[string]string{"current_password": pass, "new_password": "walk proctor new password"})})
+	if code, raw := w.do(call{who: "walk.proctor", client: mine, route: "POST /api/me/password", good: true,
+		body: jsonBody(t, map[string]string{"current_password": pass, "new_password": "walk proctor new password"})}); code != http.StatusOK {
+		t.Fatalf("change one's own password: %d %s", code, raw)
+	}
+	// The session that made the change stays.
+	if code, raw := w.do(call{who: "walk.proctor", client: mine, route: "GET /api/me", good: true}); code != http.StatusOK {
+		t.Errorf("GET /api/me after changing one's password: %d %s", code, raw)
+	}
+
+	// The administrator's view: the list, its one session, ending it.
+	_, raw = aDo("GET /api/accounts", nil, nil, true)
+	var listed *view
+	for _, a := range decodeAs[struct {
+		Accounts []view `json:"accounts"`
+	}](t, "GET /api/accounts", raw).Accounts {
+		if a.ID == made.Account.ID {
+			listed = &a
+		}
+	}
+	if listed == nil || listed.Sessions != 1 || listed.Disabled {
+		t.Errorf("GET /api/accounts: want walk.proctor enabled with 1 session: %+v\n%s", listed, raw)
+	}
+	_, raw = aDo("GET /api/accounts/{id}/sessions", id, nil, true)
+	if ses := decodeAs[struct {
+		Sessions []struct {
+			Current bool `json:"current"`
+		} `json:"sessions"`
+	}](t, "GET /api/accounts/{id}/sessions", raw).Sessions; len(ses) != 1 || ses[0].Current {
+		t.Errorf("GET /api/accounts/{id}/sessions: want walk.proctor's one session, not the administrator's: %s", raw)
+	}
+	aDo("GET /api/accounts/{id}/sessions", map[string]string{"id": "no-such-account"}, nil, true)
+	_, raw = aDo("DELETE /api/accounts/{id}/sessions", id, nil, true)
+	if n := decodeAs[struct {
+		Ended int `json:"ended"`
+	}](t, "DELETE /api/accounts/{id}/sessions", raw).Ended; n != 1 {
+		t.Errorf("DELETE /api/accounts/{id}/sessions ended %d sessions, want 1: %s", n, raw)
+	}
+	code, raw = w.do(call{who: "walk.proctor (sessions ended)", client: mine, route: "GET /api/me"})
+	wantRefusal(t, "GET /api/me after the administrator ended the sessions", code, raw, http.StatusUnauthorized, "session_ended", "")
+	aDo("DELETE /api/accounts/{id}/sessions", map[string]string{"id": "no-such-account"}, nil, true)
+
+	// Disable and enable, each once too often; nobody disables themself.
+	code, raw = aDo("POST /api/accounts/{id}/disable", id, `{}`, true)
+	if code != http.StatusOK || !decodeAs[struct {
+		Account view `json:"account"`
+	}](t, "disable", raw).Account.Disabled {
+		t.Errorf("POST /api/accounts/{id}/disable: %d %s", code, raw)
+	}
+	code, raw = aDo("POST /api/accounts/{id}/disable", id, `{}`, true)
+	wantRefusal(t, "disabling a disabled account", code, raw, http.StatusConflict, "already_disabled", "")
+	aDo("POST /api/accounts/{id}/disable", id, `{"why":"unknown field"}`, false)
+	code, raw = aDo("POST /api/accounts/{id}/enable", id, `{}`, true)
+	if code != http.StatusOK || decodeAs[struct {
+		Account view `json:"account"`
+	}](t, "enable", raw).Account.Disabled {
+		t.Errorf("POST /api/accounts/{id}/enable: %d %s", code, raw)
+	}
+	code, raw = aDo("POST /api/accounts/{id}/enable", id, `{}`, true)
+	wantRefusal(t, "enabling an enabled account", code, raw, http.StatusConflict, "not_disabled", "")
+	aDo("POST /api/accounts/{id}/enable", map[string]string{"id": "no-such-account"}, `{}`, true)
+	var adminID string
+	_, raw = aDo("GET /api/accounts", nil, nil, true)
+	for _, a := range decodeAs[struct {
+		Accounts []view `json:"accounts"`
+	}](t, "GET /api/accounts", raw).Accounts {
+		if a.Username == adminUser {
+			adminID = a.ID
+		}
+	}
+	if adminID == "" {
+		t.Fatalf("GET /api/accounts does not list the demo administrator %q: %s", adminUser, raw)
+	}
+	code, raw = aDo("POST /api/accounts/{id}/disable", map[string]string{"id": adminID}, `{}`, true)
+	wantRefusal(t, "an administrator disabling their own account", code, raw, http.StatusConflict, "self_disable", "")
+
+	// Reset: a given password is not returned, an empty one is generated
+	// and returned once.
+	code, raw = aDo("POST /api/accounts/{id}/password", id, map[string]string{"password": "short"}, false)
+	wantRefusal(t, "a reset to a 5-character password", code, raw, http.StatusBadRequest, "invalid_password", "")
+	code, raw = aDo("POST /api/accounts/{id}/password", id, map[string]string{"password": "walk proctor reset password"}, true)
+	if code != http.StatusOK || decodeAs[withPassword](t, "reset", raw).Password != nil {
+		t.Errorf("reset to a given password: want 200 without a password in the answer: %d %s", code, raw)
+	}
+	code, raw = aDo("POST /api/accounts/{id}/password", id, `{}`, true)
+	if reset := decodeAs[withPassword](t, "reset", raw); code != http.StatusOK || reset.Password == nil || *reset.Password == pass {
+		t.Errorf("reset without a password: want 200 and a new generated password: %d %s", code, raw)
+	}
+	aDo("POST /api/accounts/{id}/password", map[string]string{"id": "no-such-account"}, `{}`, true)
+}
+
 // paramSets gives the path parameters to call a GET route with: each
 // competition, application, document, sitting, evidence file and recording
 // the demo has, and an id that does not exist.
@@ -906,6 +1088,9 @@ func paramSets(route string, comps []idOnly, apps []appIDs, sittings []string, e
 				out = append(out, map[string]string{"id": s, "name": name})
 			}
 		}
+	case strings.HasPrefix(pattern, "/api/accounts/{id}"):
+		// The walk's accounts section calls these with real ids.
+		out = append(out, map[string]string{"id": "no-such-account"})
 	case strings.Contains(pattern, "/sittings/{id}"):
 		for _, s := range sittings {
 			out = append(out, map[string]string{"id": s})
