@@ -32,6 +32,22 @@ const (
 	VerifierKeyFile = "audit.pub"
 )
 
+// KeysEnv is the environment variable naming the directory of the log's
+// keys, kept apart from the data directory (kuzet-server -audit-keys).
+const KeysEnv = "KUZET_AUDIT_KEYS"
+
+// KeysDir is where the log's keys are: dir if given, else $KUZET_AUDIT_KEYS,
+// else DATA/keys (the demo layout).
+func KeysDir(dataDir, dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if env := os.Getenv(KeysEnv); env != "" {
+		return env
+	}
+	return filepath.Join(dataDir, "keys")
+}
+
 // Keys are the log's signing and verifying keys.
 type Keys struct {
 	// Signer signs checkpoints; nil for a verify-only log.

@@ -175,7 +175,7 @@ func (o cmdOut) report(rep *Report, bundle bool) int {
 }
 
 func (o cmdOut) export(ctx context.Context, db *bbolt.DB, dataDir, sitting, outFile string) int {
-	keys, err := LoadOrCreateKeys(filepath.Join(dataDir, "keys"))
+	keys, err := LoadOrCreateKeys(KeysDir(dataDir, ""))
 	if err != nil {
 		o.say(o.stderr, i18n.Key("audit.export.failed"), i18n.Args{"detail": err.Error()})
 		return ExitUncheckable
