@@ -371,3 +371,33 @@ func CheckConsistency(older, newer Checkpoint, proof tlog.TreeProof) error {
 func sameKey(a, b string) bool {
 	return bytes.Equal([]byte(strings.TrimSpace(a)), []byte(strings.TrimSpace(b)))
 }
+
+// TreeProofText writes a consistency proof as one base64 hash a line (the
+// file "kuzet-server audit checkpoint --proof" writes).
+func TreeProofText(p tlog.TreeProof) []byte {
+	var b strings.Builder
+	for _, h := range p {
+		b.WriteString(base64.StdEncoding.EncodeToString(h[:]))
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// ParseTreeProof reads what TreeProofText wrote.
+func ParseTreeProof(text []byte) (tlog.TreeProof, error) {
+	p := tlog.TreeProof{}
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(line)
+		if err != nil || len(raw) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: proof line %d %q is not a base64 %d-byte hash", ErrBadProof, i+1, line, tlog.HashSize)
+		}
+		var h tlog.Hash
+		copy(h[:], raw)
+		p = append(p, h)
+	}
+	return p, nil
+}

@@ -18,7 +18,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -118,35 +117,6 @@ func KeptSize(statePath string, v note.Verifier) (int64, error) {
 		return 0, fmt.Errorf("%w: %s does not verify with this key: %w", ErrState, statePath, err)
 	}
 	return cp.Size, nil
-}
-
-// FormatProof writes a consistency proof as one base64 hash a line.
-func FormatProof(p tlog.TreeProof) []byte {
-	var b strings.Builder
-	for _, h := range p {
-		b.WriteString(base64.StdEncoding.EncodeToString(h[:]))
-		b.WriteByte('\n')
-	}
-	return []byte(b.String())
-}
-
-// ParseProof reads what FormatProof wrote.
-func ParseProof(text []byte) (tlog.TreeProof, error) {
-	p := tlog.TreeProof{}
-	for i, line := range strings.Split(string(text), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		raw, err := base64.StdEncoding.DecodeString(line)
-		if err != nil || len(raw) != tlog.HashSize {
-			return nil, fmt.Errorf("witness: proof line %d %q is not a base64 %d-byte hash", i+1, line, tlog.HashSize)
-		}
-		var h tlog.Hash
-		copy(h[:], raw)
-		p = append(p, h)
-	}
-	return p, nil
 }
 
 func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }

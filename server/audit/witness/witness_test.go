@@ -20,8 +20,20 @@ import (
 // realLog is a kuzet audit log in its own bbolt file, signed with the keys
 // in keysDir.
 type realLog struct {
-	t   *testing.T
-	log *audit.Log
+	t      *testing.T
+	dir    string
+	db     *bbolt.DB
+	log    *audit.Log
+	closed bool
+}
+
+// close closes the log and its file (so a command can open it).
+func (r *realLog) close() {
+	if !r.closed {
+		r.closed = true
+		r.log.Close()
+		r.db.Close()
+	}
 }
 
 func openLog(t *testing.T, keysDir string) *realLog {
@@ -39,8 +51,9 @@ func openLog(t *testing.T, keysDir string) *realLog {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close(); db.Close() })
-	return &realLog{t: t, log: l}
+	r := &realLog{t: t, dir: dir, db: db, log: l}
+	t.Cleanup(r.close)
+	return r
 }
 
 // add appends entries whose notes are prefix-0, prefix-1, …
@@ -158,14 +171,14 @@ func TestWitnessCatchesALogRebuiltWithTheStolenKey(t *testing.T) {
 
 func TestProofRoundTrip(t *testing.T) {
 	p := tlog.TreeProof{{1, 2, 3}, {4, 5, 6}}
-	got, err := ParseProof(FormatProof(p))
+	got, err := audit.ParseTreeProof(audit.TreeProofText(p))
 	if err != nil || len(got) != 2 || got[0] != p[0] || got[1] != p[1] {
 		t.Fatalf("round trip: %v, %v", got, err)
 	}
-	if _, err := ParseProof([]byte("not base64!\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := audit.ParseTreeProof([]byte("not base64!\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("bad proof line: %v", err)
 	}
-	if got, err := ParseProof(nil); err != nil || got == nil || len(got) != 0 {
+	if got, err := audit.ParseTreeProof(nil); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("empty proof: %v, %v", got, err)
 	}
 }
