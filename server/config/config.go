@@ -315,10 +315,12 @@ func (c *Config) auditKeysApart() error {
 	if !inside(keys, c.DataDir) {
 		return nil
 	}
+	ak, ap := filepath.Join(keys, "audit.key"), filepath.Join(keys, "audit.pub")
 	return fmt.Errorf("-audit-keys %s is inside the data directory %s: whoever holds the data could sign a rewritten audit log with it. "+
-		"Move the keys out and point the server at them, e.g. `mkdir -p /etc/kuzet && mv %s /etc/kuzet/audit-keys`, "+
+		"Move the audit key out (only it: the personal-data and TLS keys stay) and point the server at it, e.g. "+
+		"`mkdir -p -m 700 /etc/kuzet/audit-keys && mv %s %s /etc/kuzet/audit-keys/` (on a fresh install there is nothing to move), "+
 		"then start with -audit-keys /etc/kuzet/audit-keys (or KUZET_AUDIT_KEYS=/etc/kuzet/audit-keys); "+
-		"only -demo may keep them in DATA/keys", keys, c.DataDir, keys)
+		"only -demo may keep it in DATA/keys", keys, c.DataDir, ak, ap)
 }
 
 // inside reports whether path is dir or under it, comparing absolute
