@@ -187,7 +187,7 @@ func OpenOffline(dir string) (*Manager, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "keys"))
+	keys, err := audit.LoadOrCreateKeys(audit.KeysDir(dir, ""))
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("audit log keys: %w", err)

@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		}
 	}()
 	adm := admin.New(st)
-	keys, err := audit.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "keys"))
+	keys, err := audit.LoadOrCreateKeys(cfg.AuditKeys)
 	if err != nil {
 		return fmt.Errorf("audit log keys: %w", err)
 	}
@@ -156,7 +156,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	if err != nil {
 		return fmt.Errorf("working-day calendar: %w", err)
 	}
-	rep, err := replay.New(replay.Config{Store: st, Log: alog, DataDir: cfg.DataDir, Catalogue: cat, Calendar: cal, Logger: log.With("part", "replay")})
+	rep, err := replay.New(replay.Config{Store: st, Log: alog, DataDir: cfg.DataDir, AuditKeys: cfg.AuditKeys, Catalogue: cat, Calendar: cal, Logger: log.With("part", "replay")})
 	if err != nil {
 		return err
 	}

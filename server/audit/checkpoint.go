@@ -32,6 +32,22 @@ const (
 	VerifierKeyFile = "audit.pub"
 )
 
+// KeysEnv is the environment variable naming the directory of the log's
+// keys, kept apart from the data directory (kuzet-server -audit-keys).
+const KeysEnv = "KUZET_AUDIT_KEYS"
+
+// KeysDir is where the log's keys are: dir if given, else $KUZET_AUDIT_KEYS,
+// else DATA/keys (the demo layout).
+func KeysDir(dataDir, dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if env := os.Getenv(KeysEnv); env != "" {
+		return env
+	}
+	return filepath.Join(dataDir, "keys")
+}
+
 // Keys are the log's signing and verifying keys.
 type Keys struct {
 	// Signer signs checkpoints; nil for a verify-only log.
@@ -354,4 +370,34 @@ func CheckConsistency(older, newer Checkpoint, proof tlog.TreeProof) error {
 // sameKey reports whether two verifier keys are the same key.
 func sameKey(a, b string) bool {
 	return bytes.Equal([]byte(strings.TrimSpace(a)), []byte(strings.TrimSpace(b)))
+}
+
+// TreeProofText writes a consistency proof as one base64 hash a line (the
+// file "kuzet-server audit checkpoint --proof" writes).
+func TreeProofText(p tlog.TreeProof) []byte {
+	var b strings.Builder
+	for _, h := range p {
+		b.WriteString(base64.StdEncoding.EncodeToString(h[:]))
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// ParseTreeProof reads what TreeProofText wrote.
+func ParseTreeProof(text []byte) (tlog.TreeProof, error) {
+	p := tlog.TreeProof{}
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(line)
+		if err != nil || len(raw) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: proof line %d %q is not a base64 %d-byte hash", ErrBadProof, i+1, line, tlog.HashSize)
+		}
+		var h tlog.Hash
+		copy(h[:], raw)
+		p = append(p, h)
+	}
+	return p, nil
 }

@@ -73,6 +73,8 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	sitting := fs.String("sitting", "", "")
 	outFile := fs.String("o", "", "")
 	lang := fs.String("lang", "", "")
+	from := fs.Int64("from", 0, "")
+	proofFile := fs.String("proof", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		o.say(stderr, i18n.Key("audit.cmd.bad_flags"), i18n.Args{"detail": err.Error()})
 		o.say(stderr, i18n.Key("audit.cmd.usage"), nil)
@@ -86,7 +88,9 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		o.lang = l
 	}
-	if fs.NArg() > 0 || *dataDir == "" || (args[0] == "export" && (*sitting == "" || *outFile == "")) || (args[0] != "verify" && args[0] != "export") {
+	if fs.NArg() > 0 || *dataDir == "" || (args[0] == "export" && (*sitting == "" || *outFile == "")) ||
+		(args[0] == "checkpoint" && (*outFile == "" || *from < 0 || (*from > 0) != (*proofFile != ""))) ||
+		(args[0] != "verify" && args[0] != "export" && args[0] != "checkpoint") {
 		o.say(stderr, i18n.Key("audit.cmd.usage"), nil)
 		return ExitUncheckable
 	}
@@ -95,7 +99,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		o.say(stderr, i18n.Key("audit.cmd.open_failed"), i18n.Args{"path": dbPath, "detail": err.Error()})
 		return ExitUncheckable
 	}
-	readOnly := args[0] == "verify"
+	readOnly := args[0] != "export"
 	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{ReadOnly: readOnly, Timeout: lockTimeout})
 	if errors.Is(err, berrors.ErrTimeout) {
 		o.say(stderr, i18n.Key("audit.cmd.locked"), i18n.Args{"path": dbPath})
@@ -106,6 +110,9 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return ExitUncheckable
 	}
 	defer db.Close()
+	if args[0] == "checkpoint" {
+		return o.checkpoint(db, *dataDir, *from, *outFile, *proofFile)
+	}
 	if readOnly {
 		return o.verify(ctx, db, *dataDir)
 	}
@@ -175,7 +182,7 @@ func (o cmdOut) report(rep *Report, bundle bool) int {
 }
 
 func (o cmdOut) export(ctx context.Context, db *bbolt.DB, dataDir, sitting, outFile string) int {
-	keys, err := LoadOrCreateKeys(filepath.Join(dataDir, "keys"))
+	keys, err := LoadOrCreateKeys(KeysDir(dataDir, ""))
 	if err != nil {
 		o.say(o.stderr, i18n.Key("audit.export.failed"), i18n.Args{"detail": err.Error()})
 		return ExitUncheckable
@@ -294,4 +301,52 @@ func RunBundleCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		o.say(stdout, i18n.Key("audit.bundle.key_note"), i18n.Args{"key": fmt.Sprintf("%s+%08x", rep.KeyName, rep.KeyHash)})
 	}
 	return code
+}
+
+// checkpoint writes the newest signed checkpoint to outFile and, with
+// from > 0, the consistency proof from the tree of size from to it to
+// proofFile: what a witness (kuzet-audit witness) needs to check that the
+// log only grew since the checkpoint it keeps.
+func (o cmdOut) checkpoint(db *bbolt.DB, dataDir string, from int64, outFile, proofFile string) int {
+	keys, err := LoadVerifierKey(KeysDir(dataDir, ""))
+	if err != nil {
+		o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+		return ExitUncheckable
+	}
+	l, err := Open(db, keys, Options{DataDir: dataDir})
+	if err != nil {
+		o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+		return ExitUncheckable
+	}
+	defer l.Close()
+	cp, err := l.LatestCheckpoint()
+	if err != nil {
+		o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+		return ExitUncheckable
+	}
+	if from > cp.Size {
+		o.say(o.stderr, i18n.Key("audit.checkpoint.from_too_large"), i18n.Args{"from": fmt.Sprint(from), "size": fmt.Sprint(cp.Size), "number": fmt.Sprint(cp.Number)})
+		return ExitFailed
+	}
+	if from > 0 {
+		proof := TreeProofText(nil)
+		if from < cp.Size {
+			p, err := l.ConsistencyProof(from, cp.Size)
+			if err != nil {
+				o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+				return ExitUncheckable
+			}
+			proof = TreeProofText(p)
+		}
+		if err := os.WriteFile(proofFile, proof, 0o644); err != nil {
+			o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+			return ExitUncheckable
+		}
+	}
+	if err := os.WriteFile(outFile, cp.Signed, 0o644); err != nil {
+		o.say(o.stderr, i18n.Key("audit.checkpoint.failed"), i18n.Args{"detail": err.Error()})
+		return ExitUncheckable
+	}
+	o.say(o.stdout, i18n.Key("audit.checkpoint.written"), i18n.Args{"number": fmt.Sprint(cp.Number), "size": fmt.Sprint(cp.Size), "file": outFile})
+	return ExitOK
 }

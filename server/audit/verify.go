@@ -80,7 +80,7 @@ type fileRefAt struct {
 //
 // It never changes db; a read-only handle is enough.
 func Verify(ctx context.Context, db *bbolt.DB, dataDir string) (rep Report) {
-	keys, err := LoadVerifierKey(filepath.Join(dataDir, "keys"))
+	keys, err := LoadVerifierKey(KeysDir(dataDir, ""))
 	if err != nil {
 		return Report{Err: fmt.Errorf("audit: verify: %w", err)}
 	}

@@ -71,6 +71,12 @@ type Config struct {
 	// mount): a copied kuzet.db without it reveals no name or IIN.
 	// Default DataDir/keys/pii.key, created on first start.
 	PIIKey string
+	// AuditKeys is the directory of the audit log's signing key
+	// (audit.key, audit.pub) (flag -audit-keys, env KUZET_AUDIT_KEYS).
+	// Whoever holds the signing key can sign a rewritten log, so it must
+	// not sit with the data: without -demo the server refuses to start
+	// with it inside DataDir. Default DataDir/keys, allowed with -demo only.
+	AuditKeys string
 	// Calendars is the directory of the operator's working-day calendar
 	// files (flag -calendars): YYYY.json adds a year. Default
 	// DataDir/calendar.
@@ -140,6 +146,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")
 	fs.StringVar(&c.PIIKey, "pii-key", "", "file of the key sealing personal data (default DATA/keys/pii.key; keep it off the data disk)")
+	fs.StringVar(&c.AuditKeys, "audit-keys", "", "directory of the audit log's signing key, outside the data directory (DATA/keys allowed only with -demo)")
 	fs.StringVar(&c.Calendars, "calendars", "", "directory of working-day calendar files YYYY.json (default DATA/calendar)")
 	fs.StringVar(&c.RuleSets, "rulesets", "", "directory of rule-set files (default DATA/rulesets)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR prefixes, comma-separated")
@@ -243,6 +250,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("-debug-listen %q: the profiler has no login, so it must be on a loopback address such as 127.0.0.1:6060", c.DebugListen))
 		}
 	}
+	if err := c.auditKeysApart(); err != nil {
+		errs = append(errs, err)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -256,6 +266,9 @@ func (c *Config) Validate() error {
 func (c Config) WithPaths() Config {
 	if c.PIIKey == "" {
 		c.PIIKey = filepath.Join(c.DataDir, "keys", "pii.key")
+	}
+	if c.AuditKeys == "" {
+		c.AuditKeys = filepath.Join(c.DataDir, "keys")
 	}
 	if c.Calendars == "" {
 		c.Calendars = filepath.Join(c.DataDir, "calendar")
@@ -286,4 +299,58 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// auditKeysApart refuses an audit signing key inside the data directory
+// outside demo mode: whoever copies or holds the data directory could
+// otherwise rebuild the log and sign it as the server would.
+func (c *Config) auditKeysApart() error {
+	if c.Demo || strings.TrimSpace(c.DataDir) == "" {
+		return nil
+	}
+	keys := c.AuditKeys
+	if keys == "" {
+		keys = filepath.Join(c.DataDir, "keys")
+	}
+	if !inside(keys, c.DataDir) {
+		return nil
+	}
+	ak, ap := filepath.Join(keys, "audit.key"), filepath.Join(keys, "audit.pub")
+	return fmt.Errorf("-audit-keys %s is inside the data directory %s: whoever holds the data could sign a rewritten audit log with it. "+
+		"Move the audit key out (only it: the personal-data and TLS keys stay) and point the server at it, e.g. "+
+		"`mkdir -p -m 700 /etc/kuzet/audit-keys && mv %s %s /etc/kuzet/audit-keys/` (on a fresh install there is nothing to move), "+
+		"then start with -audit-keys /etc/kuzet/audit-keys (or KUZET_AUDIT_KEYS=/etc/kuzet/audit-keys); "+
+		"only -demo may keep it in DATA/keys", keys, c.DataDir, ak, ap)
+}
+
+// inside reports whether path is dir or under it, comparing absolute
+// paths with symbolic links resolved where they exist.
+func inside(path, dir string) bool {
+	p, d := resolve(path), resolve(dir)
+	rel, err := filepath.Rel(d, p)
+	if err != nil {
+		return false
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))
+}
+
+// resolve makes path absolute and resolves symbolic links in the longest
+// part of it that exists.
+func resolve(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for cur := abs; ; {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
 }

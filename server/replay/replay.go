@@ -78,8 +78,12 @@ type Config struct {
 	// Log is the audit log; appeals are appended to it.
 	Log *audit.Log
 	// DataDir is the server's data directory: the log's file paths are
-	// relative to it, and the verifier key is in DataDir/keys.
+	// relative to it.
 	DataDir string
+	// AuditKeys is the directory of the log's keys, whose public key
+	// verification reads (kuzet-server -audit-keys); empty means
+	// audit.KeysDir(DataDir, "").
+	AuditKeys string
 	// Catalogue renders verification problems in kk, ru and en.
 	Catalogue *i18n.Catalogue
 	// AppealDays is the appeal period in working days (default

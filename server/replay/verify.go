@@ -96,9 +96,18 @@ func (m *Module) view(cp audit.Checkpoint) *CheckpointView {
 		Signed: string(cp.Signed), Key: m.verifierKey()}
 }
 
+// keysDir is where the log's keys are: the configured -audit-keys, else
+// the demo default in the data directory.
+func (m *Module) keysDir() string {
+	if m.cfg.AuditKeys != "" {
+		return m.cfg.AuditKeys
+	}
+	return audit.KeysDir(m.cfg.DataDir, "")
+}
+
 // verifierKey reads the log's public key from the data directory.
 func (m *Module) verifierKey() string {
-	k, err := audit.LoadVerifierKey(filepath.Join(m.cfg.DataDir, "keys"))
+	k, err := audit.LoadVerifierKey(m.keysDir())
 	if err != nil {
 		return ""
 	}
@@ -204,7 +213,7 @@ func (m *Module) VerifySitting(ctx context.Context, id protocol.SittingID) Verif
 	v := Verification{Checked: true, Checkpoint: m.view(cp), Entries: len(entries)}
 	// The checkpoint's signature, with the key from the data directory,
 	// not only the one the log loaded.
-	if keys, err := audit.LoadVerifierKey(filepath.Join(m.cfg.DataDir, "keys")); err != nil {
+	if keys, err := audit.LoadVerifierKey(m.keysDir()); err != nil {
 		return Verification{Error: fmt.Sprintf("read the log's public key: %v", err)}
 	} else if _, err := audit.OpenCheckpoint(cp.Signed, keys.Verifier); err != nil {
 		return m.finish(v, &found{list: []*Problem{m.problem(audit.Problem{Index: -1, Checkpoint: cp.Number, Reason: audit.ReasonCheckpointSignature, Detail: err.Error()}, 0)}})
