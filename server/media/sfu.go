@@ -42,6 +42,9 @@ const (
 // keeps to answer a viewer's NACK (a power of two, as pion requires).
 const nackHistory = 256
 
+// nackTries is how many times the SFU asks a publisher for one lost packet.
+const nackTries = 2
+
 // Errors of the media package.
 var (
 	// ErrClosed: the SFU is shutting down.
@@ -170,8 +173,18 @@ func New(cfg Config) (*SFU, error) {
 	// with 100 sittings watched (BENCHMARKS.md); nackHistory packets is
 	// several seconds of a 256 kbit/s stream, far more than a NACK's
 	// round trip.
+	//
+	// pion's NACK generator asks for every missing packet every 100 ms for
+	// as long as it stays in the window. After a candidate's Wi-Fi drops
+	// out for a second, that is hundreds of resend requests ten times a
+	// second, whose answers fill the slow uplink, are lost in turn and are
+	// asked for again: the link drowned in resends for many seconds
+	// (TestSlowUplinkKeepsTheStreamWorking). Each packet is asked for at
+	// most nackTries times; a picture that still cannot be repaired is
+	// replaced by the keyframe the viewer requests.
 	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, ir,
-		webrtc.WithNackResponderOptions(nack.ResponderSize(nackHistory))); err != nil {
+		webrtc.WithNackResponderOptions(nack.ResponderSize(nackHistory)),
+		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(nackTries))); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("media: interceptors: %w", err)
 	}
