@@ -18,6 +18,7 @@ export default defineConfig({
         cabinet: fileURLToPath(new URL("cabinet.html", import.meta.url)),
         hr: fileURLToPath(new URL("hr.html", import.meta.url)),
         accounts: fileURLToPath(new URL("accounts.html", import.meta.url)),
+        grading: fileURLToPath(new URL("grading.html", import.meta.url)),
       },
     },
   },

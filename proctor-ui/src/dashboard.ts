@@ -425,6 +425,11 @@ function showDashboard(me: Me): void {
     location.assign(`/hr.html${location.search}`);
     return;
   }
+  // The commission grades essays (p.115) on its own page.
+  if (me.role === "commission" || me.role === "assessor") {
+    location.assign(`/grading.html${location.search}`);
+    return;
+  }
   const d = new Dashboard(me);
   window.kuzet = { dashboard: d };
 }

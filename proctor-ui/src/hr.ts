@@ -316,7 +316,7 @@ class HR {
         h("dt", {}, t("hr.col.review_due")), h("dd", {}, t("hr.detail.review_due", { due: kzDeadline(c.review_due) })),
         h("dt", {}, t("hr.detail.experience")), h("dd", {}, c.requires_experience ? t("hr.yes") : t("hr.no"))),
     );
-    el.append(this.overdueSection(c), this.actionsSection(c), this.stagesSection(c), this.applicationsSection(c), this.pinsSection(), this.commissionSection(c), this.historySection(c));
+    el.append(this.overdueSection(c), this.actionsSection(c), this.stagesSection(c), this.resultsSection(c), this.applicationsSection(c), this.pinsSection(), this.commissionSection(c), this.historySection(c));
   }
 
   private overdueSection(c: Competition): HTMLElement {
@@ -393,6 +393,28 @@ class HR {
       }
       return li;
     })));
+    return sec;
+  }
+
+  /** p.120 finalists and the results (CSV for the state body). */
+  private resultsSection(c: Competition): HTMLElement {
+    const id = enc(c.id);
+    const sec = h("section", { class: "panel", id: "results", "aria-labelledby": "results-title" }, h("h3", { id: "results-title" }, t("hr.results.title")));
+    const iv = c.interview;
+    if (iv) {
+      sec.append(h("p", {}, t("hr.results.finalists")), h("ol", { class: "finalists" }, ...iv.finalists.map((f) =>
+        h("li", { "data-pin": f.pin }, t("hr.results.finalist", { pin: f.pin, total: f.total, interview: f.score ?? "—" })))));
+    } else if (c.status === "stages" && c.stages.some((s) => s.kind === "interview")) {
+      sec.append(h("p", { class: "hint" }, t("hr.results.select_hint")), button(t("hr.results.select"), () => {
+        api<Competition>("POST", `/api/competitions/${id}/interview/select`)
+          .then(async () => {
+            this.say(t("hr.results.selected"));
+            await this.select(c.id);
+          })
+          .catch((err: unknown) => this.fail(err));
+      }, { id: "select-interview" }));
+    }
+    sec.append(h("p", {}, h("a", { href: `/api/competitions/${id}/results.csv`, download: "", id: "results-csv" }, t("hr.results.csv"))));
     return sec;
   }
 

@@ -10,6 +10,7 @@ import { ApiError } from "./api";
 import { h } from "./dom";
 import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
+import { EssayWriter } from "./essay";
 import { docKinds, kzDate, kzDeadline, kzTime, nameIn, refusal, type Inbox } from "./workflow-types";
 
 const tokenKey = "kuzet.inbox.token";
@@ -18,6 +19,7 @@ export class InboxPage {
   private inbox: Inbox | null = null;
   private error: HTMLElement | null = null;
   private note = "";
+  private essay: EssayWriter | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -58,8 +60,11 @@ export class InboxPage {
     if (!ib) {
       main.append(h("h2", {}, t("inbox.title")), this.error ?? h("p", {}, t("inbox.loading")));
     } else {
-      main.append(this.summary(ib), this.documents(ib), this.notices(ib));
+      main.append(this.summary(ib));
       if (ib.join.length) main.append(this.joins(ib));
+      const essay = this.essaySection(ib);
+      if (essay) main.append(essay);
+      main.append(this.documents(ib), this.notices(ib));
     }
     this.root.replaceChildren(h("header", { class: "top" }, h("h1", {}, t("inbox.title")), langSwitch()), main);
   }
@@ -140,6 +145,17 @@ export class InboxPage {
     sec.append(h("ul", { class: "notices" }, ...newest.map((n) =>
       h("li", { class: "notice", "data-key": n.key }, h("time", { datetime: n.time }, kzTime(n.time)), h("p", { class: "notice-text" }, n.text[lang()] ?? n.text.ru ?? n.key)))));
     return sec;
+  }
+
+  /** The essay (p.115), once its sitting is open for this admitted candidate. */
+  private essaySection(ib: Inbox): HTMLElement | null {
+    if (ib.application.status !== "admitted" || !ib.join.some((j) => j.stage === "essay")) return null;
+    if (!this.essay) {
+      this.essay = new EssayWriter(`essay:${ib.application.id}`, <T>(method: string, path: string, body?: unknown) =>
+        this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"));
+      void this.essay.start();
+    }
+    return this.essay.el;
   }
 
   private joins(ib: Inbox): HTMLElement {

@@ -75,6 +75,12 @@ export interface Competition {
   history: Transition[];
   counts: Record<string, number>;
   overdue: number;
+  essay_graders: number;
+  interview?: {
+    selected: string;
+    finalists: Array<{ application: string; pin: string; rank: number; total: string; score?: string }>;
+    done?: string;
+  };
 }
 
 export interface Personal {

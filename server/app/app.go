@@ -223,7 +223,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	bgWG.Add(1)
 	go func() {
 		defer bgWG.Done()
-		tick(bg, engine, log.With("part", "workflow"))
+		tick(bg, engine, cfg.WorkflowTick, log.With("part", "workflow"))
 	}()
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -289,10 +289,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	return nil
 }
 
-// tick lets time take the workflow's decisions (deadlines, p.117) every
-// 30 seconds, and once at start.
-func tick(ctx context.Context, e *workflow.Engine, log *slog.Logger) {
-	t := time.NewTicker(30 * time.Second)
+// tick lets time take the workflow's decisions (deadlines, essays
+// released after clean check results, p.117) every interval (-workflow-tick),
+// and once at start.
+func tick(ctx context.Context, e *workflow.Engine, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {

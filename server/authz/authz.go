@@ -146,6 +146,23 @@ func Table() []Rule {
 		{Route: "GET /api/cabinet/inbox", Who: []Principal{Candidate}, Why: "the candidate's application, notices and join links, by cabinet token"},
 		{Route: "POST /api/cabinet/documents", Who: []Principal{Candidate}, Writes: true, Why: "the candidate uploads a scan (PDF, JPEG, PNG; at most 10 MiB)"},
 		{Route: "POST /api/cabinet/supplement", Who: []Principal{Candidate}, Writes: true, Why: "complete an incomplete package, once (p.73)"},
+		// The stages (server/workflow): the essay, signed grades, the interview, results.
+		{Route: "GET /api/cabinet/essay", Who: []Principal{Candidate}, Why: "the candidate's essay as the server holds it, with the server's clock (p.115)"},
+		{Route: "PUT /api/cabinet/essay", Who: []Principal{Candidate}, Writes: true, Why: "save the essay as it is typed, idempotent by revision; only under a joined agent"},
+		{Route: "POST /api/cabinet/essay/submit", Who: []Principal{Candidate}, Writes: true, Why: "submit the essay (at most 250 words); its hash is logged"},
+		{Route: "GET /api/me/signing-key", Who: []Principal{commission, assessor}, Why: "the member's registered signing key (fingerprint)"},
+		{Route: "POST /api/me/signing-key", Who: []Principal{commission, assessor}, Writes: true, Why: "register the public key the member's browser signs grades with (p.115, p.130)"},
+		{Route: "GET /api/grading/essays", Who: []Principal{commission, assessor}, Why: "the released essays assigned to the member, by PIN (p.115, p.74-1)"},
+		{Route: "GET /api/grading/essays/{app}", Who: []Principal{commission, assessor}, Why: "one released essay's text and PIN; a held one is refused citing p.115"},
+		{Route: "POST /api/grading/essays/{app}/payload", Who: []Principal{commission, assessor}, Writes: true, Why: "the canonical payload of a grade to sign"},
+		{Route: "POST /api/grading/essays/{app}/grade", Who: []Principal{commission, assessor}, Writes: true, Why: "a signed 0-5 essay grade, once (p.115)"},
+		{Route: "GET /api/competitions/{id}/essays", Who: []Principal{admin, hr}, Why: "the essays' states, graders and scores, without the text"},
+		{Route: "GET /api/competitions/{id}/standings", Who: []Principal{admin, hr, commission, assessor}, Why: "the cumulative scores by PIN in the p.120 order"},
+		{Route: "POST /api/competitions/{id}/interview/select", Who: []Principal{admin, hr}, Writes: true, Why: "the system selects at most three finalists (p.120); HR cannot pick"},
+		{Route: "POST /api/competitions/{id}/interview/{app}/payload", Who: []Principal{commission, assessor}, Writes: true, Why: "the canonical payload of an interview score to sign"},
+		{Route: "POST /api/competitions/{id}/interview/{app}/score", Who: []Principal{commission, assessor}, Writes: true, Why: "a signed 0-3 interview score, once (p.130)"},
+		{Route: "GET /api/competitions/{id}/results", Who: []Principal{admin, hr, commission, assessor}, Why: "the final ranking by PIN with every stage's scores"},
+		{Route: "GET /api/competitions/{id}/results.csv", Who: []Principal{admin, hr}, Why: "the final ranking as CSV for the state body"},
 	}
 }
 

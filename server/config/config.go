@@ -61,6 +61,10 @@ type Config struct {
 	// AgentLostAfter is how long without a message from an agent before its
 	// sitting is shown offline (flag -agent-lost). Default 6s.
 	AgentLostAfter time.Duration
+	// WorkflowTick is how often time takes the workflow's decisions:
+	// deadlines (p.73), essays released after clean check results
+	// (p.115), p.117 (flag -workflow-tick). Default 30s.
+	WorkflowTick time.Duration
 	// Retention is how long recordings and evidence are kept (flag
 	// -retention). Deleting them at expiry is itself logged. Default 365
 	// days (8760h).
@@ -117,6 +121,7 @@ func Default() Config {
 		ShutdownTimeout:    10 * time.Second,
 		HeartbeatInterval:  2 * time.Second,
 		AgentLostAfter:     6 * time.Second,
+		WorkflowTick:       30 * time.Second,
 		Retention:          365 * 24 * time.Hour,
 		CheckpointInterval: 10 * time.Second,
 		LogLevel:           "info",
@@ -143,6 +148,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long graceful shutdown may take")
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat", c.HeartbeatInterval, "agent heartbeat interval")
 	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
+	fs.DurationVar(&c.WorkflowTick, "workflow-tick", c.WorkflowTick, "how often the workflow takes the decisions time makes (deadlines, essays released after clean check results)")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")
 	fs.StringVar(&c.PIIKey, "pii-key", "", "file of the key sealing personal data (default DATA/keys/pii.key; keep it off the data disk)")
@@ -228,6 +234,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HeartbeatInterval < 100*time.Millisecond || c.HeartbeatInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("-heartbeat %s: must be between 100ms and 1m", c.HeartbeatInterval))
+	}
+	if c.WorkflowTick < 100*time.Millisecond || c.WorkflowTick > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("-workflow-tick %s: must be between 100ms and 10m", c.WorkflowTick))
 	}
 	if c.AgentLostAfter < 2*c.HeartbeatInterval {
 		errs = append(errs, fmt.Errorf("-agent-lost %s: must be at least two heartbeats (%s) so one late heartbeat is not a loss", c.AgentLostAfter, 2*c.HeartbeatInterval))

@@ -42,7 +42,10 @@ type Credentials struct {
 	AssessorUser       string `json:"assessor_user"`
 	AssessorPassword   string `json:"assessor_password"`
 	// Cabinet is the path of a demo candidate's cabinet (with its token).
-	Cabinet      string `json:"cabinet"`
+	Cabinet string `json:"cabinet"`
+	// EssayCabinet is the cabinet of the candidate whose essay sitting
+	// the demo agent takes: the essay is written there (p.115).
+	EssayCabinet string `json:"essay_cabinet"`
 	Competition  string `json:"competition"`
 	SittingID    string `json:"sitting_id"`
 	PIN          string `json:"pin"`
@@ -123,7 +126,7 @@ func Seed(p Parts) (Credentials, error) {
 		return c, err
 	}
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = wf.Competition, wf.Sitting, wf.PIN, wf.Token
-	c.Cabinet = cabinetLink(wf.Cabinet)
+	c.Cabinet, c.EssayCabinet = cabinetLink(wf.Cabinet), cabinetLink(wf.EssayCabinet)
 	if err := auditor(a, st, &c); err != nil {
 		return c, err
 	}

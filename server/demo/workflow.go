@@ -132,7 +132,7 @@ func dayStr(t time.Time) string { return t.In(calendar.Zone).Format("2006-01-02"
 // demoWorkflow is what the workflow demo gives back: the essay sitting the
 // demo agent joins and a candidate's cabinet.
 type demoWorkflow struct {
-	Competition, Sitting, PIN, Token, Cabinet string
+	Competition, Sitting, PIN, Token, Cabinet, EssayCabinet string
 }
 
 // seedWorkflow creates competitions at every status, with candidates at
@@ -312,7 +312,7 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 	if len(first.Sittings) == 0 {
 		return out, errors.New("the demo essay sitting was not opened")
 	}
-	out.Competition, out.Sitting, out.PIN = c4.ID, first.Sittings[0].Sitting, first.PIN
+	out.Competition, out.Sitting, out.PIN, out.EssayCabinet = c4.ID, first.Sittings[0].Sitting, first.PIN, apps4[0].Token
 	if out.Token, err = e.JoinToken(first.Sittings[0]); err != nil {
 		return out, err
 	}

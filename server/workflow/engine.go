@@ -22,13 +22,16 @@ import (
 
 // Sittings is the workflow's one port into proctoring: it opens a
 // proctored sitting for an admitted candidate's PIN and tells whether the
-// candidate joined it. (The verdicts come through it too, in the stages.)
+// candidate joined it. It also gives the published verdict of a sitting, and nothing else of it.
 type Sittings interface {
 	// Open creates the sitting of stage for pin in competition c and
 	// returns its id and join token.
 	Open(ctx context.Context, c Competition, stage StageKind, pin string) (sitting, token string, err error)
 	// Joined reports whether the candidate's agent ever joined the sitting.
 	Joined(ctx context.Context, sitting string) (bool, error)
+	// Verdict tells the sitting's published, effective check results
+	// (p.115), an appeal decision standing in for the verdict it decided.
+	Verdict(ctx context.Context, sitting string) (Verdict, error)
 }
 
 // Config wires an Engine.
@@ -74,6 +77,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// Now is the engine's clock: the server owns the time of the stages.
+func (e *Engine) Now() time.Time { return e.now() }
 
 // Calendar is the engine's working-day calendar.
 func (e *Engine) Calendar() *calendar.Calendar { return e.cfg.Calendar }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/calendar"
@@ -583,7 +584,24 @@ func TestP14_1_NoExtraAssessorWithin30Minutes(t *testing.T) {
 
 func TestP122_InterviewNoticeCarriesDateAndLink(t *testing.T) {
 	w := newWorld(t, "2025-03-01 09:00", "")
-	c, apps := w.withInterview(0)
+	c, apps, gs := w.stagesWith(3, 2)
+	w.set("2025-03-19 10:05")
+	for _, a := range apps {
+		w.write(a, 30)
+	}
+	w.set("2025-03-19 13:00")
+	w.verdict(apps[0], protocol.VerdictClean)
+	w.verdict(apps[1], protocol.VerdictClean)
+	w.verdict(apps[2], protocol.VerdictViolation)
+	w.tick()
+	_, err := w.e.NotifyInterview(ctx, "a-hr", c.ID)
+	refused(t, err, "p.120", "select")
+	for _, a := range apps[:2] {
+		for _, g := range gs {
+			must[workflow.GraderEssay](t)(w.grade(g, a, 3))
+		}
+	}
+	c = must[workflow.Competition](t)(w.e.SelectInterview(ctx, "a-hr", c.ID))
 	// The interview is on Wednesday 26 March; 21-25 March are Nauryz
 	// days off (22 and 23 fell on the weekend and moved to 24 and 25), so
 	// the last working day before it is Thursday 20 March: the notice is
@@ -600,7 +618,7 @@ func TestP122_InterviewNoticeCarriesDateAndLink(t *testing.T) {
 	}
 	n := must[int](t)(w.e.NotifyInterview(ctx, "a-hr", c.ID))
 	if n != 2 {
-		t.Fatalf("notified %d, want the 2 admitted", n)
+		t.Fatalf("notified %d, want the 2 finalists", n)
 	}
 	for i, a := range apps {
 		_, _, ns, err := w.e.Cabinet(ctx, a.Token)
@@ -610,7 +628,7 @@ func TestP122_InterviewNoticeCarriesDateAndLink(t *testing.T) {
 		last := ns[len(ns)-1]
 		if i == 2 {
 			if last.Key == "workflow.notify.interview" {
-				t.Fatal("a refused candidate was invited")
+				t.Fatal("p.120: a candidate who is not a finalist was invited")
 			}
 			continue
 		}
@@ -619,7 +637,7 @@ func TestP122_InterviewNoticeCarriesDateAndLink(t *testing.T) {
 		}
 	}
 	w.set("2025-03-26 10:00")
-	_, err := w.e.NotifyInterview(ctx, "a-hr", c.ID)
+	_, err = w.e.NotifyInterview(ctx, "a-hr", c.ID)
 	refused(t, err, "p.122", "before it")
 }
 

@@ -16,6 +16,9 @@ const (
 	KindConflict ErrKind = "conflict"  // the state does not allow it (now, or any more)
 	KindNotFound ErrKind = "not_found" // no such record
 	KindTooLarge ErrKind = "too_large" // a document over the limit
+	// KindForbidden: the staff account may not do this to this record
+	// (an essay assigned to another member).
+	KindForbidden ErrKind = "forbidden"
 	// KindUnauthorized: the credential (a cabinet token) is missing,
 	// replaced or expired.
 	KindUnauthorized ErrKind = "unauthorized"

@@ -123,8 +123,14 @@ type Competition struct {
 	Stages     []Stage      `json:"stages"`
 	Commission []Member     `json:"commission"`
 	History    []Transition `json:"history"`
-	Created    time.Time    `json:"created"`
-	CreatedBy  string       `json:"created_by"`
+	// EssayGraders is how many members grade each essay, fixed when the
+	// first essay is released so every essay gets the same number (p.115).
+	EssayGraders int `json:"essay_graders"`
+	// Interview is the interview's finalists and scores (p.120, p.130),
+	// once HR selected them.
+	Interview *Interview `json:"interview,omitempty"`
+	Created   time.Time  `json:"created"`
+	CreatedBy string     `json:"created_by"`
 }
 
 // Stage returns the competition's stage of kind k.

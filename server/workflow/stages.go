@@ -110,8 +110,8 @@ func (e *Engine) JoinToken(s StageSitting) (string, error) {
 	return string(b), err
 }
 
-// NotifyInterview sends every admitted candidate the interview's date
-// and link (p.122), before it starts.
+// NotifyInterview sends each interview candidate selected under p.120
+// the interview's date and link (p.122), before it starts.
 func (e *Engine) NotifyInterview(ctx context.Context, actor, id string) (int, error) {
 	sent := 0
 	_, err := e.update(ctx, id, func(tx Tx, c *Competition, now time.Time) error {
@@ -128,13 +128,17 @@ func (e *Engine) NotifyInterview(ctx context.Context, actor, id string) (int, er
 		if !now.Before(iv.Starts) {
 			return refuse(KindConflict, "p.122", "workflow.err.p122_started", "the interview started at {starts}; the notice must reach candidates before it", "starts", iv.Starts.In(calendar.Zone).Format("2006-01-02 15:04"))
 		}
+		finalists, err := finalistApps(c)
+		if err != nil {
+			return refuse(KindConflict, "p.120", "workflow.err.p120_not_selected", "select the interview's candidates first (p.120: at most three with the highest scores)")
+		}
 		apps, err := tx.Applications(c.ID)
 		if err != nil {
 			return err
 		}
 		args := map[string]string{"date": iv.Starts.In(calendar.Zone).Format("2006-01-02 15:04"), "link": iv.Link}
 		for _, a := range apps {
-			if a.Status != AppAdmitted {
+			if a.Status != AppAdmitted || !finalists[a.ID] {
 				continue
 			}
 			if err := notify(tx, now, a, "workflow.notify.interview", args); err != nil {
@@ -173,7 +177,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 			})
 			errs = append(errs, err)
 		case c.Status == StatusStages:
-			errs = append(errs, e.p117(ctx, c))
+			errs = append(errs, e.releaseEssays(ctx, c), e.p117(ctx, c))
 		}
 	}
 	return errors.Join(errs...)
@@ -230,11 +234,13 @@ func (e *Engine) p117(ctx context.Context, c Competition) error {
 
 // Overdue is a deadline HR has let pass.
 type Overdue struct {
-	Kind        string    `json:"kind"`
-	Clause      string    `json:"clause"`
-	Competition string    `json:"competition"`
-	Application string    `json:"application,omitempty"`
-	Due         time.Time `json:"due"`
+	Kind        string `json:"kind"`
+	Clause      string `json:"clause"`
+	Competition string `json:"competition"`
+	Application string `json:"application,omitempty"`
+	// Account is the commission member who is late (grading, p.115).
+	Account string    `json:"account,omitempty"`
+	Due     time.Time `json:"due"`
 }
 
 // Overdue kinds.
@@ -243,6 +249,7 @@ const (
 	OverdueRecheck    = "recheck"          // p.73: a completed package not re-checked within 1 working day
 	OverdueNoSupply   = "supplement_ended" // p.73: the candidate did not complete in time: HR decides
 	OverdueInterviewN = "interview_notice" // p.122: the interview is a working day away and nobody was told
+	OverdueGrading    = "grading"          // p.115: a member has not graded an essay within 1 working day of the check results
 )
 
 // Overdue lists a competition's passed deadlines, oldest first.
@@ -271,6 +278,15 @@ func (e *Engine) Overdue(ctx context.Context, id string) ([]Overdue, error) {
 		}
 	}
 	if c.Status == StatusStages {
+		var essays []Essay
+		if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+			var err error
+			essays, err = tx.Essays(c.ID)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		out = append(out, overdueGrading(essays, now)...)
 		if iv, ok := c.Stage(StageInterview); ok && iv.Notified == nil {
 			due := e.cfg.Calendar.AddDays(iv.Starts, -1)
 			if !now.Before(due) {

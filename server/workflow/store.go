@@ -45,6 +45,12 @@ type ReadTx interface {
 	ApplicationByIIN(competition, iinIndex string) (Application, error)
 	// Notifications lists an application's notifications, oldest first.
 	Notifications(application string) ([]Notification, error)
+	// Essay returns an application's essay.
+	Essay(application string) (Essay, error)
+	// Essays lists a competition's essays in the order they were first saved.
+	Essays(competition string) ([]Essay, error)
+	// SignerKey returns the signing key an account registered.
+	SignerKey(account string) (SignerKey, error)
 }
 
 // Tx reads and writes the records and the audit log in one transaction.
@@ -58,6 +64,12 @@ type Tx interface {
 	// has it).
 	PutApplication(a Application, iinIndex string) error
 	AddNotification(Notification) error
+	// PutEssay stores an essay by its application (Competition set).
+	PutEssay(Essay) error
+	// PutSignerKey stores an account's signing key, replacing the old one.
+	PutSignerKey(SignerKey) error
+	// UseNonce records a signature's nonce: ErrExists when it was used.
+	UseNonce(nonce string) error
 	// NewPIN draws a PIN never given before (p.74-1) and records it.
 	NewPIN() (string, error)
 	// Log appends an audit entry in this transaction and returns its index.

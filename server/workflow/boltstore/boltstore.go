@@ -28,6 +28,10 @@ var (
 	bAppsByCabinet = []byte("wf.applications.bycabinet")
 	bAppsByIIN     = []byte("wf.applications.byiin")
 	bNotifications = []byte("wf.notifications")
+	bEssays        = []byte("wf.essays")
+	bEssaysByComp  = []byte("wf.essays.bycompetition")
+	bSignerKeys    = []byte("wf.signerkeys")
+	bNonces        = []byte("wf.nonces")
 )
 
 // Store is the bbolt implementation of workflow.Store.
@@ -38,7 +42,7 @@ type Store struct{ db *bolt.DB }
 // are appended with audit.AppendTx, PINs drawn with store.DrawPIN.
 func New(db *bolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications} {
+		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -239,6 +243,67 @@ func (t *btx) AddNotification(n workflow.Notification) error {
 		return err
 	}
 	return b.Put(seqKey(n.Application, seq), raw)
+}
+
+func (t *btx) Essay(application string) (workflow.Essay, error) {
+	var e workflow.Essay
+	return e, t.get(bEssays, application, &e)
+}
+
+func (t *btx) Essays(competition string) ([]workflow.Essay, error) {
+	out := []workflow.Essay{}
+	c := t.tx.Bucket(bEssaysByComp).Cursor()
+	prefix := []byte(competition + "/")
+	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		e, err := t.Essay(string(v))
+		if err != nil {
+			return nil, fmt.Errorf("essay %s of %s: %w", v, competition, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (t *btx) PutEssay(e workflow.Essay) error {
+	if e.Application == "" || e.Competition == "" {
+		return errors.New("essay without application or competition")
+	}
+	if _, err := t.Essay(e.Application); errors.Is(err, workflow.ErrNotFound) {
+		b := t.tx.Bucket(bEssaysByComp)
+		n, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(e.Competition, n), []byte(e.Application)); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	return t.put(bEssays, e.Application, e)
+}
+
+func (t *btx) SignerKey(account string) (workflow.SignerKey, error) {
+	var k workflow.SignerKey
+	return k, t.get(bSignerKeys, account, &k)
+}
+
+func (t *btx) PutSignerKey(k workflow.SignerKey) error {
+	if k.Account == "" {
+		return errors.New("signer key without account")
+	}
+	return t.put(bSignerKeys, k.Account, k)
+}
+
+func (t *btx) UseNonce(nonce string) error {
+	if nonce == "" {
+		return errors.New("empty nonce")
+	}
+	b := t.tx.Bucket(bNonces)
+	if b.Get([]byte(nonce)) != nil {
+		return fmt.Errorf("nonce: %w", workflow.ErrExists)
+	}
+	return b.Put([]byte(nonce), []byte{1})
 }
 
 func (t *btx) NewPIN() (string, error) { return store.DrawPIN(t.tx) }

@@ -83,6 +83,7 @@ func (m *Module) Routes(r *web.Router) error {
 	r.API("GET /api/cabinet/inbox", authz.Candidate, m.wrap(m.inbox))
 	r.API("POST /api/cabinet/documents", authz.Candidate, m.wrap(m.upload))
 	r.API("POST /api/cabinet/supplement", authz.Candidate, m.wrap(m.supplement))
+	m.stageRoutes(r)
 	return nil
 }
 
@@ -95,7 +96,7 @@ func (m *Module) wrap(fn web.APIFunc) web.APIFunc {
 		if errors.As(err, &we) {
 			status := map[workflow.ErrKind]int{workflow.KindInvalid: http.StatusBadRequest, workflow.KindConflict: http.StatusConflict,
 				workflow.KindNotFound: http.StatusNotFound, workflow.KindTooLarge: http.StatusRequestEntityTooLarge,
-				workflow.KindUnauthorized: http.StatusUnauthorized}[we.Kind]
+				workflow.KindUnauthorized: http.StatusUnauthorized, workflow.KindForbidden: http.StatusForbidden}[we.Kind]
 			if status == 0 {
 				status = http.StatusBadRequest
 			}

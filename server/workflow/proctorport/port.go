@@ -72,3 +72,20 @@ func (p Port) WithRole(ctx context.Context, role string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Verdict implements workflow.Sittings: the published check results and,
+// once the appeal commission decided, the outcome that stands after it.
+func (p Port) Verdict(ctx context.Context, sitting string) (workflow.Verdict, error) {
+	st, err := p.Store.Sitting(protocol.SittingID(sitting))
+	if err != nil {
+		return workflow.Verdict{}, err
+	}
+	if st.Verdict == nil {
+		return workflow.Verdict{}, nil
+	}
+	v := workflow.Verdict{Published: true, Clean: st.EffectiveOutcome() == protocol.VerdictClean, Since: st.Verdict.Time}
+	if st.Appeal != nil {
+		v.Appealed, v.Since = true, st.Appeal.Time
+	}
+	return v, nil
+}

@@ -263,6 +263,95 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		}
 	})
 
+	t.Run("EssaysKeysAndNonces", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			if es, err := tx.Essays("c-1"); err != nil || es == nil || len(es) != 0 {
+				return fmt.Errorf("empty essays: %v %v", es, err)
+			}
+			if _, err := tx.Essay("p-none"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing essay: %v", err)
+			}
+			if _, err := tx.SignerKey("a-none"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing key: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for _, app := range []string{"p-9", "p-1", "p-5"} {
+				if err := tx.PutEssay(workflow.Essay{Application: app, Competition: "c-1", PIN: "1" + app, Text: "first", Graders: []string{}, Grades: []workflow.Grade{}}); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutEssay(workflow.Essay{Application: "p-other", Competition: "c-2", Graders: []string{}, Grades: []workflow.Grade{}}); err != nil {
+				return err
+			}
+			// A second put replaces the essay and keeps its place.
+			if err := tx.PutEssay(workflow.Essay{Application: "p-9", Competition: "c-1", Text: "second", Revision: 2, Graders: []string{"a-1"}, Grades: []workflow.Grade{}}); err != nil {
+				return err
+			}
+			if err := tx.PutEssay(workflow.Essay{Application: "p-x"}); err == nil {
+				return errors.New("an essay without a competition was stored")
+			}
+			if err := tx.PutSignerKey(workflow.SignerKey{Account: "a-1", Format: "ed25519", Data: []byte{1}, Fingerprint: "f1"}); err != nil {
+				return err
+			}
+			if err := tx.PutSignerKey(workflow.SignerKey{Account: "a-1", Format: "ed25519", Data: []byte{2}, Fingerprint: "f2"}); err != nil {
+				return err
+			}
+			if err := tx.UseNonce("nonce-0123456789ab"); err != nil {
+				return err
+			}
+			if err := tx.UseNonce("nonce-0123456789ab"); !errors.Is(err, workflow.ErrExists) {
+				return fmt.Errorf("a nonce used twice: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			es, err := tx.Essays("c-1")
+			if err != nil {
+				return err
+			}
+			var order []string
+			for _, e := range es {
+				order = append(order, e.Application)
+			}
+			if fmt.Sprint(order) != "[p-9 p-1 p-5]" {
+				return fmt.Errorf("essays in order %v, want [p-9 p-1 p-5]", order)
+			}
+			if e, err := tx.Essay("p-9"); err != nil || e.Text != "second" || e.Revision != 2 || len(e.Graders) != 1 {
+				return fmt.Errorf("replaced essay: %+v %v", e, err)
+			}
+			if k, err := tx.SignerKey("a-1"); err != nil || k.Fingerprint != "f2" {
+				return fmt.Errorf("replaced key: %+v %v", k, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A nonce recorded in a transaction that failed is not used.
+		boom := errors.New("boom")
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			if err := tx.UseNonce("nonce-rolled-back-000"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("failed update: %v", err)
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error { return tx.UseNonce("nonce-rolled-back-000") })
+		if err != nil {
+			t.Fatalf("a nonce of a rolled-back transaction: %v", err)
+		}
+	})
 	t.Run("PINsAreUniqueEightDigits", func(t *testing.T) {
 		h := open(t)
 		seen := map[string]bool{}
