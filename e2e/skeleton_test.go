@@ -26,14 +26,14 @@ import (
 	"kuzet.kz/kuzet/server/config"
 )
 
-func testLog(t *testing.T) *slog.Logger {
+func testLog(t testing.TB) *slog.Logger {
 	if os.Getenv("KUZET_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ type server struct {
 	done   chan error
 }
 
-func startServer(t *testing.T, dataDir string, port int) *server {
+func startServer(t testing.TB, dataDir string, port int) *server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:" + strconv.Itoa(port)
@@ -77,7 +77,7 @@ func startServer(t *testing.T, dataDir string, port int) *server {
 	return s
 }
 
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	s.cancel()
 	select {

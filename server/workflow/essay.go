@@ -184,7 +184,13 @@ func (e *Engine) writeEssay(ctx context.Context, token string, d EssayDraft, sub
 		return Essay{}, refuse(KindInvalid, "p.115", "workflow.err.essay_words", "the essay has {words} words, at most {limit} are allowed; shorten it and submit again (your text is saved)", "words", strconv.Itoa(words), "limit", strconv.Itoa(EssayWordLimit))
 	}
 	var out Essay
-	err = e.cfg.Store.Update(ctx, func(tx Tx) error {
+	// A save logs nothing and comes with every candidate's keystrokes:
+	// saves share commits (Batch); a submission is logged (Update).
+	write := e.cfg.Store.Batch
+	if submit {
+		write = e.cfg.Store.Update
+	}
+	err = write(ctx, func(tx Tx) error {
 		es, err := tx.Essay(a.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):

@@ -25,6 +25,12 @@ type Store interface {
 	// all (an error from fn rolls everything back). fn must have no
 	// effect outside tx.
 	Update(ctx context.Context, fn func(Tx) error) error
+	// Batch is Update for the many small writes that come at once (the
+	// essay saves of every candidate typing): concurrent calls may commit
+	// together in one transaction, so fn may run more than once and must
+	// only read and write through tx; it may not log audit entries (Log
+	// fails in it). An error from fn rolls back fn's writes only.
+	Batch(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(ReadTx) error) error
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,6 +351,63 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		err = h.Store.Update(ctx, func(tx workflow.Tx) error { return tx.UseNonce("nonce-rolled-back-000") })
 		if err != nil {
 			t.Fatalf("a nonce of a rolled-back transaction: %v", err)
+		}
+	})
+	t.Run("BatchCommitsAndLogsNothing", func(t *testing.T) {
+		h := open(t)
+		before, err := h.LogSize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- h.Store.Batch(ctx, func(tx workflow.Tx) error {
+					return tx.PutEssay(workflow.Essay{Application: fmt.Sprintf("p-%d", i), Competition: "c-b", Revision: int64(i), Graders: []string{}, Grades: []workflow.Grade{}})
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		boom := errors.New("boom")
+		err = h.Store.Batch(ctx, func(tx workflow.Tx) error {
+			if err := tx.PutEssay(workflow.Essay{Application: "p-failed", Competition: "c-b", Graders: []string{}, Grades: []workflow.Grade{}}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("a failed batch: %v", err)
+		}
+		if err := h.Store.Batch(ctx, func(tx workflow.Tx) error { _, err := tx.Log(entry("c-b")); return err }); err == nil {
+			t.Fatal("an audit entry was logged in a batch")
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			es, err := tx.Essays("c-b")
+			if err != nil {
+				return err
+			}
+			if len(es) != 20 {
+				return fmt.Errorf("%d essays after 20 batched puts", len(es))
+			}
+			if _, err := tx.Essay("p-failed"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("the failed batch stored its essay: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := h.LogSize(); after != before {
+			t.Fatalf("batches logged %d entries", after-before)
 		}
 	})
 	t.Run("PINsAreUniqueEightDigits", func(t *testing.T) {
