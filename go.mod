@@ -5,6 +5,7 @@ go 1.26.0
 toolchain go1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/at-wat/ebml-go v0.19.4
 	github.com/esimov/pigo v1.4.6
 	github.com/gen2brain/malgo v0.11.24
@@ -24,7 +25,7 @@ require (
 	github.com/shirou/gopsutil/v4 v4.26.10
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.58.0
-	golang.org/x/image v0.23.0
+	golang.org/x/image v0.40.0
 	golang.org/x/mod v0.42.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/time v0.14.0

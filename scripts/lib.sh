@@ -10,11 +10,11 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build needs (cgo: libvpx for VP8, libopus for Opus,
-# kernel headers for V4L2).
-BUILD_PACKAGES=(gcc pkg-config libvpx-dev libopus-dev linux-libc-dev)
+# kernel headers for V4L2), and a font with the Kazakh letters for the results PDF.
+BUILD_PACKAGES=(gcc pkg-config libvpx-dev libopus-dev linux-libc-dev fonts-dejavu-core)
 # Debian packages the tests need: a browser, a display, a VNC server, a sound
-# server, speech, a media decoder, X tools.
-TEST_PACKAGES=(chromium xvfb x11vnc tigervnc-standalone-server pulseaudio pulseaudio-utils dbus espeak-ng ffmpeg x11-xserver-utils x11-utils xauth)
+# server, speech, a media decoder, X tools, a PDF text extractor (the results PDF).
+TEST_PACKAGES=(chromium xvfb x11vnc tigervnc-standalone-server pulseaudio pulseaudio-utils dbus espeak-ng ffmpeg x11-xserver-utils x11-utils xauth poppler-utils)
 
 # need_packages installs the named Debian packages that are not installed.
 need_packages() {

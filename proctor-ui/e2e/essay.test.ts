@@ -187,6 +187,17 @@ test("the essay is written under the agent, survives a reload and a network cut,
     const lines = csv.trim().split("\n");
     assert.equal(lines[0], "rank,pin,essay,essay_state,interview,total,finalist");
     assert.ok(lines.some((l) => l.split(",")[1] === creds.pin && l.includes(",grading,")), `results:\n${csv}`);
+    // The PDF for the state body, in the page's language: what a reader
+    // of the printout sees (pdftotext), by PIN only.
+    const [pdfDl] = await Promise.all([hrPage.waitForEvent("download"), hrPage.locator("#results-pdf").click()]);
+    const pdfPath = await pdfDl.path();
+    assert.equal(readFileSync(pdfPath).subarray(0, 5).toString(), "%PDF-");
+    const txt = spawnSync("pdftotext", ["-layout", pdfPath, "-"], { encoding: "utf8" });
+    assert.equal(txt.status, 0, `pdftotext: ${txt.stderr}`);
+    assert.match(txt.stdout, /Results of the competition/);
+    assert.match(txt.stdout, new RegExp(`${creds.pin}.*being graded`));
+    const kk = await hr.call("GET", `/api/competitions/${creds.competition}/results.pdf`);
+    assert.equal(kk.status, 200);
     await shot(hrPage, "hr-results");
     assert.deepEqual(errors, []);
   } finally {

@@ -414,7 +414,8 @@ class HR {
           .catch((err: unknown) => this.fail(err));
       }, { id: "select-interview" }));
     }
-    sec.append(h("p", {}, h("a", { href: `/api/competitions/${id}/results.csv`, download: "", id: "results-csv" }, t("hr.results.csv"))));
+    sec.append(h("p", {}, h("a", { href: `/api/competitions/${id}/results.csv`, download: "", id: "results-csv" }, t("hr.results.csv")), " ",
+      h("a", { href: `/api/competitions/${id}/results.pdf?lang=${lang()}`, download: "", id: "results-pdf" }, t("hr.results.pdf"))));
     return sec;
   }
 

@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	if err != nil {
 		return err
 	}
-	wf := httpapi.New(httpapi.Config{Engine: engine, Accounts: port, Store: st, Catalogue: cat, PublicURL: cfg.PublicURL, Logger: log.With("part", "workflow")})
+	wf := httpapi.New(httpapi.Config{Engine: engine, Accounts: port, Store: st, Catalogue: cat, PublicURL: cfg.PublicURL, PDFFont: cfg.PDFFont, Logger: log.With("part", "workflow")})
 	proxies, err := cfg.Proxies()
 	if err != nil {
 		return err

@@ -163,6 +163,7 @@ func Table() []Rule {
 		{Route: "POST /api/competitions/{id}/interview/{app}/score", Who: []Principal{commission, assessor}, Writes: true, Why: "a signed 0-3 interview score, once (p.130)"},
 		{Route: "GET /api/competitions/{id}/results", Who: []Principal{admin, hr, commission, assessor}, Why: "the final ranking by PIN with every stage's scores"},
 		{Route: "GET /api/competitions/{id}/results.csv", Who: []Principal{admin, hr}, Why: "the final ranking as CSV for the state body"},
+		{Route: "GET /api/competitions/{id}/results.pdf", Who: []Principal{admin, hr}, Why: "the final ranking as PDF for the state body, by PIN"},
 	}
 }
 

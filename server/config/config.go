@@ -65,6 +65,10 @@ type Config struct {
 	// deadlines (p.73), essays released after clean check results
 	// (p.115), p.117 (flag -workflow-tick). Default 30s.
 	WorkflowTick time.Duration
+	// PDFFont is the TrueType font of the results PDF, which must have
+	// the Kazakh and Russian letters (flag -pdf-font). Default Debian's
+	// DejaVu Sans (package fonts-dejavu-core).
+	PDFFont string
 	// Retention is how long recordings and evidence are kept (flag
 	// -retention). Deleting them at expiry is itself logged. Default 365
 	// days (8760h).
@@ -122,6 +126,7 @@ func Default() Config {
 		HeartbeatInterval:  2 * time.Second,
 		AgentLostAfter:     6 * time.Second,
 		WorkflowTick:       30 * time.Second,
+		PDFFont:            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
 		Retention:          365 * 24 * time.Hour,
 		CheckpointInterval: 10 * time.Second,
 		LogLevel:           "info",
@@ -148,6 +153,7 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long graceful shutdown may take")
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat", c.HeartbeatInterval, "agent heartbeat interval")
 	fs.DurationVar(&c.AgentLostAfter, "agent-lost", c.AgentLostAfter, "silence after which an agent counts as lost")
+	fs.StringVar(&c.PDFFont, "pdf-font", c.PDFFont, "TrueType font with Kazakh and Russian letters for the results PDF")
 	fs.DurationVar(&c.WorkflowTick, "workflow-tick", c.WorkflowTick, "how often the workflow takes the decisions time makes (deadlines, essays released after clean check results)")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long recordings and evidence are kept")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint", c.CheckpointInterval, "how often the audit log signs a checkpoint")

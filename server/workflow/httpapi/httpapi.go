@@ -31,6 +31,9 @@ type Config struct {
 	Accounts  workflow.Accounts
 	Store     *store.Store
 	Catalogue *i18n.Catalogue
+	// PDFFont is the TrueType font of the results PDF (DefaultPDFFont when
+	// empty): it must have the Kazakh and Russian letters.
+	PDFFont string
 	// PublicURL is where candidates reach the server (for join links).
 	PublicURL string
 	Logger    *slog.Logger

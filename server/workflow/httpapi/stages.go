@@ -34,6 +34,7 @@ func (m *Module) stageRoutes(r *web.Router) {
 	r.Staff("POST /api/competitions/{id}/interview/{app}/score", m.wrap(m.scoreInterview))
 	r.Staff("GET /api/competitions/{id}/results", m.wrap(m.results))
 	r.Staff("GET /api/competitions/{id}/results.csv", m.wrap(m.resultsCSV))
+	r.Staff("GET /api/competitions/{id}/results.pdf", m.wrap(m.resultsPDF))
 }
 
 // essayView is the essay as the candidate page shows it: the text the

@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"strconv"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"kuzet.kz/kuzet/protocol/i18n"
+	"kuzet.kz/kuzet/server/calendar"
+	"kuzet.kz/kuzet/server/web"
+)
+
+// DefaultPDFFont is where Debian's fonts-dejavu-core puts a TrueType
+// font with the Kazakh and Russian letters (flag -pdf-font).
+const DefaultPDFFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+// resultsPDF is the final ranking as a PDF for the state body, in the
+// language asked (?lang=, Kazakh by default), by PIN only (p.74-1).
+func (m *Module) resultsPDF(w http.ResponseWriter, r *http.Request) error {
+	lang := i18n.KK
+	if q := r.URL.Query().Get("lang"); q != "" {
+		l, err := i18n.ParseLang(q)
+		if err != nil {
+			return web.Errorf(http.StatusBadRequest, "invalid", "workflow.err.lang", "lang %q: lang may only be kk, ru or en", q)
+		}
+		lang = l
+	}
+	id := r.PathValue("id")
+	c, err := m.e.Competition(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	list, err := m.e.Results(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	path := m.cfg.PDFFont
+	if path == "" {
+		path = DefaultPDFFont
+	}
+	font, err := os.ReadFile(path)
+	if err != nil {
+		m.cfg.Logger.Error("results PDF: no font", "path", path, "err", err)
+		return web.Errorf(http.StatusServiceUnavailable, "unavailable", "workflow.err.pdf_font", "could not make the PDF: the server has no Unicode font at %s; install fonts-dejavu-core or start it with -pdf-font", path)
+	}
+	tr := func(key string, args ...string) string {
+		a := i18n.Args{}
+		for i := 0; i+1 < len(args); i += 2 {
+			a[args[i]] = args[i+1]
+		}
+		return m.cfg.Catalogue.Text(lang, i18n.Key(key), a)
+	}
+	now := m.e.Now()
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(now)
+	pdf.SetModificationDate(now)
+	pdf.SetCreator("Kuzet", false)
+	pdf.SetTitle(tr("results.pdf.title")+" — "+c.Position, true)
+	pdf.AddUTF8FontFromBytes("body", "", font)
+	pdf.SetFont("body", "", 10)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-12)
+		pdf.CellFormat(0, 6, tr("results.pdf.page", "page", strconv.Itoa(pdf.PageNo()), "pages", "{nb}"), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	pdf.SetFontSize(14)
+	pdf.MultiCell(0, 7, tr("results.pdf.title"), "", "L", false)
+	pdf.SetFontSize(11)
+	body := c.Body
+	if b, ok := m.e.Rules().Body(c.Body); ok {
+		body = b.Name.In(string(lang))
+	}
+	pdf.MultiCell(0, 6, body+" — "+c.Position, "", "L", false)
+	pdf.SetFontSize(9)
+	pdf.MultiCell(0, 5, tr("results.pdf.meta", "id", c.ID, "status", tr("hr.status."+string(c.Status)), "time", now.In(calendar.Zone).Format("2006-01-02 15:04")), "", "L", false)
+	pdf.Ln(3)
+	cols := []struct {
+		key string
+		w   float64
+	}{{"results.pdf.rank", 14}, {"results.pdf.pin", 30}, {"results.pdf.essay", 26}, {"results.pdf.essay_state", 46}, {"results.pdf.interview", 26}, {"results.pdf.total", 22}, {"results.pdf.finalist", 26}}
+	pdf.SetFontSize(9)
+	pdf.SetFillColor(230, 234, 240)
+	for _, col := range cols {
+		pdf.CellFormat(col.w, 7, tr(col.key), "1", 0, "C", true, 0, "")
+	}
+	pdf.Ln(-1)
+	for _, res := range list {
+		yes := tr("results.pdf.no")
+		if res.Finalist {
+			yes = tr("results.pdf.yes")
+		}
+		cells := []string{strconv.Itoa(res.Rank), res.PIN, decText(res.Essay), tr("results.pdf.state." + res.EssayState), decText(res.Interview), res.Total.String(), yes}
+		for i, col := range cols {
+			align := "C"
+			if i == 3 {
+				align = "L"
+			}
+			pdf.CellFormat(col.w, 6, cells[i], "1", 0, align, false, 0, "")
+		}
+		pdf.Ln(-1)
+	}
+	pdf.Ln(4)
+	pdf.MultiCell(0, 5, tr("results.pdf.note"), "", "L", false)
+	var b bytes.Buffer
+	if err := pdf.Output(&b); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="results-`+c.ID+`-`+now.In(calendar.Zone).Format("20060102")+`.pdf"`)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b.Bytes())
+	return err
+}
