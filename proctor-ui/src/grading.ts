@@ -34,6 +34,15 @@ interface GraderEssay {
   graders: number;
 }
 
+interface MemberInterview {
+  competition: string;
+  position: string;
+  starts: string;
+  ends: string;
+  done?: string;
+  finalists: Array<{ application: string; pin: string; rank: number; mine?: number; scored: number }>;
+}
+
 interface KeyView {
   format: string;
   fingerprint: string;
@@ -101,6 +110,7 @@ class Signer {
 
 class Grading {
   private essays: GraderEssay[] = [];
+  private interviews: MemberInterview[] = [];
   private open: GraderEssay | null = null;
   private ready = false;
   private readonly signer: Signer;
@@ -120,6 +130,7 @@ class Grading {
   private async reload(): Promise<void> {
     try {
       this.essays = await api<GraderEssay[]>("GET", "/api/grading/essays");
+      this.interviews = await api<MemberInterview[]>("GET", "/api/grading/interviews");
       if (this.open) this.open = this.essays.find((e) => e.application === this.open?.application) ?? null;
     } catch (err) {
       this.msg.replaceChildren(refusal(err));
@@ -133,6 +144,7 @@ class Grading {
     main.append(this.keySection());
     main.append(this.listSection());
     if (this.open) main.append(this.essaySection(this.open));
+    if (this.interviews.length) main.append(this.interviewSection());
     if (this.note) main.append(h("p", { class: "ok", role: "status", id: "grading-note" }, this.note));
     main.append(this.msg);
     root.replaceChildren(header(this.me), main);
@@ -194,6 +206,51 @@ class Grading {
     sec.append(scale, b);
     if (!this.ready) sec.append(h("p", { class: "hint" }, t("grading.no_key")));
     return sec;
+  }
+
+  /** p.130: each member scores each finalist 0-3, individually, signed. */
+  private interviewSection(): HTMLElement {
+    const sec = h("section", { id: "interviews", "aria-labelledby": "interviews-title" }, h("h2", { id: "interviews-title" }, t("grading.interviews")));
+    for (const iv of this.interviews) {
+      sec.append(h("h3", {}, t("grading.interview_of", { position: iv.position, starts: kzDeadline(iv.starts) })));
+      const list = h("ul", { class: "finalists" });
+      for (const f of iv.finalists) {
+        const li = h("li", { "data-pin": f.pin }, h("strong", {}, t("grading.finalist", { rank: String(f.rank), pin: f.pin })), " ");
+        if (f.mine !== undefined) {
+          li.append(h("span", { class: "ok" }, t("grading.mine", { score: String(f.mine) })));
+        } else if (!iv.done) {
+          const name = `iv-${iv.competition}-${f.application}`;
+          const scale = h("fieldset", { class: "iv-scale" }, h("legend", {}, t("grading.iv_scale")),
+            ...[0, 1, 2, 3].map((n) => h("label", { class: "score-option" }, h("input", { type: "radio", name, value: String(n) }), ` ${n} — ${t(`grading.iv.${n}`)}`)));
+          const b = h("button", { type: "button", disabled: !this.ready }, t("grading.sign"));
+          b.addEventListener("click", () => void this.scoreInterview(iv, f.application, f.pin, scale));
+          li.append(scale, b);
+        }
+        list.append(li);
+      }
+      sec.append(list);
+    }
+    return sec;
+  }
+
+  private async scoreInterview(iv: MemberInterview, app: string, pin: string, scale: HTMLElement): Promise<void> {
+    const picked = scale.querySelector<HTMLInputElement>("input:checked");
+    if (!picked) {
+      this.msg.replaceChildren(h("p", { class: "error", role: "alert" }, t("grading.pick")));
+      return;
+    }
+    const score = Number(picked.value);
+    const base = `/api/competitions/${enc(iv.competition)}/interview/${enc(app)}`;
+    try {
+      const p = await api<Payload>("POST", `${base}/payload`, { score });
+      const signature = await this.signer.sign(p.payload);
+      await api("POST", `${base}/score`, { score, issued: p.issued, nonce: p.nonce, format: "ed25519", signature });
+      this.note = t("grading.iv_done", { pin, score: String(score) });
+      this.msg.replaceChildren();
+      await this.reload();
+    } catch (err) {
+      this.msg.replaceChildren(refusal(err));
+    }
   }
 
   private async grade(e: GraderEssay, scale: HTMLElement): Promise<void> {

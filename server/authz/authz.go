@@ -153,6 +153,7 @@ func Table() []Rule {
 		{Route: "GET /api/me/signing-key", Who: []Principal{commission, assessor}, Why: "the member's registered signing key (fingerprint)"},
 		{Route: "POST /api/me/signing-key", Who: []Principal{commission, assessor}, Writes: true, Why: "register the public key the member's browser signs grades with (p.115, p.130)"},
 		{Route: "GET /api/grading/essays", Who: []Principal{commission, assessor}, Why: "the released essays assigned to the member, by PIN (p.115, p.74-1)"},
+		{Route: "GET /api/grading/interviews", Who: []Principal{commission, assessor}, Why: "the interviews' finalists by PIN and the member's own scores (p.130)"},
 		{Route: "GET /api/grading/essays/{app}", Who: []Principal{commission, assessor}, Why: "one released essay's text and PIN; a held one is refused citing p.115"},
 		{Route: "POST /api/grading/essays/{app}/payload", Who: []Principal{commission, assessor}, Writes: true, Why: "the canonical payload of a grade to sign"},
 		{Route: "POST /api/grading/essays/{app}/grade", Who: []Principal{commission, assessor}, Writes: true, Why: "a signed 0-5 essay grade, once (p.115)"},

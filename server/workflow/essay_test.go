@@ -528,6 +528,16 @@ func TestP130_InterviewScoresSignedAndTheResultWhenAllAreIn(t *testing.T) {
 	must[workflow.Competition](t)(w.e.ScoreInterview(ctx, gs[0].id, c.ID, apps[0].Application.ID, gs[0].signed(t, p, 2)))
 	_, err = scoreIt(gs[0], apps[0], 3)
 	refused(t, err, "p.130", "already")
+	mi := must[[]workflow.MemberInterview](t)(w.e.MemberInterviews(ctx, gs[0].id))
+	if len(mi) != 1 || len(mi[0].Finalists) != 2 {
+		t.Fatalf("the member's interviews: %+v", mi)
+	}
+	for _, f := range mi[0].Finalists {
+		scored := f.Application == apps[0].Application.ID
+		if scored != (f.Mine != nil) || scored && *f.Mine != 2 {
+			t.Fatalf("the member's score of %s: %v", f.PIN, f.Mine)
+		}
+	}
 	must[workflow.Competition](t)(scoreIt(gs[1], apps[0], 3))
 	must[workflow.Competition](t)(scoreIt(gs[0], apps[1], 1))
 	c = must[workflow.Competition](t)(w.e.Competition(ctx, c.ID))

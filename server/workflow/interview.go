@@ -372,3 +372,52 @@ func finalistApps(c *Competition) (map[string]bool, error) {
 
 // atText is an instant as users read it: Kazakhstan's time, to the minute.
 func atText(t time.Time) string { return t.In(calendar.Zone).Format("2006-01-02 15:04") }
+
+// MemberInterview is an interview as a commission member sees it: the
+// finalists by PIN and the member's own scores (p.130, p.74-1).
+type MemberInterview struct {
+	Competition string           `json:"competition"`
+	Position    string           `json:"position"`
+	Starts      time.Time        `json:"starts"`
+	Ends        time.Time        `json:"ends"`
+	Done        *time.Time       `json:"done,omitempty"`
+	Finalists   []MemberFinalist `json:"finalists"`
+}
+
+// MemberFinalist is one finalist and the member's score of them, if given.
+type MemberFinalist struct {
+	Application string `json:"application"`
+	PIN         string `json:"pin"`
+	Rank        int    `json:"rank"`
+	Mine        *int   `json:"mine,omitempty"`
+	Scored      int    `json:"scored"`
+}
+
+// MemberInterviews lists the interviews whose finalists were selected in
+// the competitions where account is on the commission.
+func (e *Engine) MemberInterviews(ctx context.Context, account string) ([]MemberInterview, error) {
+	out := []MemberInterview{}
+	cs, err := e.Competitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		iv, ok := c.Stage(StageInterview)
+		if !ok || c.Interview == nil || member(&c, account) == nil {
+			continue
+		}
+		mi := MemberInterview{Competition: c.ID, Position: c.Position, Starts: iv.Starts, Ends: iv.Ends, Done: c.Interview.Done, Finalists: []MemberFinalist{}}
+		for _, f := range c.Interview.Finalists {
+			mf := MemberFinalist{Application: f.Application, PIN: f.PIN, Rank: f.Rank, Scored: len(f.Scores)}
+			for _, g := range f.Scores {
+				if g.Account == account {
+					sc := g.Score
+					mf.Mine = &sc
+				}
+			}
+			mi.Finalists = append(mi.Finalists, mf)
+		}
+		out = append(out, mi)
+	}
+	return out, nil
+}

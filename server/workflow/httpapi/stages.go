@@ -24,6 +24,7 @@ func (m *Module) stageRoutes(r *web.Router) {
 	r.Staff("GET /api/me/signing-key", m.wrap(m.signingKey))
 	r.Staff("POST /api/me/signing-key", m.wrap(m.registerKey))
 	r.Staff("GET /api/grading/essays", m.wrap(m.graderEssays))
+	r.Staff("GET /api/grading/interviews", m.wrap(m.memberInterviews))
 	r.Staff("GET /api/grading/essays/{app}", m.wrap(m.graderEssay))
 	r.Staff("POST /api/grading/essays/{app}/payload", m.wrap(m.essayPayload))
 	r.Staff("POST /api/grading/essays/{app}/grade", m.wrap(m.gradeEssay))
@@ -159,6 +160,15 @@ func (m *Module) registerKey(w http.ResponseWriter, r *http.Request) error {
 
 func (m *Module) graderEssays(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.GraderEssays(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (m *Module) memberInterviews(w http.ResponseWriter, r *http.Request) error {
+	list, err := m.e.MemberInterviews(r.Context(), actor(r))
 	if err != nil {
 		return err
 	}
