@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -49,6 +50,8 @@ type Manager struct {
 	adm   *admin.Admin
 	log   *audit.Log
 	now   func() time.Time
+	// slot takes one of the server's argon2id slots (web.Router.PasswordSlot).
+	slot func(http.ResponseWriter, *http.Request) (func(), error)
 }
 
 // New returns a Manager over st, logging to l.

@@ -48,6 +48,7 @@ func (m *Manager) Routes(r *web.Router) error {
 	r.Staff("POST /api/accounts/{id}/password", m.reset)
 	r.Staff("GET /api/accounts/{id}/sessions", m.sessions)
 	r.Staff("DELETE /api/accounts/{id}/sessions", m.revoke)
+	m.slot = r.PasswordSlot
 	r.Staff("POST /api/me/password", m.changeOwn)
 	return nil
 }
@@ -257,6 +258,15 @@ func (m *Manager) changeOwn(w http.ResponseWriter, r *http.Request) error {
 	var req changeRequest
 	if err := web.Decode(r, &req); err != nil {
 		return err
+	}
+	// Checking the current password and hashing the new one are argon2id
+	// runs: they share the login's cap on how many run at once.
+	if m.slot != nil {
+		release, err := m.slot(w, r)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	keep := ""
 	if c, err := r.Cookie(web.SessionCookie); err == nil {

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -54,5 +56,29 @@ func TestPasswordGate(t *testing.T) {
 	go func() { time.Sleep(20 * time.Millisecond); g.release() }()
 	if !g.acquire(ctx, time.Second) {
 		t.Fatal("a waiting check did not get the released slot")
+	}
+}
+
+// Changing one's password runs argon2id twice: it takes a slot of the same
+// gate as the logins, and is told to come back when the gate is full.
+func TestPasswordSlotSharesTheLoginsGate(t *testing.T) {
+	s := &Server{checks: newPasswordGate(1)}
+	r := &Router{s: s}
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/api/me/password", nil)
+	release, err := r.PasswordSlot(w, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := r.PasswordSlot(w, req.WithContext(ctx)); err == nil {
+		t.Fatal("a second check got a slot of a gate of 1")
+	} else if e, ok := err.(*Error); !ok || e.Status != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("refusal: %v, Retry-After %q", err, w.Header().Get("Retry-After"))
+	}
+	release()
+	if _, err := r.PasswordSlot(httptest.NewRecorder(), req); err != nil {
+		t.Fatalf("the released slot: %v", err)
 	}
 }

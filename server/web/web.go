@@ -138,6 +138,25 @@ type Router struct {
 	err error
 }
 
+// passwordSlot takes one of the MaxPasswordChecks slots for an argon2id
+// check (64 MiB each), waiting a little; a request that cannot get one is
+// told to come back (503 with Retry-After). release must follow.
+func (s *Server) passwordSlot(w http.ResponseWriter, r *http.Request) (release func(), err error) {
+	if !s.checks.acquire(r.Context(), passwordWait) {
+		w.Header().Set("Retry-After", strconv.Itoa(passwordRetryAfter))
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "busy", Key: "login.busy",
+			Args: map[string]string{"seconds": strconv.Itoa(passwordRetryAfter)}, Message: fmt.Sprintf("the server is checking many logins; try again in %d s", passwordRetryAfter)}
+	}
+	return s.checks.release, nil
+}
+
+// PasswordSlot is passwordSlot for the modules that check or hash a
+// password outside the login (changing one's own password): every
+// argon2id run of the server shares the same cap.
+func (r *Router) PasswordSlot(w http.ResponseWriter, req *http.Request) (release func(), err error) {
+	return r.s.passwordSlot(w, req)
+}
+
 // Routes lists what was registered, for the authorisation tests.
 func (s *Server) Routes() []string { return s.routes }
 
@@ -414,14 +433,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Key: "login.too_many_account",
 			Args: map[string]string{"seconds": retryAfter(wait)}, Message: fmt.Sprintf("too many login attempts for this account; try again in %s s", retryAfter(wait))}
 	}
-	// Each check takes 64 MiB: only MaxPasswordChecks run at once, and a
-	// login that cannot get one soon is told to come back.
-	if !s.checks.acquire(r.Context(), passwordWait) {
-		w.Header().Set("Retry-After", strconv.Itoa(passwordRetryAfter))
-		return &Error{Status: http.StatusServiceUnavailable, Code: "busy", Key: "login.busy",
-			Args: map[string]string{"seconds": strconv.Itoa(passwordRetryAfter)}, Message: fmt.Sprintf("the server is checking many logins; try again in %d s", passwordRetryAfter)}
+	release, err := s.passwordSlot(w, r)
+	if err != nil {
+		return err
 	}
-	defer s.checks.release()
+	defer release()
 	bad := errorf(http.StatusUnauthorized, "unauthorized", "login.failed", "wrong username or password")
 	acct, err := s.cfg.Store.AccountByUsername(username)
 	if errors.Is(err, store.ErrNotFound) {
