@@ -36,6 +36,7 @@ func init() {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
 }
 
 // loadSpec loads docs/api/openapi.yaml and validates it as OpenAPI 3.
@@ -803,6 +804,9 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready) {
 	w.do(call{who: "auditor", client: auditor, route: "POST /api/replay/sittings/{id}/appeal/decision", params: s0,
 		body: jsonBody(t, map[string]string{"outcome": "maybe", "reasons": "walk"}), bad: true})
 
+	// ---- the stages: the essay, signed grades, the interview, results
+	walkStages(t, w, r, staff)
+
 	// ---- the WebSocket channels: a plain GET is refused, an upgrade
 	// switches protocols (the tokens are checked inside the protocol).
 	w.do(call{who: "proctor", client: proctor, route: "GET /v1/view"})
@@ -1071,6 +1075,11 @@ func paramSets(route string, comps []idOnly, apps []appIDs, sittings []string, e
 		if len(apps) > 0 {
 			out = append(out, map[string]string{"id": apps[0].ID, "doc": "no-such-document"})
 		}
+	case pattern == "/api/grading/essays/{app}":
+		for _, a := range apps {
+			out = append(out, map[string]string{"app": a.ID})
+		}
+		out = append(out, map[string]string{"app": "no-such-application"})
 	case strings.HasPrefix(pattern, "/api/applications/{id}"):
 		for _, a := range apps {
 			out = append(out, map[string]string{"id": a.ID})

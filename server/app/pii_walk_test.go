@@ -179,12 +179,12 @@ func expand(path string, ids map[string][]string) []string {
 	switch {
 	case strings.HasPrefix(path, "/api/competitions/"):
 		kind = "competitions"
-	case strings.HasPrefix(path, "/api/applications/"):
+	case strings.HasPrefix(path, "/api/applications/"), strings.HasPrefix(path, "/api/grading/"):
 		kind = "applications"
 	}
 	var out []string
 	for _, id := range ids[kind] {
-		p := strings.Replace(path, "{id}", id, 1)
+		p := strings.Replace(strings.Replace(path, "{id}", id, 1), "{app}", id, 1)
 		p = strings.NewReplacer("{sha}", strings.Repeat("0", 64), "{name}", "none.webm", "{n}", "1", "{kind}", "essay", "{account}", "assessor1").Replace(p)
 		if strings.Contains(p, "{doc}") {
 			for _, doc := range ids["docs"] {

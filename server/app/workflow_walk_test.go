@@ -46,7 +46,8 @@ func almaty(s string) time.Time {
 // package incomplete and completed once (p.73), both admitted with PINs
 // (p.74-1), the stages started and the essay's sittings opened, then the
 // essay ends with nobody joined and the tick completes the competition by
-// itself, every candidate notified in kk, ru and en (p.117).
+// itself, every candidate notified in kk, ru and en (p.117); the interview notice is
+// refused, nobody having been selected for it (p.120).
 func TestP117_CompetitionWalksFromDraftToCompletedThroughTheAPI(t *testing.T) {
 	clk := &clock{t: almaty("2026-03-02 09:00")}
 	r := startWith(t, clk.now)
@@ -210,7 +211,11 @@ func TestP117_CompetitionWalksFromDraftToCompletedThroughTheAPI(t *testing.T) {
 	}
 	clk.set(almaty("2026-03-16 09:00"))
 	do(hr, "POST", "/api/competitions/"+c.ID+"/stages/essay/open", "", nil, http.StatusOK, nil)
-	do(hr, "POST", "/api/competitions/"+c.ID+"/interview/notify", "", nil, http.StatusOK, nil)
+	// p.120: the interview notice goes to the finalists only, so it is
+	// refused until the system selected them (after the essay).
+	if e := do(hr, "POST", "/api/competitions/"+c.ID+"/interview/notify", "", nil, http.StatusConflict, nil); e.Error.Key != "workflow.err.p120_not_selected" || e.Error.Args["clause"] != "p.120" {
+		t.Fatalf("the interview notice before the finalists were selected: %+v", e.Error)
+	}
 
 	// The essay ends; nobody joined its sittings.
 	clk.set(almaty("2026-03-16 12:01"))
@@ -241,10 +246,13 @@ func TestP117_CompetitionWalksFromDraftToCompletedThroughTheAPI(t *testing.T) {
 			}
 		}
 		got := strings.Join(keys, " ")
-		for _, want := range []string{"workflow.notify.received", "workflow.notify.admitted", "workflow.notify.interview", "workflow.notify.completed_p117"} {
+		for _, want := range []string{"workflow.notify.received", "workflow.notify.admitted", "workflow.notify.completed_p117"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("candidate %d's inbox lacks %s: %s", i, want, got)
 			}
+		}
+		if strings.Contains(got, "workflow.notify.interview") {
+			t.Errorf("candidate %d was invited to an interview nobody was selected for (p.120): %s", i, got)
 		}
 		if i == 1 && !strings.Contains(got, "workflow.notify.incomplete") {
 			t.Errorf("the incomplete package's notice is missing: %s", got)
