@@ -262,6 +262,17 @@ func walkStages(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]
 		t.Errorf("GET results.csv: %d %s", code, raw)
 	}
 	jdo("commission", member, "", "GET /api/competitions/{id}/results.csv", cp, nil, true)
+	code, raw = jdo("hr", hr, "", "GET /api/competitions/{id}/results.pdf", cp, nil, true)
+	if code != http.StatusOK || !strings.HasPrefix(string(raw), "%PDF-") {
+		t.Errorf("GET results.pdf: %d %.40q", code, raw)
+	}
+	code, raw = w.do(call{who: "hr", client: hr, route: "GET /api/competitions/{id}/results.pdf", params: cp, query: "lang=fr", bad: true})
+	wantRefusal(t, "a results PDF in French", code, raw, http.StatusBadRequest, "invalid", "")
+	jdo("commission", member, "", "GET /api/competitions/{id}/results.pdf", cp, nil, true)
+	if code, raw := jdo("commission", member, "", "GET /api/grading/interviews", nil, nil, true); code != http.StatusOK || string(raw) != "[]\n" && string(raw) != "[]" {
+		t.Errorf("GET /api/grading/interviews before any selection: %d %s", code, raw)
+	}
+	jdo("proctor", proctor, "", "GET /api/grading/interviews", nil, nil, true)
 	code, raw = jdo("hr", hr, "", "POST /api/competitions/{id}/interview/select", cp, nil, true)
 	wantRefusal(t, "selecting the finalists while the essay runs", code, raw, http.StatusConflict, "conflict", "p.120")
 	jdo("hr", hr, "", "POST /api/competitions/{id}/interview/select", map[string]string{"id": "no-such-competition"}, nil, true)
