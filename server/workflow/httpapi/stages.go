@@ -88,6 +88,10 @@ func (m *Module) writeEssay(w http.ResponseWriter, r *http.Request, submit bool)
 	if _, _, _, err := m.e.Cabinet(r.Context(), bearer(r)); err != nil {
 		return err
 	}
+	// JSON escapes can double the text; past that the text is too long.
+	if r.ContentLength > workflow.EssayMaxBytes*2 {
+		return web.Errorf(http.StatusRequestEntityTooLarge, "too_large", "workflow.err.essay_body_large", "the essay is too long to send (over %d bytes of text); shorten it", workflow.EssayMaxBytes)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, workflow.EssayMaxBytes*2)
 	var d workflow.EssayDraft
 	if err := web.Decode(r, &d); err != nil {
