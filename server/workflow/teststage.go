@@ -324,14 +324,14 @@ func (e *Engine) StartTest(ctx context.Context, token string, kind StageKind) (A
 // order with their choices in the presented order (never the correct
 // response), the saved answers, the deadline and the server's clock.
 type TestView struct {
-	Stage    StageKind      `json:"stage"`
-	Program  string         `json:"program"`
-	Title    exam.Text      `json:"title"`
-	Started  time.Time      `json:"started"`
-	Deadline time.Time      `json:"deadline"`
-	Now      time.Time      `json:"now"`
+	Stage     StageKind      `json:"stage"`
+	Program   string         `json:"program"`
+	Title     exam.Text      `json:"title"`
+	Started   time.Time      `json:"started"`
+	Deadline  time.Time      `json:"deadline"`
+	Now       time.Time      `json:"now"`
 	Questions []QuestionView `json:"questions"`
-	Answers  []Answer       `json:"answers"`
+	Answers   []Answer       `json:"answers"`
 	// Submitted, Auto and Score once the attempt was submitted (the
 	// Annex 3 score; the correct answers are never shown).
 	Submitted *time.Time     `json:"submitted,omitempty"`
