@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,6 +54,10 @@ type Engine struct {
 	cfg Config
 	now func() time.Time
 	log *slog.Logger
+	// items caches the parsed bank items by bank, identifier and
+	// version: a version's content never changes, so the cache is
+	// never stale.
+	items sync.Map
 }
 
 // System is the actor of decisions the engine takes by itself (deadlines,
@@ -267,6 +272,9 @@ func (e *Engine) checkStages(in []Stage, reviewEnd time.Time) ([]Stage, error) {
 			if u, err := url.Parse(s.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s.Link) > 500 {
 				return nil, refuse(KindInvalid, "", "workflow.err.link", "the link of stage {kind} must be an http(s) address", "kind", string(s.Kind))
 			}
+		}
+		if err := checkTestStage(&s); err != nil {
+			return nil, err
 		}
 		last = s.Ends
 		s.Starts, s.Ends, s.Notified, s.Sittings = s.Starts.UTC(), s.Ends.UTC(), nil, false

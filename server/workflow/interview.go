@@ -40,9 +40,18 @@ type Finalist struct {
 // Standing is one admitted candidate's place after the stages before the
 // interview: the scores of the stages that give one, and their sum.
 type Standing struct {
-	Application string         `json:"application"`
-	PIN         string         `json:"pin"`
-	Essay       *score.Decimal `json:"essay,omitempty"`
+	Application string `json:"application"`
+	PIN         string `json:"pin"`
+	// Personal and Textual are the Annex 3 scores of the test stages
+	// (personal qualities: T = 0.02 × S; textual/numerical: T = T1 + T2),
+	// with their states: "scored", or why there is none (TestNotStarted,
+	// TestInProgress); the states are empty when the competition has no
+	// such stage.
+	Personal      *score.Decimal `json:"personal,omitempty"`
+	PersonalState string         `json:"personal_state,omitempty"`
+	Textual       *score.Decimal `json:"textual,omitempty"`
+	TextualState  string         `json:"textual_state,omitempty"`
+	Essay         *score.Decimal `json:"essay,omitempty"`
 	// EssayState: "scored", or why there is no essay score (HeldViolation,
 	// HeldAwaitingVerdict, "grading", "not_submitted").
 	EssayState string        `json:"essay_state"`
@@ -52,15 +61,27 @@ type Standing struct {
 	submitted *time.Time // tie rule
 }
 
-// standings computes everyone's place. The cumulative score is the sum
-// of the scores of the stages held before the interview that give one;
-// today that is the essay (the test stages add theirs when they record
-// them). A candidate whose essay was held for a violation has no essay
-// score and does not go on.
-func standings(c *Competition, apps []Application, essays []Essay) []Standing {
+// Why a test stage has no score in a standing.
+const (
+	TestNotStarted = "not_started" // the candidate never started the test
+	TestInProgress = "in_progress" // started, not submitted yet (Tick submits it at its deadline)
+)
+
+// standings computes everyone's place (p.120). The cumulative score is
+// the sum of the Annex 3 scores of the stages held before the interview
+// that the competition has: the personal-qualities assessment, the
+// textual/numerical test and the essay. A candidate lacking the score of
+// any of them is not eligible: a test not submitted (never started, or
+// not yet submitted), an essay not submitted, still being graded, or held
+// (a violation holds it, p.115).
+func standings(c *Competition, apps []Application, essays []Essay, attempts []Attempt) []Standing {
 	byApp := map[string]Essay{}
 	for _, es := range essays {
 		byApp[es.Application] = es
+	}
+	tests := map[string]Attempt{}
+	for _, at := range attempts {
+		tests[at.Application+"/"+string(at.Stage)] = at
 	}
 	_, hasEssay := c.Stage(StageEssay)
 	out := []Standing{}
@@ -69,6 +90,34 @@ func standings(c *Competition, apps []Application, essays []Essay) []Standing {
 			continue
 		}
 		s := Standing{Application: a.ID, PIN: a.PIN, Eligible: true}
+		add := func(d score.Decimal) {
+			if t, err := s.Total.Add(d); err == nil {
+				s.Total = t
+			} else {
+				s.Eligible = false
+			}
+		}
+		for _, kind := range []StageKind{StagePersonal, StageTextual} {
+			if _, ok := c.Stage(kind); !ok {
+				continue
+			}
+			state, sc := TestNotStarted, (*score.Decimal)(nil)
+			if at, ok := tests[a.ID+"/"+string(kind)]; ok {
+				state = TestInProgress
+				if at.Submitted != nil && at.Score() != nil {
+					state, sc = "scored", at.Score()
+					add(*sc)
+				}
+			}
+			if sc == nil {
+				s.Eligible = false
+			}
+			if kind == StagePersonal {
+				s.Personal, s.PersonalState = sc, state
+			} else {
+				s.Textual, s.TextualState = sc, state
+			}
+		}
 		if hasEssay {
 			es, ok := byApp[a.ID]
 			switch {
@@ -76,7 +125,7 @@ func standings(c *Competition, apps []Application, essays []Essay) []Standing {
 				s.EssayState, s.Eligible = "not_submitted", false
 			case es.Score != nil:
 				s.EssayState, s.Essay, s.submitted = "scored", es.Score, es.Submitted
-				s.Total = *es.Score
+				add(*es.Score)
 			case es.Released != nil:
 				s.EssayState, s.Eligible = "grading", false
 			default:
@@ -90,9 +139,10 @@ func standings(c *Competition, apps []Application, essays []Essay) []Standing {
 }
 
 // rankStandings orders candidates for p.120. The rule for ties: a higher
-// cumulative score first; then a higher essay score; then the essay
-// submitted earlier; then the smaller PIN, so the order is total and
-// reproducible. Eligible candidates come before the others.
+// cumulative score first (the test stages and the essay summed); then a
+// higher essay score; then the essay submitted earlier; then the smaller
+// PIN, so the order is total and reproducible. The test stages' scores
+// count in the total only. Eligible candidates come before the others.
 func rankStandings(s []Standing) {
 	sort.SliceStable(s, func(i, j int) bool {
 		a, b := s[i], s[j]
@@ -132,7 +182,11 @@ func loadStandings(tx ReadTx, id string) (Competition, []Standing, error) {
 	if err != nil {
 		return c, nil, err
 	}
-	return c, standings(&c, apps, essays), nil
+	attempts, err := tx.Attempts(id)
+	if err != nil {
+		return c, nil, err
+	}
+	return c, standings(&c, apps, essays, attempts), nil
 }
 
 // Standings lists a competition's candidates in the p.120 order.
@@ -162,6 +216,11 @@ func (e *Engine) SelectInterview(ctx context.Context, actor, id string) (Competi
 		if c.Interview != nil {
 			return refuse(KindConflict, "p.120", "workflow.err.p120_selected", "the interview's candidates were selected already")
 		}
+		for _, kind := range []StageKind{StagePersonal, StageTextual} {
+			if st, ok := c.Stage(kind); ok && now.Before(st.Ends) {
+				return refuse(KindConflict, "p.120", "workflow.err.p120_test_running", "the {kind} stage runs until {ends}; the interview's candidates are selected after it", "kind", string(kind), "ends", atText(st.Ends))
+			}
+		}
 		if st, ok := c.Stage(StageEssay); ok && now.Before(st.Ends) {
 			return refuse(KindConflict, "p.120", "workflow.err.p120_essay_running", "the essay runs until {ends}; the interview's candidates are selected after it", "ends", atText(st.Ends))
 		}
@@ -173,8 +232,22 @@ func (e *Engine) SelectInterview(ctx context.Context, actor, id string) (Competi
 		if err != nil {
 			return err
 		}
-		all := standings(c, apps, essays)
+		attempts, err := tx.Attempts(c.ID)
+		if err != nil {
+			return err
+		}
+		all := standings(c, apps, essays, attempts)
 		for _, s := range all {
+			// A test still in progress after its stage ended is submitted
+			// by the next Tick: wait for it rather than leave it out.
+			for _, t := range []struct {
+				kind  StageKind
+				state string
+			}{{StagePersonal, s.PersonalState}, {StageTextual, s.TextualState}} {
+				if t.state == TestInProgress {
+					return refuse(KindConflict, "p.120", "workflow.err.p120_test_pending", "the {kind} test of PIN {pin} is not submitted yet; it is submitted at its deadline, then select again", "kind", string(t.kind), "pin", s.PIN)
+				}
+			}
 			if s.EssayState == "grading" || s.EssayState == HeldAwaitingVerdict {
 				return refuse(KindConflict, "p.120", "workflow.err.p120_pending", "the essay of PIN {pin} is not scored yet ({state}); the interview's candidates are selected when every essay is", "pin", s.PIN, "state", s.EssayState)
 			}
@@ -191,7 +264,7 @@ func (e *Engine) SelectInterview(ctx context.Context, actor, id string) (Competi
 		if len(iv.Finalists) == 0 {
 			return refuse(KindConflict, "p.120", "workflow.err.p120_nobody", "no candidate has the scores the interview needs")
 		}
-		idx, err := logEntry(tx, now, c.ID, actor, "interview_select", map[string]any{"finalists": picked, "rule": "total, essay, earlier essay, PIN"})
+		idx, err := logEntry(tx, now, c.ID, actor, "interview_select", map[string]any{"finalists": picked, "rule": "total (tests and essay), essay, earlier essay, PIN"})
 		if err != nil {
 			return err
 		}
@@ -292,6 +365,8 @@ type Result struct {
 	Rank        int            `json:"rank"`
 	Application string         `json:"application"`
 	PIN         string         `json:"pin"`
+	Personal    *score.Decimal `json:"personal,omitempty"`
+	Textual     *score.Decimal `json:"textual,omitempty"`
 	Essay       *score.Decimal `json:"essay,omitempty"`
 	EssayState  string         `json:"essay_state"`
 	Interview   *score.Decimal `json:"interview,omitempty"`
@@ -318,7 +393,7 @@ func results(c *Competition, st []Standing) []Result {
 	out := []Result{}
 	fin := []Result{}
 	for i, s := range st {
-		r := Result{Application: s.Application, PIN: s.PIN, Essay: s.Essay, EssayState: s.EssayState, Total: s.Total}
+		r := Result{Application: s.Application, PIN: s.PIN, Personal: s.Personal, Textual: s.Textual, Essay: s.Essay, EssayState: s.EssayState, Total: s.Total}
 		if f := finalist(c, s.Application); f != nil {
 			r.Finalist, r.Interview = true, f.Score
 			if f.Score != nil {

@@ -57,6 +57,13 @@ type Stage struct {
 	Notified *time.Time `json:"notified,omitempty"`
 	// Sittings is true once the stage's sittings were opened.
 	Sittings bool `json:"sittings"`
+	// Program is the test program of a test stage (personal qualities,
+	// textual/numerical): the id of a program of server/exam, by default
+	// the example program of the stage's kind. Empty for the other stages.
+	Program string `json:"program,omitempty"`
+	// Bank is the item bank a test stage draws its variants from, by
+	// default the bank named like the stage's kind. Empty for the others.
+	Bank string `json:"bank,omitempty"`
 }
 
 // Transition is one change of a competition's status: who, why, when and

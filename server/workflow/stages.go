@@ -156,7 +156,8 @@ func (e *Engine) NotifyInterview(ctx context.Context, actor, id string) (int, er
 }
 
 // Tick takes the decisions that time makes: a competition whose deadline
-// passed goes to review (p.73), and one whose essay stage ended with no
+// passed goes to review (p.73); a test attempt whose deadline passed is
+// submitted with what was saved; and a competition whose essay stage ended with no
 // admitted candidate taking part is completed, every candidate notified
 // (p.117). The server runs it every minute; it is safe to run any time.
 func (e *Engine) Tick(ctx context.Context) error {
@@ -177,7 +178,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 			})
 			errs = append(errs, err)
 		case c.Status == StatusStages:
-			errs = append(errs, e.releaseEssays(ctx, c), e.p117(ctx, c))
+			errs = append(errs, e.submitTests(ctx, c), e.releaseEssays(ctx, c), e.p117(ctx, c))
 		}
 	}
 	return errors.Join(errs...)

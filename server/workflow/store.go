@@ -57,6 +57,20 @@ type ReadTx interface {
 	Essays(competition string) ([]Essay, error)
 	// SignerKey returns the signing key an account registered.
 	SignerKey(account string) (SignerKey, error)
+	// BankItems lists the latest version of each item of a bank, by
+	// identifier.
+	BankItems(bank string) ([]BankItem, error)
+	// BankItem returns one version of a bank's item (any version ever
+	// stored, not only the latest: an appeal grades what was seen).
+	BankItem(bank, identifier, version string) (BankItem, error)
+	// BankSnapshot returns the list of item versions a bank held, by
+	// its PoolDigest.
+	BankSnapshot(bank, digest string) (BankSnapshot, error)
+	// Attempt returns an application's attempt of a test stage.
+	Attempt(application string, stage StageKind) (Attempt, error)
+	// Attempts lists a competition's test attempts in the order they
+	// were started.
+	Attempts(competition string) ([]Attempt, error)
 }
 
 // Tx reads and writes the records and the audit log in one transaction.
@@ -74,6 +88,16 @@ type Tx interface {
 	PutEssay(Essay) error
 	// PutSignerKey stores an account's signing key, replacing the old one.
 	PutSignerKey(SignerKey) error
+	// PutBankItem stores a version of a bank's item (a version already
+	// stored is kept as it is: a version's content never changes) and
+	// makes it the latest of its identifier.
+	PutBankItem(BankItem) error
+	// PutBankSnapshot stores a bank's list of item versions by its
+	// digest: ErrExists when that digest is stored.
+	PutBankSnapshot(BankSnapshot) error
+	// PutAttempt stores an attempt by its application and stage
+	// (Competition set).
+	PutAttempt(Attempt) error
 	// UseNonce records a signature's nonce: ErrExists when it was used.
 	UseNonce(nonce string) error
 	// NewPIN draws a PIN never given before (p.74-1) and records it.

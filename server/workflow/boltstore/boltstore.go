@@ -6,6 +6,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -32,6 +33,13 @@ var (
 	bEssaysByComp  = []byte("wf.essays.bycompetition")
 	bSignerKeys    = []byte("wf.signerkeys")
 	bNonces        = []byte("wf.nonces")
+	// Bank items by bank, identifier and version (every version kept),
+	// the latest version of each identifier, and the pools by digest.
+	bBankItems     = []byte("wf.bank.items")
+	bBankLatest    = []byte("wf.bank.latest")
+	bBankSnapshots = []byte("wf.bank.snapshots")
+	bAttempts      = []byte("wf.attempts")
+	bAttemptsComp  = []byte("wf.attempts.bycompetition")
 )
 
 // Store is the bbolt implementation of workflow.Store.
@@ -42,7 +50,7 @@ type Store struct{ db *bolt.DB }
 // are appended with audit.AppendTx, PINs drawn with store.DrawPIN.
 func New(db *bolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces} {
+		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces, bBankItems, bBankLatest, bBankSnapshots, bAttempts, bAttemptsComp} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -317,6 +325,114 @@ func (t *btx) UseNonce(nonce string) error {
 		return fmt.Errorf("nonce: %w", workflow.ErrExists)
 	}
 	return b.Put([]byte(nonce), []byte{1})
+}
+
+// bankKey joins a bank's key parts with NUL, which neither a bank name
+// nor a QTI identifier contains, so one bank's prefix never matches another's.
+func bankKey(parts ...string) string {
+	k := ""
+	for i, p := range parts {
+		if i > 0 {
+			k += "\x00"
+		}
+		k += p
+	}
+	return k
+}
+
+func (t *btx) BankItems(bank string) ([]workflow.BankItem, error) {
+	out := []workflow.BankItem{}
+	prefix := []byte(bankKey(bank, ""))
+	c := t.tx.Bucket(bBankLatest).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		it, err := t.BankItem(bank, string(k[len(prefix):]), string(v))
+		if err != nil {
+			return nil, fmt.Errorf("bank %s item %s: %w", bank, k[len(prefix):], err)
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+func (t *btx) BankItem(bank, identifier, version string) (workflow.BankItem, error) {
+	var it workflow.BankItem
+	return it, t.get(bBankItems, bankKey(bank, identifier, version), &it)
+}
+
+func (t *btx) PutBankItem(it workflow.BankItem) error {
+	if it.Bank == "" || it.Identifier == "" || it.Version == "" {
+		return errors.New("bank item without bank, identifier or version")
+	}
+	key := bankKey(it.Bank, it.Identifier, it.Version)
+	if t.tx.Bucket(bBankItems).Get([]byte(key)) == nil {
+		if err := t.put(bBankItems, key, it); err != nil {
+			return err
+		}
+	}
+	return t.tx.Bucket(bBankLatest).Put([]byte(bankKey(it.Bank, it.Identifier)), []byte(it.Version))
+}
+
+func (t *btx) BankSnapshot(bank, digest string) (workflow.BankSnapshot, error) {
+	var s workflow.BankSnapshot
+	return s, t.get(bBankSnapshots, bankKey(bank, digest), &s)
+}
+
+func (t *btx) PutBankSnapshot(s workflow.BankSnapshot) error {
+	if s.Bank == "" || s.Digest == "" {
+		return errors.New("bank snapshot without bank or digest")
+	}
+	key := bankKey(s.Bank, s.Digest)
+	if t.tx.Bucket(bBankSnapshots).Get([]byte(key)) != nil {
+		return fmt.Errorf("bank snapshot %s: %w", s.Digest, workflow.ErrExists)
+	}
+	if s.Items == nil {
+		s.Items = []workflow.ItemRef{}
+	}
+	return t.put(bBankSnapshots, key, s)
+}
+
+func attemptKey(application string, stage workflow.StageKind) string {
+	return application + "/" + string(stage)
+}
+
+func (t *btx) Attempt(application string, stage workflow.StageKind) (workflow.Attempt, error) {
+	var a workflow.Attempt
+	return a, t.get(bAttempts, attemptKey(application, stage), &a)
+}
+
+func (t *btx) Attempts(competition string) ([]workflow.Attempt, error) {
+	out := []workflow.Attempt{}
+	c := t.tx.Bucket(bAttemptsComp).Cursor()
+	prefix := []byte(competition + "/")
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
+		var a workflow.Attempt
+		if err := t.get(bAttempts, string(v), &a); err != nil {
+			return nil, fmt.Errorf("attempt %s of %s: %w", v, competition, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (t *btx) PutAttempt(a workflow.Attempt) error {
+	if a.Application == "" || a.Competition == "" || a.Stage == "" {
+		return errors.New("attempt without application, competition or stage")
+	}
+	key := attemptKey(a.Application, a.Stage)
+	if t.tx.Bucket(bAttempts).Get([]byte(key)) == nil {
+		b := t.tx.Bucket(bAttemptsComp)
+		n, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(a.Competition, n), []byte(key)); err != nil {
+			return err
+		}
+	}
+	if a.Answers == nil {
+		a.Answers = []workflow.Answer{}
+	}
+	return t.put(bAttempts, key, a)
 }
 
 func (t *btx) NewPIN() (string, error) { return store.DrawPIN(t.tx) }

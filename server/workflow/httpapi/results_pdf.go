@@ -81,8 +81,8 @@ func (m *Module) resultsPDF(w http.ResponseWriter, r *http.Request) error {
 	cols := []struct {
 		key string
 		w   float64
-	}{{"results.pdf.rank", 14}, {"results.pdf.pin", 30}, {"results.pdf.essay", 26}, {"results.pdf.essay_state", 46}, {"results.pdf.interview", 26}, {"results.pdf.total", 22}, {"results.pdf.finalist", 26}}
-	pdf.SetFontSize(9)
+	}{{"results.pdf.rank", 12}, {"results.pdf.pin", 22}, {"results.pdf.personal", 20}, {"results.pdf.textual", 20}, {"results.pdf.essay", 16}, {"results.pdf.essay_state", 38}, {"results.pdf.interview", 22}, {"results.pdf.total", 18}, {"results.pdf.finalist", 22}}
+	pdf.SetFontSize(8)
 	pdf.SetFillColor(230, 234, 240)
 	for _, col := range cols {
 		pdf.CellFormat(col.w, 7, tr(col.key), "1", 0, "C", true, 0, "")
@@ -93,10 +93,10 @@ func (m *Module) resultsPDF(w http.ResponseWriter, r *http.Request) error {
 		if res.Finalist {
 			yes = tr("results.pdf.yes")
 		}
-		cells := []string{strconv.Itoa(res.Rank), res.PIN, decText(res.Essay), tr("results.pdf.state." + res.EssayState), decText(res.Interview), res.Total.String(), yes}
+		cells := []string{strconv.Itoa(res.Rank), res.PIN, decText(res.Personal), decText(res.Textual), decText(res.Essay), tr("results.pdf.state." + res.EssayState), decText(res.Interview), res.Total.String(), yes}
 		for i, col := range cols {
 			align := "C"
-			if i == 3 {
+			if i == 5 {
 				align = "L"
 			}
 			pdf.CellFormat(col.w, 6, cells[i], "1", 0, align, false, 0, "")

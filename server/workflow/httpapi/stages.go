@@ -36,6 +36,7 @@ func (m *Module) stageRoutes(r *web.Router) {
 	r.Staff("GET /api/competitions/{id}/results", m.wrap(m.results))
 	r.Staff("GET /api/competitions/{id}/results.csv", m.wrap(m.resultsCSV))
 	r.Staff("GET /api/competitions/{id}/results.pdf", m.wrap(m.resultsPDF))
+	m.testRoutes(r)
 }
 
 // essayView is the essay as the candidate page shows it: the text the
@@ -287,9 +288,9 @@ func (m *Module) resultsCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	_ = cw.Write([]string{"rank", "pin", "essay", "essay_state", "interview", "total", "finalist"})
+	_ = cw.Write([]string{"rank", "pin", "personal", "textual", "essay", "essay_state", "interview", "total", "finalist"})
 	for _, res := range list {
-		_ = cw.Write([]string{strconv.Itoa(res.Rank), res.PIN, decText(res.Essay), res.EssayState, decText(res.Interview), res.Total.String(), strconv.FormatBool(res.Finalist)})
+		_ = cw.Write([]string{strconv.Itoa(res.Rank), res.PIN, decText(res.Personal), decText(res.Textual), decText(res.Essay), res.EssayState, decText(res.Interview), res.Total.String(), strconv.FormatBool(res.Finalist)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -353,6 +353,174 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 			t.Fatalf("a nonce of a rolled-back transaction: %v", err)
 		}
 	})
+	t.Run("BankItemsVersionsAndSnapshots", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			if items, err := tx.BankItems("b1"); err != nil || items == nil || len(items) != 0 {
+				return fmt.Errorf("empty bank: %v %v", items, err)
+			}
+			if _, err := tx.BankItem("b1", "q1", "v1"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing item: %v", err)
+			}
+			if _, err := tx.BankSnapshot("b1", "d1"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing snapshot: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		item := func(bank, id, ver, xml string) workflow.BankItem {
+			return workflow.BankItem{Bank: bank, Identifier: id, Version: ver, Categories: []string{"c"}, Interaction: "choiceInteraction", XML: []byte(xml), Assets: []workflow.BankAsset{}, Imported: t0}
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for _, it := range []workflow.BankItem{item("b1", "q2", "v1", "q2 first"), item("b1", "q1", "v1", "q1 first"), item("b1", "q2", "v2", "q2 second"),
+				item("b10", "q9", "v1", "another bank"), item("b", "1", "v1", "a bank whose name prefixes b1's")} {
+				if err := tx.PutBankItem(it); err != nil {
+					return err
+				}
+			}
+			// A stored version keeps its content; putting it makes it the latest again.
+			if err := tx.PutBankItem(item("b1", "q1", "v1", "changed under the same version")); err != nil {
+				return err
+			}
+			if err := tx.PutBankItem(workflow.BankItem{Bank: "b1", Identifier: "q3"}); err == nil {
+				return errors.New("an item without a version was stored")
+			}
+			snap := workflow.BankSnapshot{Bank: "b1", Digest: "d1", Items: []workflow.ItemRef{{Item: "q1", Version: "v1"}, {Item: "q2", Version: "v2"}}, Created: t0}
+			if err := tx.PutBankSnapshot(snap); err != nil {
+				return err
+			}
+			if err := tx.PutBankSnapshot(snap); !errors.Is(err, workflow.ErrExists) {
+				return fmt.Errorf("a snapshot stored twice: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error { return tx.PutBankItem(item("b1", "q2", "v1", "q2 first")) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			items, err := tx.BankItems("b1")
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Identifier+"@"+it.Version+"="+string(it.XML))
+			}
+			// By identifier, each at its latest put: q2 went back to v1.
+			if fmt.Sprint(got) != "[q1@v1=q1 first q2@v1=q2 first]" {
+				return fmt.Errorf("latest items %v", got)
+			}
+			if it, err := tx.BankItem("b1", "q2", "v2"); err != nil || string(it.XML) != "q2 second" {
+				return fmt.Errorf("an older version: %+v %v", it, err)
+			}
+			if items, err := tx.BankItems("b"); err != nil || len(items) != 1 || items[0].Identifier != "1" {
+				return fmt.Errorf("bank b: %+v %v", items, err)
+			}
+			if s, err := tx.BankSnapshot("b1", "d1"); err != nil || len(s.Items) != 2 || s.Items[1].Version != "v2" {
+				return fmt.Errorf("snapshot: %+v %v", s, err)
+			}
+			if _, err := tx.BankSnapshot("b10", "d1"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("a snapshot found under another bank: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("AttemptsByApplicationAndStageInStartOrder", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			if as, err := tx.Attempts("c-1"); err != nil || as == nil || len(as) != 0 {
+				return fmt.Errorf("no attempts: %v %v", as, err)
+			}
+			if _, err := tx.Attempt("p-1", workflow.StagePersonal); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("missing attempt: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := func(app string, stage workflow.StageKind, comp string, seed uint64) workflow.Attempt {
+			return workflow.Attempt{Application: app, Competition: comp, PIN: "1" + app, Stage: stage, Seed: seed, Started: t0}
+		}
+		err = h.Store.Update(ctx, func(tx workflow.Tx) error {
+			for _, a := range []workflow.Attempt{att("p-9", workflow.StagePersonal, "c-1", 1), att("p-1", workflow.StagePersonal, "c-1", 2),
+				att("p-9", workflow.StageTextual, "c-1", 3), att("p-5", workflow.StagePersonal, "c-10", 4)} {
+				if err := tx.PutAttempt(a); err != nil {
+					return err
+				}
+			}
+			// A second put replaces the attempt and keeps its place.
+			a := att("p-9", workflow.StagePersonal, "c-1", 1)
+			a.Answers = []workflow.Answer{{Item: "q1", Response: []string{"A"}, Revision: 2}}
+			if err := tx.PutAttempt(a); err != nil {
+				return err
+			}
+			if err := tx.PutAttempt(workflow.Attempt{Application: "p-x", Stage: workflow.StagePersonal}); err == nil {
+				return errors.New("an attempt without a competition was stored")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			as, err := tx.Attempts("c-1")
+			if err != nil {
+				return err
+			}
+			var order []string
+			for _, a := range as {
+				order = append(order, a.Application+"/"+string(a.Stage))
+				if a.Answers == nil {
+					return fmt.Errorf("attempt %s has null answers", a.Application)
+				}
+			}
+			if fmt.Sprint(order) != "[p-9/personal_qualities p-1/personal_qualities p-9/textual_numerical]" {
+				return fmt.Errorf("attempts in order %v", order)
+			}
+			a, err := tx.Attempt("p-9", workflow.StagePersonal)
+			if err != nil || len(a.Answers) != 1 || a.Answers[0].Revision != 2 || a.Seed != 1 {
+				return fmt.Errorf("replaced attempt: %+v %v", a, err)
+			}
+			if a, err := tx.Attempt("p-9", workflow.StageTextual); err != nil || a.Seed != 3 {
+				return fmt.Errorf("the other stage's attempt: %+v %v", a, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Batched answer saves commit (the engine saves answers in Batch).
+		err = h.Store.Batch(ctx, func(tx workflow.Tx) error {
+			a, err := tx.Attempt("p-1", workflow.StagePersonal)
+			if err != nil {
+				return err
+			}
+			a.Answers = append(a.Answers, workflow.Answer{Item: "q7", Response: []string{}, Revision: 1})
+			return tx.PutAttempt(a)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			if a, err := tx.Attempt("p-1", workflow.StagePersonal); err != nil || len(a.Answers) != 1 || a.Answers[0].Item != "q7" {
+				return fmt.Errorf("a batched save: %+v %v", a, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("BatchCommitsAndLogsNothing", func(t *testing.T) {
 		h := open(t)
 		before, err := h.LogSize()

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"kuzet.kz/kuzet/server/authz"
+	"kuzet.kz/kuzet/server/web"
+	"kuzet.kz/kuzet/server/workflow"
+)
+
+// testRoutes are the item banks (HR imports QTI 2.1) and the test stages
+// taken in the cabinet: personal qualities and textual/numerical
+// information, scored by Annex 3.
+func (m *Module) testRoutes(r *web.Router) {
+	r.Staff("POST /api/banks/{bank}/import", m.wrap(m.importBank))
+	r.Staff("GET /api/banks/{bank}", m.wrap(m.bank))
+	r.API("POST /api/cabinet/tests/{kind}/start", authz.Candidate, m.wrap(m.startTest))
+	r.API("GET /api/cabinet/tests/{kind}", authz.Candidate, m.wrap(m.cabinetTest))
+	r.API("PUT /api/cabinet/tests/{kind}/answers", authz.Candidate, m.wrap(m.saveAnswer))
+	r.API("POST /api/cabinet/tests/{kind}/submit", authz.Candidate, m.wrap(m.submitTest))
+	r.Staff("GET /api/competitions/{id}/tests", m.wrap(m.attempts))
+}
+
+// importBank takes the raw file as the body: one assessmentItem
+// (application/xml, text/xml) or a content package (application/zip).
+func (m *Module) importBank(w http.ResponseWriter, r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err != nil:
+		return web.Errorf(http.StatusUnsupportedMediaType, "invalid", "workflow.err.bank_type", "send the file as application/xml or application/zip")
+	case mt == "application/xml", mt == "text/xml", mt == "application/zip", mt == "application/x-zip-compressed":
+	default:
+		return web.Errorf(http.StatusUnsupportedMediaType, "invalid", "workflow.err.bank_type", "send the file as application/xml or application/zip")
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, workflow.BankImportMaxBytes+1))
+	if err != nil {
+		return web.Errorf(http.StatusBadRequest, "invalid", "", "the upload was cut off: send the file again")
+	}
+	name := r.URL.Query().Get("filename")
+	if name == "" && (mt == "application/zip" || mt == "application/x-zip-compressed") {
+		name = "package.zip"
+	}
+	res, err := m.e.ImportBank(r.Context(), actor(r), r.PathValue("bank"), data, name)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (m *Module) bank(w http.ResponseWriter, r *http.Request) error {
+	list, err := m.e.Bank(r.Context(), r.PathValue("bank"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func kind(r *http.Request) workflow.StageKind { return workflow.StageKind(r.PathValue("kind")) }
+
+// testView answers the page with the attempt as it shows it.
+func (m *Module) testView(w http.ResponseWriter, r *http.Request) error {
+	v, err := m.e.TestQuestions(r.Context(), bearer(r), kind(r))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (m *Module) startTest(w http.ResponseWriter, r *http.Request) error {
+	if _, err := m.e.StartTest(r.Context(), bearer(r), kind(r)); err != nil {
+		return err
+	}
+	return m.testView(w, r)
+}
+
+func (m *Module) cabinetTest(w http.ResponseWriter, r *http.Request) error {
+	return m.testView(w, r)
+}
+
+// answerMaxBody bounds a save: at most 100 values, a typed answer of at
+// most 1000 bytes, with room for JSON escapes.
+const answerMaxBody = 64 << 10
+
+// answerView acknowledges a save: the answer the server holds (an older
+// revision sent changes nothing and gets the held one) and its clock.
+type answerView struct {
+	Answer workflow.Answer `json:"answer"`
+	Now    time.Time       `json:"now"`
+}
+
+func (m *Module) saveAnswer(w http.ResponseWriter, r *http.Request) error {
+	// The cabinet token first: nobody else learns what the body should be.
+	if _, _, _, err := m.e.Cabinet(r.Context(), bearer(r)); err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, answerMaxBody)
+	var in workflow.AnswerIn
+	if err := web.Decode(r, &in); err != nil {
+		return err
+	}
+	a, err := m.e.SaveAnswer(r.Context(), bearer(r), kind(r), in.Item, in.Response, in.Revision)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, answerView{Answer: a, Now: m.e.Now().UTC()})
+	return nil
+}
+
+func (m *Module) submitTest(w http.ResponseWriter, r *http.Request) error {
+	if _, err := m.e.SubmitTest(r.Context(), bearer(r), kind(r)); err != nil {
+		return err
+	}
+	return m.testView(w, r)
+}
+
+func (m *Module) attempts(w http.ResponseWriter, r *http.Request) error {
+	list, err := m.e.Attempts(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, list)
+	return nil
+}
