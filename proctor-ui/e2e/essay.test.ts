@@ -185,7 +185,7 @@ test("the essay is written under the agent, survives a reload and a network cut,
     const [download] = await Promise.all([hrPage.waitForEvent("download"), hrPage.locator("#results-csv").click()]);
     const csv = readFileSync(await download.path(), "utf8");
     const lines = csv.trim().split("\n");
-    assert.equal(lines[0], "rank,pin,personal,textual,essay,essay_state,interview,total,finalist");
+    assert.equal(lines[0], "rank,pin,personal_qualities,textual_numerical,essay,essay_state,interview,total,finalist");
     assert.ok(lines.some((l) => l.split(",")[1] === creds.pin && l.includes(",grading,")), `results:\n${csv}`);
     // The PDF for the state body, in the page's language: what a reader
     // of the printout sees (pdftotext), by PIN only.

@@ -47,10 +47,10 @@ type Standing struct {
 	// with their states: "scored", or why there is none (TestNotStarted,
 	// TestInProgress); the states are empty when the competition has no
 	// such stage.
-	Personal      *score.Decimal `json:"personal,omitempty"`
-	PersonalState string         `json:"personal_state,omitempty"`
-	Textual       *score.Decimal `json:"textual,omitempty"`
-	TextualState  string         `json:"textual_state,omitempty"`
+	Personal      *score.Decimal `json:"personal_qualities,omitempty"`
+	PersonalState string         `json:"personal_qualities_state,omitempty"`
+	Textual       *score.Decimal `json:"textual_numerical,omitempty"`
+	TextualState  string         `json:"textual_numerical_state,omitempty"`
 	Essay         *score.Decimal `json:"essay,omitempty"`
 	// EssayState: "scored", or why there is no essay score (HeldViolation,
 	// HeldAwaitingVerdict, "grading", "not_submitted").
@@ -365,8 +365,8 @@ type Result struct {
 	Rank        int            `json:"rank"`
 	Application string         `json:"application"`
 	PIN         string         `json:"pin"`
-	Personal    *score.Decimal `json:"personal,omitempty"`
-	Textual     *score.Decimal `json:"textual,omitempty"`
+	Personal    *score.Decimal `json:"personal_qualities,omitempty"`
+	Textual     *score.Decimal `json:"textual_numerical,omitempty"`
 	Essay       *score.Decimal `json:"essay,omitempty"`
 	EssayState  string         `json:"essay_state"`
 	Interview   *score.Decimal `json:"interview,omitempty"`
