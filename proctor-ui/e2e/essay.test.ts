@@ -180,7 +180,7 @@ test("the essay is written under the agent, survives a reload and a network cut,
     await hrPage.getByLabel("Username").fill(creds.hr_user);
     await hrPage.getByLabel("Password").fill(creds.hr_password);
     await hrPage.getByRole("button", { name: "Sign in" }).click();
-    await hrPage.locator('table.competitions tr[data-status="stages"]').getByRole("button", { name: "Open" }).click();
+    await hrPage.locator('table.competitions tr[data-status="stages"]', { hasText: "roads department" }).getByRole("button", { name: "Open" }).click();
     await hrPage.locator("#results-csv").waitFor({ timeout: 10000 });
     const [download] = await Promise.all([hrPage.waitForEvent("download"), hrPage.locator("#results-csv").click()]);
     const csv = readFileSync(await download.path(), "utf8");

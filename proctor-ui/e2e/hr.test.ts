@@ -1,5 +1,5 @@
 // HR's screens (issue 11) in a real Chromium against a real kuzet-server
-// with the demo's six competitions: HR signs in on hr.html, is refused a
+// with the demo's seven competitions: HR signs in on hr.html, is refused a
 // competition whose dates are out of order (with the clause), creates it,
 // sees the overdue items of the competition in review, reviews an
 // incomplete and a complete application, and opens a scan. Then the
@@ -55,13 +55,14 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     await page.getByLabel("Password").fill(demo.hr_password);
     await page.getByRole("button", { name: "Sign in" }).click();
 
-    // The six demo competitions, each with its status; the one in review
+    // The seven demo competitions, each with its status (two in their
+    // stages: the essay and the personal-qualities test); the one in review
     // shows its overdue count in the list.
     await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
     const rows = page.locator("table.competitions tbody tr");
-    await waitFor("the six demo competitions", async () => (await rows.count()) === 6, 15000);
+    await waitFor("the seven demo competitions", async () => (await rows.count()) === 7, 15000);
     const statuses = (await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["status"] ?? ""))).sort();
-    assert.deepEqual(statuses, ["accepting", "cancelled", "completed", "draft", "review", "stages"]);
+    assert.deepEqual(statuses, ["accepting", "cancelled", "completed", "draft", "review", "stages", "stages"]);
     const review = page.locator('table.competitions tr[data-status="review"]');
     assert.match(await review.innerText(), /Review of documents/);
     assert.match(await review.locator(".overdue-count").innerText(), /^\d+ overdue$/);
@@ -89,13 +90,13 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     assert.match(await refusal.innerText(), /review/i);
     await refusal.scrollIntoViewIfNeeded();
     await shot(page, "hr-create-refused");
-    assert.equal(await rows.count(), 6, "a refused competition was listed");
+    assert.equal(await rows.count(), 7, "a refused competition was listed");
 
     // The essay a month later: created as a draft and opened.
     await page.locator("#s-essay-starts").fill(`${kzDay(30)}T10:00`);
     await page.locator("#s-essay-ends").fill(`${kzDay(30)}T12:00`);
     await page.getByRole("button", { name: "Create the competition" }).click();
-    await waitFor("the new competition in the list", async () => (await rows.count()) === 7, 10000);
+    await waitFor("the new competition in the list", async () => (await rows.count()) === 8, 10000);
     const title = page.locator("#competition-title");
     await title.waitFor({ timeout: 10000 });
     assert.match(await title.innerText(), /E2E: chief expert, registry department/);
@@ -283,7 +284,7 @@ test("HR assigns a proctor to a sitting by PIN, keeps a confirmed assessor witho
     await page.getByLabel("Username").fill(demo.hr_user);
     await page.getByLabel("Password").fill(demo.hr_password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.locator('table.competitions tr[data-status="stages"]').getByRole("button", { name: "Open" }).click();
+    await page.locator('table.competitions tr[data-status="stages"]', { hasText: "roads department" }).getByRole("button", { name: "Open" }).click();
     const title = page.locator("#competition-title");
     await waitFor("the running competition", async () => /roads department/.test(await title.innerText().catch(() => "")), 15000);
 

@@ -11,6 +11,7 @@ import { h } from "./dom";
 import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
 import { EssayWriter } from "./essay";
+import { TestTaker } from "./test-stage";
 import { docKinds, kzDate, kzDeadline, kzTime, nameIn, refusal, type Inbox } from "./workflow-types";
 
 const tokenKey = "kuzet.inbox.token";
@@ -20,6 +21,7 @@ export class InboxPage {
   private error: HTMLElement | null = null;
   private note = "";
   private essay: EssayWriter | null = null;
+  private tests = new Map<string, TestTaker>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -62,6 +64,7 @@ export class InboxPage {
     } else {
       main.append(this.summary(ib));
       if (ib.join.length) main.append(this.joins(ib));
+      for (const sec of this.testSections(ib)) main.append(sec);
       const essay = this.essaySection(ib);
       if (essay) main.append(essay);
       main.append(this.documents(ib), this.notices(ib));
@@ -145,6 +148,24 @@ export class InboxPage {
     sec.append(h("ul", { class: "notices" }, ...newest.map((n) =>
       h("li", { class: "notice", "data-key": n.key }, h("time", { datetime: n.time }, kzTime(n.time)), h("p", { class: "notice-text" }, n.text[lang()] ?? n.text.ru ?? n.key)))));
     return sec;
+  }
+
+  /** The test stages (Annex 3) whose sittings are open for this candidate. */
+  private testSections(ib: Inbox): HTMLElement[] {
+    if (ib.application.status !== "admitted") return [];
+    const out: HTMLElement[] = [];
+    for (const j of ib.join) {
+      if (j.stage !== "personal_qualities" && j.stage !== "textual_numerical") continue;
+      let tt = this.tests.get(j.stage);
+      if (!tt) {
+        tt = new TestTaker(j.stage, `test:${ib.application.id}:${j.stage}`, <T>(method: string, path: string, body?: unknown) =>
+          this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"));
+        this.tests.set(j.stage, tt);
+        void tt.load();
+      }
+      out.push(tt.el);
+    }
+    return out;
   }
 
   /** The essay (p.115), once its sitting is open for this admitted candidate. */

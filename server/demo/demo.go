@@ -46,6 +46,11 @@ type Credentials struct {
 	// EssayCabinet is the cabinet of the candidate whose essay sitting
 	// the demo agent takes: the essay is written there (p.115).
 	EssayCabinet string `json:"essay_cabinet"`
+	// TestCabinet is the cabinet of the candidate of the demo
+	// personal-qualities test running now; TestToken its sitting's join
+	// token (start an agent with it to take the test under proctoring).
+	TestCabinet  string `json:"test_cabinet"`
+	TestToken    string `json:"test_token"`
 	Competition  string `json:"competition"`
 	SittingID    string `json:"sitting_id"`
 	PIN          string `json:"pin"`
@@ -127,6 +132,7 @@ func Seed(p Parts) (Credentials, error) {
 	}
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = wf.Competition, wf.Sitting, wf.PIN, wf.Token
 	c.Cabinet, c.EssayCabinet = cabinetLink(wf.Cabinet), cabinetLink(wf.EssayCabinet)
+	c.TestCabinet, c.TestToken = cabinetLink(wf.TestCabinet), wf.TestToken
 	if err := auditor(a, st, &c); err != nil {
 		return c, err
 	}

@@ -133,6 +133,9 @@ func dayStr(t time.Time) string { return t.In(calendar.Zone).Format("2006-01-02"
 // demo agent joins and a candidate's cabinet.
 type demoWorkflow struct {
 	Competition, Sitting, PIN, Token, Cabinet, EssayCabinet string
+	// TestCabinet and TestToken: the candidate taking the demo
+	// personal-qualities test now, and the join token of its sitting.
+	TestCabinet, TestToken string
 }
 
 // seedWorkflow creates competitions at every status, with candidates at
@@ -356,6 +359,49 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 		return out, err
 	}
 
+	// 7. A personal-qualities test running now (Annex 3), from a demo
+	// bank of 40 items; one candidate, whose agent the demo does not start.
+	for i := 1; i <= 40; i++ {
+		if _, err := e.ImportBank(s.ctx, hr, "personal_qualities", demoItem(i), fmt.Sprintf("demo-pq-%02d.xml", i)); err != nil {
+			return out, fmt.Errorf("demo bank: %w", err)
+		}
+	}
+	d7 := today.AddDate(0, 0, -20)
+	c7, err := create("min-trade", "expert, export support department", false, d7.AddDate(0, 0, -10), d7,
+		stage(workflow.StagePersonal, today.Add(-20*time.Minute), 4*time.Hour, ""))
+	if err != nil {
+		return out, err
+	}
+	if c7, err = publish(c7); err != nil {
+		return out, err
+	}
+	s.at(d7.Add(-20 * time.Hour))
+	a7, err := s.apply(c7, full(false))
+	if err != nil {
+		return out, err
+	}
+	if err := toReview(d7); err != nil {
+		return out, err
+	}
+	if err := review(a7, admit); err != nil {
+		return out, err
+	}
+	if _, err := e.StartStages(s.ctx, hr, c7.ID); err != nil {
+		return out, err
+	}
+	s.at(today.Add(-30 * time.Minute))
+	if _, err := e.OpenStage(s.ctx, hr, c7.ID, workflow.StagePersonal); err != nil {
+		return out, err
+	}
+	t7, err := e.Application(s.ctx, a7.Application.ID)
+	if err != nil || len(t7.Sittings) == 0 {
+		return out, fmt.Errorf("the demo test sitting was not opened: %v", err)
+	}
+	if out.TestToken, err = e.JoinToken(t7.Sittings[0]); err != nil {
+		return out, err
+	}
+	out.TestCabinet = a7.Token
+
 	// 6. Cancelled.
 	c6, err := create("min-culture", "chief expert, archives department", false, today.AddDate(0, 0, -5), today.AddDate(0, 0, 5))
 	if err != nil {
@@ -365,6 +411,29 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 		return out, err
 	}
 	return out, nil
+}
+
+// demoItem is the i-th item of the demo personal-qualities bank: a
+// statement the candidate agrees with or not, clearly marked as a demo.
+func demoItem(i int) []byte {
+	statements := []string{"Мен тапсырманы уақытында аяқтаймын.", "Мен әріптестерімнің пікірін тыңдаймын.", "Қиын жағдайда мен сабырлы боламын.", "Мен қателігімді мойындаймын."}
+	return []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="demo-pq-%02d" title="DEMO %d" label="personal-qualities" xml:lang="kk" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+    <correctResponse><value>A</value></correctResponse>
+  </responseDeclaration>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"><defaultValue><value>0</value></defaultValue></outcomeDeclaration>
+  <itemBody>
+    <p>DEMO %d. %s</p>
+    <choiceInteraction responseIdentifier="RESPONSE" shuffle="false" maxChoices="1">
+      <prompt>Бір жауапты таңдаңыз.</prompt>
+      <simpleChoice identifier="A">Иә, әрдайым</simpleChoice>
+      <simpleChoice identifier="B">Кейде</simpleChoice>
+      <simpleChoice identifier="C">Жоқ</simpleChoice>
+    </choiceInteraction>
+  </itemBody>
+  <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
+</assessmentItem>`, i, i, i, statements[i%len(statements)]))
 }
 
 // workflowAccounts creates the HR, commission and assessor demo accounts.
