@@ -272,7 +272,7 @@ test("the candidate's inbox shows the status and notices, takes a scan and the o
   }
 });
 
-test("HR assigns a proctor to a sitting by PIN, keeps a confirmed assessor without grounds and sends the interview notice", { timeout: 60000 }, async () => {
+test("HR assigns a proctor to a sitting by PIN, keeps a confirmed assessor without grounds, and the interview notice waits for p.120", { timeout: 60000 }, async () => {
   const sys = await startServer();
   const browser = await launch();
   const errors: string[] = [];
@@ -318,12 +318,16 @@ test("HR assigns a proctor to a sitting by PIN, keeps a confirmed assessor witho
     assert.equal(await page.locator("#commission li.removed").count(), 0, "the assessor was removed");
     await page.screenshot({ path: join(shots, "hr-commission-refused.png") });
 
-    // p.122: the interview notice with its date and link goes to the three admitted.
+    // p.122 follows p.120: the notice goes to the finalists only, so it
+    // is refused until they are selected; and they are selected only
+    // after the essay (still running in the demo). Both refusals cite p.120.
     await page.getByRole("button", { name: "Send the interview notice (p.122)" }).click();
-    await waitFor("the notice", async () => /3 candidates notified/.test(await status.innerText()), 10000);
-    assert.match(await status.innerText(), /https:\/\/meet\.demo\.kuzet\.kz\/interview\/transport/);
-    await page.locator('#stages li[data-stage="interview"] .meta').waitFor({ timeout: 10000 });
-    assert.match(await page.locator('#stages li[data-stage="interview"]').innerText(), /Notice sent: \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await waitFor("the notice's refusal", async () => (await status.locator(".clause").innerText().catch(() => "")) === "p.120", 10000);
+    assert.match(await status.innerText(), /select the interview's candidates first/i);
+    await page.locator("#select-interview").click();
+    await waitFor("the selection's refusal", async () => /the essay runs until/.test(await status.innerText()), 10000);
+    assert.equal(await status.locator(".clause").innerText(), "p.120");
+    assert.equal(await page.locator('#stages li[data-stage="interview"] .meta').count(), 0, "a notice was recorded");
     await shot(page, "hr-stages");
     assert.deepEqual(errors, []);
   } finally {
