@@ -99,6 +99,11 @@ func (m *Module) saveAnswer(w http.ResponseWriter, r *http.Request) error {
 	if _, _, _, err := m.e.Cabinet(r.Context(), bearer(r)); err != nil {
 		return err
 	}
+	// Over the cap the reader's error would be a 400 without a key: the
+	// save is too large to send, so it is refused 413 like an essay's.
+	if r.ContentLength > answerMaxBody {
+		return web.Errorf(http.StatusRequestEntityTooLarge, "too_large", "workflow.err.answer_body_large", "the answer is too long to send (over %d bytes); shorten it", answerMaxBody)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, answerMaxBody)
 	var in workflow.AnswerIn
 	if err := web.Decode(r, &in); err != nil {

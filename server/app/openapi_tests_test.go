@@ -1,0 +1,469 @@
+package app_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kuzet.kz/kuzet/server/app"
+	"kuzet.kz/kuzet/server/calendar"
+	"kuzet.kz/kuzet/server/store"
+)
+
+// shiftClock is the real clock moved by an offset the walk sets: the
+// workflow runs on it, so a competition of the walk's own can be created
+// and applied to in the past and taken to its stages now.
+type shiftClock struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (c *shiftClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.d)
+}
+
+// at moves the clock so that it reads t now.
+func (c *shiftClock) at(t time.Time) {
+	c.mu.Lock()
+	c.d = time.Until(t)
+	c.mu.Unlock()
+}
+
+func (c *shiftClock) reset() {
+	c.mu.Lock()
+	c.d = 0
+	c.mu.Unlock()
+}
+
+// qtiChoice is a QTI 2.1 single-choice item of a category (its label);
+// the choice "A" is correct.
+func qtiChoice(id, category string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="` + id + `" title="` + id + `" label="` + category + `" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+    <correctResponse><value>A</value></correctResponse>
+  </responseDeclaration>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>
+  <itemBody>
+    <p>Question ` + id + `: how do you answer a citizen's complaint?</p>
+    <choiceInteraction responseIdentifier="RESPONSE" shuffle="true" maxChoices="1">
+      <prompt>Choose one.</prompt>
+      <simpleChoice identifier="A">within the time the law sets</simpleChoice>
+      <simpleChoice identifier="B">when there is time</simpleChoice>
+      <simpleChoice identifier="C">never</simpleChoice>
+      <simpleChoice identifier="D" fixed="true">none of these</simpleChoice>
+    </choiceInteraction>
+  </itemBody>
+  <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
+</assessmentItem>
+`
+}
+
+// qtiEssay is graded by people: a test cannot ask it.
+const qtiEssay = `<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="walk-essay" title="essay" label="personal-qualities" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"/>
+  <itemBody><extendedTextInteraction responseIdentifier="RESPONSE"><prompt>Write.</prompt></extendedTextInteraction></itemBody>
+</assessmentItem>
+`
+
+// qtiPackage zips items (identifier → XML) with a manifest listing them.
+func qtiPackage(t *testing.T, items map[string]string, order []string) []byte {
+	t.Helper()
+	var m strings.Builder
+	m.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="walk-bank"><organizations/><resources>`)
+	for i, id := range order {
+		fmt.Fprintf(&m, `<resource identifier="res-%d" type="imsqti_item_xmlv2p1" href="items/%s.xml"><file href="items/%s.xml"/></resource>`, i, id, id)
+	}
+	m.WriteString(`</resources></manifest>`)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name, data string) {
+		f, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write([]byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("imsmanifest.xml", m.String())
+	for _, id := range order {
+		add("items/"+id+".xml", items[id])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type bankImport struct {
+	Added     []struct{ Item, Version string } `json:"added"`
+	Changed   []struct{ Item, Version string } `json:"changed"`
+	Unchanged []struct{ Item, Version string } `json:"unchanged"`
+	Refused   []struct {
+		Item string `json:"item"`
+		Key  string `json:"key"`
+	} `json:"refused"`
+	Items int `json:"items"`
+}
+
+type testView struct {
+	Stage     string `json:"stage"`
+	Program   string `json:"program"`
+	Deadline  string `json:"deadline"`
+	Questions []struct {
+		Item    string `json:"item"`
+		Choices []struct {
+			ID string `json:"id"`
+		} `json:"choices"`
+	} `json:"questions"`
+	Answers []struct {
+		Item     string   `json:"item"`
+		Response []string `json:"response"`
+		Revision int64    `json:"revision"`
+	} `json:"answers"`
+	Submitted *string  `json:"submitted"`
+	Score     *float64 `json:"score"`
+}
+
+// walkTests is the part of the OpenAPI walk for the test stages (Annex 3,
+// rule 10): the demo candidate's competition has none (refused); HR's
+// bank imports, good and refused; then a competition of the walk's own
+// with a personal-qualities stage running now, created and applied to on
+// a clock moved into the past, its candidate admitted, the stage's
+// sitting opened and joined, the test started, answered, submitted and
+// scored, and the score in HR's attempts, the standings and the results.
+func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*http.Client, clk *shiftClock) {
+	t.Helper()
+	defer clk.reset()
+	hr, proctor := staff[store.RoleHR], staff[store.RoleProctor]
+	do := func(who string, c *http.Client, bearer, route string, params map[string]string, body any, good bool) (int, []byte) {
+		t.Helper()
+		var b []byte
+		switch x := body.(type) {
+		case nil:
+		case string:
+			b = []byte(x)
+		default:
+			b = jsonBody(t, x)
+		}
+		return w.do(call{who: who, client: c, bearer: bearer, route: route, params: params, body: b, good: good, bad: !good})
+	}
+	file := func(route string, params map[string]string, query, ctype string, body []byte, good bool) (int, []byte) {
+		t.Helper()
+		return w.do(call{who: "hr", client: hr, route: route, params: params, query: query, body: body, ctype: ctype, good: good, bad: !good})
+	}
+	wantKey := func(what string, raw []byte, key string) {
+		t.Helper()
+		if e := decodeAs[apiError](t, what, raw); e.Error.Key != key {
+			t.Errorf("%s: key %q, want %q: %s", what, e.Error.Key, key, raw)
+		}
+	}
+	pq := map[string]string{"kind": "personal_qualities"}
+
+	// ---- the demo candidate: the competition has no test stage
+	demo := strings.TrimPrefix(r.Demo.EssayCabinet, "/cabinet.html#inbox=")
+	code, raw := do("candidate (essay)", nil, demo, "GET /api/cabinet/tests/{kind}", pq, nil, true)
+	wantRefusal(t, "a test of a competition without that stage", code, raw, http.StatusNotFound, "not_found", "")
+	wantKey("a test of a competition without that stage", raw, "workflow.err.test_no_stage")
+	code, raw = do("candidate (essay)", nil, demo, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	wantRefusal(t, "starting a test the competition does not have", code, raw, http.StatusNotFound, "not_found", "")
+	do("candidate (essay)", nil, demo, "PUT /api/cabinet/tests/{kind}/answers", pq, map[string]any{"item": "x", "response": []string{"A"}, "revision": 1}, true)
+	do("candidate (essay)", nil, demo, "POST /api/cabinet/tests/{kind}/submit", map[string]string{"kind": "textual_numerical"}, nil, true)
+	code, raw = do("candidate (essay)", nil, demo, "GET /api/cabinet/tests/{kind}", map[string]string{"kind": "essay"}, nil, false)
+	wantRefusal(t, "the essay as a test", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("the essay as a test", raw, "workflow.err.test_kind")
+	do("candidate", nil, "", "GET /api/cabinet/tests/{kind}", pq, nil, true)
+	do("candidate", nil, "not-a-token", "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	do("candidate", nil, "not-a-token", "PUT /api/cabinet/tests/{kind}/answers", pq, map[string]any{"item": "x", "response": []string{}, "revision": 1}, true)
+	do("candidate", nil, "", "POST /api/cabinet/tests/{kind}/submit", pq, nil, true)
+
+	// ---- HR's banks: refusals, then 40 personal-qualities items by
+	// package and one more as a single document
+	bank := map[string]string{"bank": "walk-pq"}
+	if code, raw := do("hr", hr, "", "GET /api/banks/{bank}", bank, nil, true); code != http.StatusOK || strings.TrimSpace(string(raw)) != "[]" {
+		t.Errorf("GET /api/banks/{bank} before any import: %d %s", code, raw)
+	}
+	do("hr", hr, "", "GET /api/banks/{bank}", map[string]string{"bank": "Walk PQ"}, nil, false)
+	do("proctor", proctor, "", "GET /api/banks/{bank}", bank, nil, true)
+	code, raw = file("POST /api/banks/{bank}/import", bank, "", "text/plain", []byte(qtiChoice("walk-pq-x", "personal-qualities")), false)
+	wantRefusal(t, "a bank file sent as text/plain", code, raw, http.StatusUnsupportedMediaType, "invalid", "")
+	wantKey("a bank file sent as text/plain", raw, "workflow.err.bank_type")
+	code, raw = file("POST /api/banks/{bank}/import", map[string]string{"bank": "-walk"}, "", "application/xml", []byte(qtiChoice("walk-pq-x", "personal-qualities")), false)
+	wantRefusal(t, "a bank name starting with '-'", code, raw, http.StatusBadRequest, "invalid", "")
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=empty.xml", "application/xml", []byte("  \n"), true)
+	wantRefusal(t, "an empty bank file", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("an empty bank file", raw, "workflow.err.bank_file")
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=walk.zip", "application/zip", []byte("PK\x03\x04 not a zip"), true)
+	wantRefusal(t, "a broken content package", code, raw, http.StatusBadRequest, "invalid", "")
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=big.zip", "application/zip", make([]byte, 20<<20+1), true)
+	wantRefusal(t, "a bank file over 20 MiB", code, raw, http.StatusRequestEntityTooLarge, "too_large", "")
+	wantKey("a bank file over 20 MiB", raw, "workflow.err.bank_large")
+	w.do(call{who: "proctor", client: proctor, route: "POST /api/banks/{bank}/import", params: bank, body: []byte(qtiEssay), ctype: "application/xml", good: true})
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=essay.xml", "text/xml", []byte(qtiEssay), true)
+	if im := decodeAs[bankImport](t, "import an essay item", raw); code != http.StatusOK || len(im.Refused) != 1 || im.Refused[0].Item != "walk-essay" ||
+		im.Refused[0].Key != "workflow.err.bank_unusable" || len(im.Added) != 0 || im.Items != 0 {
+		t.Errorf("an essay item imported into a test bank: want 200 with it refused by identifier: %d %s", code, raw)
+	}
+	items, order := map[string]string{}, []string{}
+	for i := range 40 {
+		id := fmt.Sprintf("walk-pq-%02d", i)
+		items[id], order = qtiChoice(id, "personal-qualities"), append(order, id)
+	}
+	pkg := qtiPackage(t, items, order)
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=walk-pq.zip", "application/zip", pkg, true)
+	if im := decodeAs[bankImport](t, "import a package", raw); code != http.StatusOK || len(im.Added) != 40 || len(im.Refused) != 0 || im.Items != 40 {
+		t.Fatalf("import a package of 40 items: %d %s", code, raw)
+	}
+	code, raw = file("POST /api/banks/{bank}/import", bank, "", "application/x-zip-compressed", pkg, true)
+	if im := decodeAs[bankImport](t, "import a package again", raw); code != http.StatusOK || len(im.Unchanged) != 40 || len(im.Added)+len(im.Changed) != 0 {
+		t.Errorf("the same package imported again: want 40 unchanged: %d %s", code, raw)
+	}
+	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=walk-pq-40.xml", "application/xml", []byte(qtiChoice("walk-pq-40", "personal-qualities")), true)
+	if im := decodeAs[bankImport](t, "import an item", raw); code != http.StatusOK || len(im.Added) != 1 || im.Added[0].Item != "walk-pq-40" || im.Items != 41 {
+		t.Errorf("import one item: %d %s", code, raw)
+	}
+	code, raw = do("hr", hr, "", "GET /api/banks/{bank}", bank, nil, true)
+	if list := decodeAs[[]struct {
+		Identifier string   `json:"identifier"`
+		Categories []string `json:"categories"`
+	}](t, "GET /api/banks/{bank}", raw); code != http.StatusOK || len(list) != 41 || strings.Contains(string(raw), "correctResponse") {
+		t.Errorf("GET /api/banks/{bank} after the imports: want the 41 items without their correct responses: %d %s", code, raw)
+	}
+
+	// ---- a competition with a personal-qualities stage running now,
+	// created and applied to two weeks ago on the workflow's clock
+	stageStarts, stageEnds := time.Now().Add(-30*time.Minute).UTC(), time.Now().Add(3*time.Hour).UTC()
+	clk.at(time.Now().AddDate(0, 0, -14))
+	day := clk.now().In(calendar.Zone).Format(time.DateOnly)
+	newComp := func(stages ...map[string]any) map[string]any {
+		return map[string]any{"body": "min-justice", "position": "expert, OpenAPI walk of the test stages", "opens": day, "deadline": day, "stages": stages}
+	}
+	pqStage := map[string]any{"kind": "personal_qualities", "starts": stageStarts, "ends": stageEnds, "program": "personal-qualities-example", "bank": "walk-pq"}
+	code, raw = do("hr", hr, "", "POST /api/competitions", nil, newComp(map[string]any{"kind": "personal_qualities", "starts": stageStarts, "ends": stageEnds, "program": "textual-numerical-example"}), true)
+	wantRefusal(t, "a personal-qualities stage under the textual/numerical program", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("a personal-qualities stage under the textual/numerical program", raw, "workflow.err.stage_program")
+	code, raw = do("hr", hr, "", "POST /api/competitions", nil, newComp(map[string]any{"kind": "essay", "starts": stageStarts, "ends": stageEnds, "bank": "walk-pq"}), true)
+	wantRefusal(t, "an essay stage with a bank", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("an essay stage with a bank", raw, "workflow.err.stage_not_test")
+	do("hr", hr, "", "POST /api/competitions", nil, newComp(map[string]any{"kind": "personal_qualities", "starts": stageStarts, "ends": stageEnds, "bank": "Walk PQ"}), false)
+	interview := map[string]any{"kind": "interview", "starts": stageEnds.Add(24 * time.Hour), "ends": stageEnds.Add(27 * time.Hour), "link": "https://meet.example.kz/walk"}
+	code, raw = do("hr", hr, "", "POST /api/competitions", nil, newComp(pqStage, interview), true)
+	if code != http.StatusCreated {
+		t.Fatalf("create a competition with a personal-qualities stage: %d %s", code, raw)
+	}
+	comp := decodeAs[struct {
+		ID       string    `json:"id"`
+		Deadline time.Time `json:"deadline"`
+		Stages   []struct {
+			Kind, Program, Bank string
+		} `json:"stages"`
+	}](t, "create", raw)
+	if len(comp.Stages) != 2 || comp.Stages[0].Program != "personal-qualities-example" || comp.Stages[0].Bank != "walk-pq" {
+		t.Errorf("the stage's program and bank as created: %s", raw)
+	}
+	cp := map[string]string{"id": comp.ID}
+	if code, raw := do("hr", hr, "", "POST /api/competitions/{id}/publish", cp, nil, true); code != http.StatusOK {
+		t.Fatalf("publish: %d %s", code, raw)
+	}
+	code, raw = w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: cp, good: true,
+		body: jsonBody(t, map[string]string{"name": "Test Candidate Two", "iin": validIIN(t, 41), "email": "t2@example.kz", "phone": "+77010000002"})})
+	if code != http.StatusCreated {
+		t.Fatalf("apply: %d %s", code, raw)
+	}
+	cab := decodeAs[struct {
+		Token string `json:"token"`
+	}](t, "apply", raw).Token
+	for _, kind := range []string{"education", "education_attachment"} {
+		if code, raw := w.do(call{who: "candidate 3", route: "POST /api/cabinet/documents", query: "kind=" + kind, bearer: cab, good: true, body: tinyPDF, ctype: "application/pdf"}); code != http.StatusCreated {
+			t.Fatalf("upload %s: %d %s", kind, code, raw)
+		}
+	}
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	wantRefusal(t, "a test started before admission", code, raw, http.StatusConflict, "conflict", "p.74-1")
+	// The day after the deadline: the review; the candidate admitted,
+	// the stages started.
+	clk.at(r.Workflow.Calendar().AddDays(comp.Deadline, 1).Add(4 * time.Hour))
+	if err := r.Workflow.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, raw = do("hr", hr, "", "GET /api/competitions/{id}/applications", cp, nil, true)
+	apps := decodeAs[[]struct {
+		ID  string `json:"id"`
+		PIN string `json:"pin"`
+	}](t, "applications", raw)
+	if len(apps) != 1 {
+		t.Fatalf("the walk's competition has %d applications, want 1: %s", len(apps), raw)
+	}
+	app := apps[0]
+	if code, raw := do("hr", hr, "", "POST /api/applications/{id}/review", map[string]string{"id": app.ID}, map[string]any{"outcome": "admitted"}, true); code != http.StatusOK {
+		t.Fatalf("admit: %d %s", code, raw)
+	}
+	if code, raw := do("hr", hr, "", "POST /api/competitions/{id}/start-stages", cp, nil, true); code != http.StatusOK {
+		t.Fatalf("start the stages: %d %s", code, raw)
+	}
+	_, raw = do("hr", hr, "", "GET /api/competitions/{id}/applications", cp, nil, true)
+	if apps = decodeAs[[]struct {
+		ID  string `json:"id"`
+		PIN string `json:"pin"`
+	}](t, "applications", raw); len(apps) != 1 || apps[0].PIN == "" {
+		t.Fatalf("the admitted candidate has no PIN: %s", raw)
+	}
+	app = apps[0]
+	clk.reset()
+
+	// ---- the test, now: refused before the sitting and before the agent
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	wantRefusal(t, "a test started before its sitting was opened", code, raw, http.StatusConflict, "conflict", "")
+	wantKey("a test started before its sitting was opened", raw, "workflow.err.test_no_sitting")
+	if code, raw := do("hr", hr, "", "POST /api/competitions/{id}/stages/{kind}/open", map[string]string{"id": comp.ID, "kind": "personal_qualities"}, nil, true); code != http.StatusOK {
+		t.Fatalf("open the personal-qualities sittings: %d %s", code, raw)
+	}
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	wantRefusal(t, "a test started without the agent", code, raw, http.StatusConflict, "conflict", "rule 10")
+	wantKey("a test started without the agent", raw, "workflow.err.test_no_agent")
+	code, raw = do("candidate 3", nil, cab, "GET /api/cabinet/tests/{kind}", pq, nil, true)
+	wantRefusal(t, "a test read before it was started", code, raw, http.StatusConflict, "conflict", "")
+	wantKey("a test read before it was started", raw, "workflow.err.test_not_begun")
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/submit", pq, nil, true)
+	wantRefusal(t, "a test submitted before it was started", code, raw, http.StatusConflict, "conflict", "")
+	_, raw = do("candidate 3", nil, cab, "GET /api/cabinet/inbox", nil, nil, true)
+	var join string
+	for _, j := range decodeAs[struct {
+		Join []struct{ Stage, Link string }
+	}](t, "inbox", raw).Join {
+		if j.Stage == "personal_qualities" {
+			_, join, _ = strings.Cut(j.Link, "#token=")
+		}
+	}
+	if join == "" {
+		t.Fatalf("the inbox has no personal-qualities join link: %s", raw)
+	}
+	ag := joinAgent(t, r.URL, join)
+	defer ag.Close()
+
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+	if code != http.StatusOK {
+		t.Fatalf("start the test under a joined agent: %d %s", code, raw)
+	}
+	tv := decodeAs[testView](t, "start", raw)
+	if tv.Stage != "personal_qualities" || tv.Program != "personal-qualities-example" || len(tv.Questions) != 40 || len(tv.Answers) != 0 || tv.Submitted != nil {
+		t.Fatalf("the started test: want 40 questions of the example program, no answers: %s", raw)
+	}
+	if strings.Contains(string(raw), "correct") {
+		t.Errorf("the candidate's test shows the correct responses: %s", raw)
+	}
+	if code, again := do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true); code != http.StatusOK || decodeAs[testView](t, "start again", again).Questions[0].Item != tv.Questions[0].Item {
+		t.Errorf("starting again: want the same attempt: %d %s", code, again)
+	}
+	// 30 right, 10 wrong: S = 75 %, T = 0.02 × 75 = 1.5 (Annex 3).
+	ap := func(item string, response []string, rev int64) map[string]any {
+		return map[string]any{"item": item, "response": response, "revision": rev}
+	}
+	for i, q := range tv.Questions {
+		choice := "A"
+		if i >= 30 {
+			choice = "B"
+		}
+		if code, raw := do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(q.Item, []string{choice}, 2), true); code != http.StatusOK {
+			t.Fatalf("save the answer to %s: %d %s", q.Item, code, raw)
+		}
+	}
+	first := tv.Questions[0].Item
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{"C"}, 1), true)
+	if held := decodeAs[struct {
+		Answer struct {
+			Response []string `json:"response"`
+			Revision int64    `json:"revision"`
+		} `json:"answer"`
+	}](t, "an older save", raw).Answer; code != http.StatusOK || held.Revision != 2 || len(held.Response) != 1 || held.Response[0] != "A" {
+		t.Errorf("an older save overwrote a newer answer: %d %s", code, raw)
+	}
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{"Z"}, 3), true)
+	wantRefusal(t, "an answer that is not a choice", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("an answer that is not a choice", raw, "workflow.err.test_response")
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{"A", "B"}, 3), true)
+	wantRefusal(t, "two answers to a single-choice question", code, raw, http.StatusBadRequest, "invalid", "")
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap("walk-essay", []string{"A"}, 3), true)
+	wantRefusal(t, "an answer to a question not in the test", code, raw, http.StatusBadRequest, "invalid", "")
+	wantKey("an answer to a question not in the test", raw, "workflow.err.test_item")
+	do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{"A"}, 0), false)
+	do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, `{"item":"`+first+`","response":["A"],"revision":3,"score":1}`, false)
+	do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, make([]string, 101), 3), false)
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{strings.Repeat("a", 70<<10)}, 3), true)
+	wantRefusal(t, "an answer over 64 KiB", code, raw, http.StatusRequestEntityTooLarge, "too_large", "")
+	wantKey("an answer over 64 KiB", raw, "workflow.err.answer_body_large")
+	code, raw = w.do(call{who: "candidate 3", route: "PUT /api/cabinet/tests/{kind}/answers", params: pq, bearer: cab, body: jsonBody(t, ap(first, []string{"A"}, 3)), ctype: "text/plain", bad: true})
+	wantRefusal(t, "an answer sent as text/plain", code, raw, http.StatusUnsupportedMediaType, "invalid", "")
+
+	code, raw = do("candidate 3", nil, cab, "GET /api/cabinet/tests/{kind}", pq, nil, true)
+	if got := decodeAs[testView](t, "GET the test", raw); code != http.StatusOK || len(got.Answers) != 40 || got.Answers[0].Item != first || got.Score != nil {
+		t.Errorf("the test with its 40 saved answers, in the order of the questions: %d %s", code, raw)
+	}
+	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/submit", pq, nil, true)
+	if got := decodeAs[testView](t, "submit", raw); code != http.StatusOK || got.Submitted == nil || got.Score == nil || *got.Score != 1.5 {
+		t.Fatalf("submit: want the Annex 3 score 1.5 (30 of 40 correct): %d %s", code, raw)
+	}
+	if code, raw := do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/submit", pq, nil, true); code != http.StatusOK || !strings.Contains(string(raw), `"score":1.5`) {
+		t.Errorf("a second submission: want the same result: %d %s", code, raw)
+	}
+	code, raw = do("candidate 3", nil, cab, "PUT /api/cabinet/tests/{kind}/answers", pq, ap(first, []string{"B"}, 9), true)
+	wantRefusal(t, "an answer changed after submission", code, raw, http.StatusConflict, "conflict", "")
+	wantKey("an answer changed after submission", raw, "workflow.err.test_submitted")
+	do("candidate 3", nil, cab, "GET /api/cabinet/tests/{kind}", pq, nil, true)
+	do("candidate 3", nil, cab, "GET /api/cabinet/tests/{kind}", map[string]string{"kind": "textual_numerical"}, nil, true)
+
+	// ---- HR's view: the attempt by PIN with its result; the standings
+	// and the results carry the score
+	code, raw = do("hr", hr, "", "GET /api/competitions/{id}/tests", cp, nil, true)
+	atts := decodeAs[[]struct {
+		PIN     string   `json:"pin"`
+		Stage   string   `json:"stage"`
+		Correct *int     `json:"correct"`
+		Score   *float64 `json:"score"`
+		Seed    string   `json:"seed"`
+		Result  *struct {
+			Reliability *float64 `json:"reliability"`
+		} `json:"result"`
+	}](t, "GET /api/competitions/{id}/tests", raw)
+	if code != http.StatusOK || len(atts) != 1 || atts[0].PIN != app.PIN || atts[0].Correct == nil || *atts[0].Correct != 30 ||
+		atts[0].Score == nil || *atts[0].Score != 1.5 || atts[0].Seed == "" || atts[0].Result == nil || atts[0].Result.Reliability == nil || *atts[0].Result.Reliability != 75 {
+		t.Errorf("HR's attempts: want PIN %s with 30 correct, S = 75, T = 1.5 and its seed: %d %s", app.PIN, code, raw)
+	}
+	if strings.Contains(string(raw), "Test Candidate") {
+		t.Errorf("HR's attempts carry the candidate's name (p.74-1): %s", raw)
+	}
+	do("proctor", proctor, "", "GET /api/competitions/{id}/tests", cp, nil, true)
+	code, raw = do("hr", hr, "", "GET /api/competitions/{id}/standings", cp, nil, true)
+	if st := decodeAs[[]struct {
+		PersonalQualities *float64 `json:"personal_qualities"`
+		State             string   `json:"personal_qualities_state"`
+		Total             float64  `json:"total"`
+		Eligible          bool     `json:"eligible"`
+	}](t, "standings", raw); code != http.StatusOK || len(st) != 1 || st[0].PersonalQualities == nil || *st[0].PersonalQualities != 1.5 ||
+		st[0].State != "scored" || st[0].Total != 1.5 || !st[0].Eligible {
+		t.Errorf("the standings after the test: want 1.5 scored and eligible: %d %s", code, raw)
+	}
+	code, raw = do("hr", hr, "", "GET /api/competitions/{id}/results", cp, nil, true)
+	if code != http.StatusOK || !strings.Contains(string(raw), `"personal_qualities":1.5`) {
+		t.Errorf("the results after the test: %d %s", code, raw)
+	}
+	code, raw = do("hr", hr, "", "GET /api/competitions/{id}/results.csv", cp, nil, true)
+	if code != http.StatusOK || !strings.Contains(string(raw), ","+app.PIN+",1.5,,") {
+		t.Errorf("results.csv after the test: want the PIN's line with 1.5 personal qualities: %d %s", code, raw)
+	}
+	// The stage runs: the interview's candidates are not selected yet.
+	code, raw = do("hr", hr, "", "POST /api/competitions/{id}/interview/select", cp, nil, true)
+	wantRefusal(t, "selecting the finalists while the test stage runs", code, raw, http.StatusConflict, "conflict", "p.120")
+	wantKey("selecting the finalists while the test stage runs", raw, "workflow.err.p120_test_running")
+}
