@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,17 +55,7 @@ func TestP115_ServerKilledLosesNoAcknowledgedEssaySave(t *testing.T) {
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := startServerProcess(t, bin, data, port)
 	defer func() { srv.Process.Kill(); srv.Wait() }()
-	raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var demo struct {
-		EssayCabinet string `json:"essay_cabinet"`
-		SittingToken string `json:"sitting_token"`
-	}
-	if err := json.Unmarshal(raw, &demo); err != nil {
-		t.Fatal(err)
-	}
+	demo := demoOf(t, data)
 	_, token, ok := strings.Cut(demo.EssayCabinet, "#inbox=")
 	if !ok || token == "" {
 		t.Fatalf("demo.json has no essay cabinet: %q", demo.EssayCabinet)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -70,19 +69,7 @@ func TestLoginFloodKeepsMemoryBounded(t *testing.T) {
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := startServerProcess(t, bin, data, port)
 	defer func() { srv.Process.Kill(); srv.Wait() }()
-	raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var demo struct {
-		AdminUser       string `json:"admin_user"`
-		AdminPassword   string `json:"admin_password"`
-		ProctorUser     string `json:"proctor_user"`
-		ProctorPassword string `json:"proctor_password"`
-	}
-	if err := json.Unmarshal(raw, &demo); err != nil {
-		t.Fatal(err)
-	}
+	demo := demoOf(t, data)
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

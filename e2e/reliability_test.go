@@ -23,6 +23,7 @@ import (
 	"kuzet.kz/kuzet/e2e/kit"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/audit"
+	"kuzet.kz/kuzet/server/demo"
 	"kuzet.kz/kuzet/server/store"
 )
 
@@ -302,6 +303,20 @@ func serverBinary(t *testing.T) string {
 	return builtServer
 }
 
+// demoOf reads the demo credentials a kuzet-server -demo wrote into data.
+func demoOf(t *testing.T, data string) demo.Credentials {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(data, demo.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c demo.Credentials
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("%s: %v", demo.File, err)
+	}
+	return c
+}
+
 func startServerProcess(t *testing.T, bin, data string, port int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error",
@@ -337,16 +352,7 @@ func TestServerKilledLosesNoAcknowledgedEvent(t *testing.T) {
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := startServerProcess(t, bin, data, port)
 	defer func() { srv.Process.Kill(); srv.Wait() }()
-	raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var demo struct {
-		AdminUser     string `json:"admin_user"`
-		AdminPassword string `json:"admin_password"`
-		Competition   string `json:"competition"`
-	}
-	json.Unmarshal(raw, &demo)
+	demo := demoOf(t, data)
 	admin, err := kit.Login(url, demo.AdminUser, demo.AdminPassword)
 	if err != nil {
 		t.Fatal(err)

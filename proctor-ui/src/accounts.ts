@@ -11,9 +11,9 @@ import "./hr.css";
 import "./accounts.css";
 import { api, ApiError } from "./api";
 import { clear, h } from "./dom";
-import { initialLang, loadCatalogue, onLangChange, t } from "./i18n";
+import { onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
-import { loginForm, loginReason } from "./login";
+import { loginForm, loginReason, startStaffPage } from "./login";
 import type { Me } from "./focus";
 import { kzTime, refusal } from "./workflow-types";
 
@@ -275,13 +275,4 @@ function show(me: Me): void {
   void app.start();
 }
 
-async function main(): Promise<void> {
-  await loadCatalogue(initialLang(new URLSearchParams(location.search).get("lang")));
-  try {
-    show(await api<Me>("GET", "/api/me"));
-  } catch (err) {
-    showLogin(loginReason(err, false));
-  }
-}
-
-void main();
+void startStaffPage<Me>(show, showLogin);

@@ -11,9 +11,9 @@ import "./style.css";
 import "./hr.css";
 import { api } from "./api";
 import { h } from "./dom";
-import { initialLang, loadCatalogue, onLangChange, t } from "./i18n";
+import { onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
-import { loginForm, loginReason } from "./login";
+import { loginForm, startStaffPage } from "./login";
 import type { Me } from "./focus";
 import { idbGet, idbPut } from "./idb";
 import { kzDeadline, refusal } from "./workflow-types";
@@ -298,13 +298,4 @@ function showLogin(reason = ""): void {
   root.replaceChildren(header(null), h("main", {}, loginForm<Me>(t("grading.login"), (me) => show(me), reason)));
 }
 
-async function main(): Promise<void> {
-  await loadCatalogue(initialLang(new URLSearchParams(location.search).get("lang")));
-  try {
-    show(await api<Me>("GET", "/api/me"));
-  } catch (err) {
-    showLogin(loginReason(err, false));
-  }
-}
-
-void main();
+void startStaffPage<Me>(show, showLogin);

@@ -12,9 +12,9 @@ import "./style.css";
 import "./hr.css";
 import { api, ApiError } from "./api";
 import { clear, h } from "./dom";
-import { initialLang, lang, loadCatalogue, onLangChange, t } from "./i18n";
+import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
-import { loginForm, loginReason } from "./login";
+import { loginForm, loginReason, startStaffPage } from "./login";
 import { IdentityChecks } from "./identity-checks";
 import type { Me } from "./focus";
 import {
@@ -658,13 +658,4 @@ function show(me: Me): void {
   void app.start();
 }
 
-async function main(): Promise<void> {
-  await loadCatalogue(initialLang(new URLSearchParams(location.search).get("lang")));
-  try {
-    show(await api<Me>("GET", "/api/me"));
-  } catch (err) {
-    showLogin(loginReason(err, false));
-  }
-}
-
-void main();
+void startStaffPage<Me>(show, showLogin);

@@ -4,7 +4,7 @@
 
 import { api, ApiError } from "./api";
 import { h } from "./dom";
-import { t } from "./i18n";
+import { initialLang, loadCatalogue, t } from "./i18n";
 
 /**
  * Why a request sent the user back to the login, or "" when it was simply
@@ -45,4 +45,18 @@ export function loginForm<M>(title: string, onLogin: (me: M) => void, reason = "
       });
   });
   return form;
+}
+
+/**
+ * Starts a staff page: loads the catalogue in the chosen language, then
+ * shows the page to the signed-in account, or the login with the reason
+ * the user is back there.
+ */
+export async function startStaffPage<M>(show: (me: M) => void, showLogin: (reason: string) => void): Promise<void> {
+  await loadCatalogue(initialLang(new URLSearchParams(location.search).get("lang")));
+  try {
+    show(await api<M>("GET", "/api/me"));
+  } catch (err) {
+    showLogin(loginReason(err, false));
+  }
 }

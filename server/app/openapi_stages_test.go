@@ -106,14 +106,7 @@ func walkStages(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]
 		Token string `json:"token"`
 	}](t, "cabinet", raw).Token
 	_, raw = jdo("candidate 2", nil, cab, "GET /api/cabinet/inbox", nil, nil, true)
-	var join string
-	for _, j := range decodeAs[struct {
-		Join []struct{ Stage, Link string }
-	}](t, "inbox", raw).Join {
-		if j.Stage == "essay" {
-			_, join, _ = strings.Cut(j.Link, "#token=")
-		}
-	}
+	join := decodeAs[inboxJoins](t, "inbox", raw).token("essay")
 	if join == "" {
 		t.Fatalf("the inbox has no essay join link: %s", raw)
 	}
@@ -286,4 +279,20 @@ func walkStages(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]
 	wantRefusal(t, "an interview score before the finalists were selected", code, raw, http.StatusNotFound, "not_found", "p.120")
 	jdo("commission", member, "", "POST /api/competitions/{id}/interview/{app}/score", ip, `{"score":2}`, false)
 	jdo("hr", hr, "", "POST /api/competitions/{id}/interview/{app}/score", ip, signed(2, sig), true)
+}
+
+// inboxJoins is the join links of a cabinet's inbox.
+type inboxJoins struct {
+	Join []struct{ Stage, Link string }
+}
+
+// token is the join token of stage's link ("" when the inbox has none).
+func (ib inboxJoins) token(stage string) string {
+	for _, j := range ib.Join {
+		if j.Stage == stage {
+			_, tok, _ := strings.Cut(j.Link, "#token=")
+			return tok
+		}
+	}
+	return ""
 }

@@ -338,14 +338,7 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/submit", pq, nil, true)
 	wantRefusal(t, "a test submitted before it was started", code, raw, http.StatusConflict, "conflict", "")
 	_, raw = do("candidate 3", nil, cab, "GET /api/cabinet/inbox", nil, nil, true)
-	var join string
-	for _, j := range decodeAs[struct {
-		Join []struct{ Stage, Link string }
-	}](t, "inbox", raw).Join {
-		if j.Stage == "personal_qualities" {
-			_, join, _ = strings.Cut(j.Link, "#token=")
-		}
-	}
+	join := decodeAs[inboxJoins](t, "inbox", raw).token("personal_qualities")
 	if join == "" {
 		t.Fatalf("the inbox has no personal-qualities join link: %s", raw)
 	}

@@ -257,16 +257,9 @@ func TestP115_CompetitionThroughTheAPIWithGradesAppealsAndInterview(t *testing.T
 		if c.sitting == "" || c.pin == "" {
 			t.Fatalf("candidate %d has no essay sitting or PIN: %+v", i, hrApps)
 		}
-		var inbox struct {
-			Join []struct{ Stage, Link string }
-		}
+		var inbox inboxJoins
 		api.do(nil, "GET", "/api/cabinet/inbox", c.cabinet, nil, http.StatusOK, &inbox)
-		for _, j := range inbox.Join {
-			if j.Stage == "essay" {
-				_, c.join, _ = strings.Cut(j.Link, "#token=")
-			}
-		}
-		if c.join == "" {
+		if c.join = inbox.token("essay"); c.join == "" {
 			t.Fatalf("candidate %d's inbox has no essay join link", i)
 		}
 		api.do(hr, "PUT", "/api/sittings/"+c.sitting+"/proctors", "", map[string][]string{"proctors": {r.Demo.ProctorUser}}, http.StatusOK, nil)

@@ -270,6 +270,17 @@ func graders(c *Competition) []string {
 // thirds of the commission, rounded up (p.115).
 func GradersPerEssay(commission int) int { return (2*commission + 2) / 3 }
 
+// essaysOf reads a competition's essays, text included (for the engine).
+func (e *Engine) essaysOf(ctx context.Context, competition string) ([]Essay, error) {
+	var out []Essay
+	err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Essays(competition)
+		return err
+	})
+	return out, err
+}
+
 // releaseEssays runs after every tick of a competition in its stages: it
 // submits what was saved when the essay time ends, and passes each
 // submitted essay to the graders once its sitting's check results are
@@ -280,12 +291,8 @@ func (e *Engine) releaseEssays(ctx context.Context, c Competition) error {
 	if !ok || e.now().Before(st.Starts) {
 		return nil
 	}
-	var essays []Essay
-	if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
-		var err error
-		essays, err = tx.Essays(c.ID)
-		return err
-	}); err != nil {
+	essays, err := e.essaysOf(ctx, c.ID)
+	if err != nil {
 		return err
 	}
 	var errs []error

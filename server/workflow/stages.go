@@ -279,12 +279,8 @@ func (e *Engine) Overdue(ctx context.Context, id string) ([]Overdue, error) {
 		}
 	}
 	if c.Status == StatusStages {
-		var essays []Essay
-		if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
-			var err error
-			essays, err = tx.Essays(c.ID)
-			return err
-		}); err != nil {
+		essays, err := e.essaysOf(ctx, c.ID)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, overdueGrading(essays, now)...)

@@ -28,12 +28,7 @@ func (m *Module) resultsPDF(w http.ResponseWriter, r *http.Request) error {
 		}
 		lang = l
 	}
-	id := r.PathValue("id")
-	c, err := m.e.Competition(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	list, err := m.e.Results(r.Context(), id)
+	c, list, err := m.ranking(r)
 	if err != nil {
 		return err
 	}
@@ -109,9 +104,5 @@ func (m *Module) resultsPDF(w http.ResponseWriter, r *http.Request) error {
 	if err := pdf.Output(&b); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="results-`+c.ID+`-`+now.In(calendar.Zone).Format("20060102")+`.pdf"`)
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b.Bytes())
-	return err
+	return download(w, c, now, "pdf", "application/pdf", b.Bytes())
 }

@@ -39,6 +39,15 @@ func (m *Module) stageRoutes(r *web.Router) {
 	m.testRoutes(r)
 }
 
+// answer writes v as the 200 JSON answer, or returns err.
+func answer[T any](w http.ResponseWriter, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
 // essayView is the essay as the candidate page shows it: the text the
 // server holds, its revision (the page's acknowledgement), the words and
 // the limit, and the end of the essay time on the server's clock.
@@ -165,29 +174,17 @@ func (m *Module) registerKey(w http.ResponseWriter, r *http.Request) error {
 
 func (m *Module) graderEssays(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.GraderEssays(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 func (m *Module) memberInterviews(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.MemberInterviews(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 func (m *Module) graderEssay(w http.ResponseWriter, r *http.Request) error {
 	es, err := m.e.GraderEssay(r.Context(), actor(r), r.PathValue("app"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, es)
-	return nil
+	return answer(w, es, err)
 }
 
 type scoreIn struct {
@@ -200,11 +197,7 @@ func (m *Module) essayPayload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := m.e.EssayPayload(r.Context(), actor(r), r.PathValue("app"), in.Score)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, p)
-	return nil
+	return answer(w, p, err)
 }
 
 func (m *Module) gradeEssay(w http.ResponseWriter, r *http.Request) error {
@@ -213,29 +206,17 @@ func (m *Module) gradeEssay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	es, err := m.e.GradeEssay(r.Context(), actor(r), r.PathValue("app"), in)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, es)
-	return nil
+	return answer(w, es, err)
 }
 
 func (m *Module) essays(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Essays(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 func (m *Module) standings(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Standings(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 func (m *Module) selectInterview(w http.ResponseWriter, r *http.Request) error {
@@ -249,11 +230,7 @@ func (m *Module) interviewPayload(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p, err := m.e.InterviewPayload(r.Context(), actor(r), r.PathValue("id"), r.PathValue("app"), in.Score)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, p)
-	return nil
+	return answer(w, p, err)
 }
 
 func (m *Module) scoreInterview(w http.ResponseWriter, r *http.Request) error {
@@ -267,22 +244,13 @@ func (m *Module) scoreInterview(w http.ResponseWriter, r *http.Request) error {
 
 func (m *Module) results(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Results(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 // resultsCSV is the final ranking for the state body: one line per
 // candidate, by PIN, with every stage's score; decimals as computed.
 func (m *Module) resultsCSV(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	c, err := m.e.Competition(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	list, err := m.e.Results(r.Context(), id)
+	c, list, err := m.ranking(r)
 	if err != nil {
 		return err
 	}
@@ -296,10 +264,27 @@ func (m *Module) resultsCSV(w http.ResponseWriter, r *http.Request) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="results-`+c.ID+`-`+m.e.Now().In(calendar.Zone).Format("20060102")+`.csv"`)
+	return download(w, c, m.e.Now(), "csv", "text/csv; charset=utf-8", b.Bytes())
+}
+
+// ranking loads the competition of the route and its final ranking.
+func (m *Module) ranking(r *http.Request) (workflow.Competition, []workflow.Result, error) {
+	id := r.PathValue("id")
+	c, err := m.e.Competition(r.Context(), id)
+	if err != nil {
+		return c, nil, err
+	}
+	list, err := m.e.Results(r.Context(), id)
+	return c, list, err
+}
+
+// download sends a file of c's results for the state body, named by the
+// competition and the day in Kazakhstan it was made.
+func download(w http.ResponseWriter, c workflow.Competition, at time.Time, ext, ctype string, body []byte) error {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="results-`+c.ID+`-`+at.In(calendar.Zone).Format("20060102")+`.`+ext+`"`)
 	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(body)
 	return err
 }
 

@@ -24,15 +24,14 @@ func (m *Module) testRoutes(r *web.Router) {
 	r.Staff("GET /api/competitions/{id}/tests", m.wrap(m.attempts))
 }
 
+// bankTypes are the content types of a bank import.
+var bankTypes = map[string]bool{"application/xml": true, "text/xml": true, "application/zip": true, "application/x-zip-compressed": true}
+
 // importBank takes the raw file as the body: one assessmentItem
 // (application/xml, text/xml) or a content package (application/zip).
 func (m *Module) importBank(w http.ResponseWriter, r *http.Request) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch {
-	case err != nil:
-		return web.Errorf(http.StatusUnsupportedMediaType, "invalid", "workflow.err.bank_type", "send the file as application/xml or application/zip")
-	case mt == "application/xml", mt == "text/xml", mt == "application/zip", mt == "application/x-zip-compressed":
-	default:
+	if err != nil || !bankTypes[mt] {
 		return web.Errorf(http.StatusUnsupportedMediaType, "invalid", "workflow.err.bank_type", "send the file as application/xml or application/zip")
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, workflow.BankImportMaxBytes+1))
@@ -44,20 +43,12 @@ func (m *Module) importBank(w http.ResponseWriter, r *http.Request) error {
 		name = "package.zip"
 	}
 	res, err := m.e.ImportBank(r.Context(), actor(r), r.PathValue("bank"), data, name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, res)
-	return nil
+	return answer(w, res, err)
 }
 
 func (m *Module) bank(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Bank(r.Context(), r.PathValue("bank"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
 
 func kind(r *http.Request) workflow.StageKind { return workflow.StageKind(r.PathValue("kind")) }
@@ -65,11 +56,7 @@ func kind(r *http.Request) workflow.StageKind { return workflow.StageKind(r.Path
 // testView answers the page with the attempt as it shows it.
 func (m *Module) testView(w http.ResponseWriter, r *http.Request) error {
 	v, err := m.e.TestQuestions(r.Context(), bearer(r), kind(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, v)
-	return nil
+	return answer(w, v, err)
 }
 
 func (m *Module) startTest(w http.ResponseWriter, r *http.Request) error {
@@ -126,9 +113,5 @@ func (m *Module) submitTest(w http.ResponseWriter, r *http.Request) error {
 
 func (m *Module) attempts(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Attempts(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, list)
-	return nil
+	return answer(w, list, err)
 }
