@@ -10,11 +10,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { bin, launch, shot, Staff, startAgent, startServer, waitFor } from "./harness.js";
+import { launch, shot, Staff, seatedAgent, startServer, waitFor } from "./harness.js";
 
 interface Creds {
   essay_cabinet: string;
@@ -59,10 +58,7 @@ test("the essay is written under the agent, survives a reload and a network cut,
   const creds = JSON.parse(readFileSync(join(sys.data, "demo.json"), "utf8")) as Creds;
   const token = creds.essay_cabinet.split("#inbox=")[1] ?? "";
   assert.ok(token, "the demo has no essay cabinet (server/demo)");
-  const footage = join(mkdtempSync(join(tmpdir(), "kuzet-footage-")), "seat.y4m");
-  const gen = spawnSync(join(bin, "kuzet-footage"), ["-o", footage, "-size", "320x240", "-fps", "10", "-scene", "face:600s"], { encoding: "utf8" });
-  assert.equal(gen.status, 0, `kuzet-footage failed:\n${gen.stdout}${gen.stderr}`);
-  const agent = startAgent(sys, creds.sitting_token, ["--camera", `file:${footage}`, "--mic", "none", "--no-checks", "--width", "320", "--height", "240"]);
+  const agent = seatedAgent(sys, creds.sitting_token);
   const browser = await launch();
   const errors: string[] = [];
   try {
@@ -185,7 +181,7 @@ test("the essay is written under the agent, survives a reload and a network cut,
     const [download] = await Promise.all([hrPage.waitForEvent("download"), hrPage.locator("#results-csv").click()]);
     const csv = readFileSync(await download.path(), "utf8");
     const lines = csv.trim().split("\n");
-    assert.equal(lines[0], "rank,pin,personal_qualities,textual_numerical,essay,essay_state,interview,total,finalist");
+    assert.equal(lines[0], "rank,pin,personal_qualities,textual_numerical,essay,essay_state,interview,total,finalist,legislation");
     assert.ok(lines.some((l) => l.split(",")[1] === creds.pin && l.includes(",grading,")), `results:\n${csv}`);
     // The PDF for the state body, in the page's language: what a reader
     // of the printout sees (pdftotext), by PIN only.

@@ -1,7 +1,7 @@
 // Starts the real kuzet-server and kuzet-agent binaries and a real headless
 // Chromium, the way a proctor's morning starts, for the browser tests.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -109,6 +109,15 @@ export function startAgent(sys: System, token: string, extra: string[] = [], env
     "--server", sys.url, "--token", token, "--camera", "test", "--no-browser", "--lang", "en",
     "--data", mkdtempSync(join(tmpdir(), "kuzet-agent-")), "--width", "320", "--height", "240", ...extra,
   ], env);
+}
+
+/** Starts an agent for a candidate sitting in front of the camera:
+ * synthetic footage of a face (kuzet-footage), no microphone, no checks. */
+export function seatedAgent(sys: System, token: string): Proc {
+  const footage = join(mkdtempSync(join(tmpdir(), "kuzet-footage-")), "seat.y4m");
+  const gen = spawnSync(join(bin, "kuzet-footage"), ["-o", footage, "-size", "320x240", "-fps", "10", "-scene", "face:600s"], { encoding: "utf8" });
+  if (gen.status !== 0) throw new Error(`kuzet-footage failed:\n${gen.stdout}${gen.stderr}`);
+  return startAgent(sys, token, ["--camera", `file:${footage}`, "--mic", "none", "--no-checks", "--width", "320", "--height", "240"]);
 }
 
 export interface Display {

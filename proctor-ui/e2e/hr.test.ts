@@ -1,5 +1,5 @@
 // HR's screens (issue 11) in a real Chromium against a real kuzet-server
-// with the demo's seven competitions: HR signs in on hr.html, is refused a
+// with the demo's eight competitions: HR signs in on hr.html, is refused a
 // competition whose dates are out of order (with the clause), creates it,
 // sees the overdue items of the competition in review, reviews an
 // incomplete and a complete application, and opens a scan. Then the
@@ -55,14 +55,14 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     await page.getByLabel("Password").fill(demo.hr_password);
     await page.getByRole("button", { name: "Sign in" }).click();
 
-    // The seven demo competitions, each with its status (two in their
-    // stages: the essay and the personal-qualities test); the one in review
+    // The eight demo competitions, each with its status (three in their
+    // stages: the essay, the personal-qualities and the legislation tests); the one in review
     // shows its overdue count in the list.
     await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
     const rows = page.locator("table.competitions tbody tr");
-    await waitFor("the seven demo competitions", async () => (await rows.count()) === 7, 15000);
+    await waitFor("the eight demo competitions", async () => (await rows.count()) === 8, 15000);
     const statuses = (await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["status"] ?? ""))).sort();
-    assert.deepEqual(statuses, ["accepting", "cancelled", "completed", "draft", "review", "stages", "stages"]);
+    assert.deepEqual(statuses, ["accepting", "cancelled", "completed", "draft", "review", "stages", "stages", "stages"]);
     const review = page.locator('table.competitions tr[data-status="review"]');
     assert.match(await review.innerText(), /Review of documents/);
     assert.match(await review.locator(".overdue-count").innerText(), /^\d+ overdue$/);

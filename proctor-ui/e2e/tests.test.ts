@@ -7,12 +7,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { bin, launch, shot, startAgent, startServer, waitFor } from "./harness.js";
+import { launch, shot, seatedAgent, startServer, waitFor } from "./harness.js";
 
 interface Creds {
   test_cabinet: string;
@@ -45,12 +43,9 @@ test("a test is started under the agent, keeps every answer through a reload and
   const creds = JSON.parse(readFileSync(join(sys.data, "demo.json"), "utf8")) as Creds;
   const token = creds.test_cabinet.split("#inbox=")[1] ?? "";
   assert.ok(token && creds.test_token, "the demo has no test cabinet (server/demo)");
-  const footage = join(mkdtempSync(join(tmpdir(), "kuzet-footage-")), "seat.y4m");
-  const gen = spawnSync(join(bin, "kuzet-footage"), ["-o", footage, "-size", "320x240", "-fps", "10", "-scene", "face:600s"], { encoding: "utf8" });
-  assert.equal(gen.status, 0, `kuzet-footage failed:\n${gen.stdout}${gen.stderr}`);
   const browser = await launch();
   const errors: string[] = [];
-  const agent = startAgent(sys, creds.test_token, ["--camera", `file:${footage}`, "--mic", "none", "--no-checks", "--width", "320", "--height", "240"]);
+  const agent = seatedAgent(sys, creds.test_token);
   try {
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
     const page = await ctx.newPage();

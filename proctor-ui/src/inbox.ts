@@ -12,9 +12,18 @@ import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
 import { EssayWriter } from "./essay";
 import { TestTaker } from "./test-stage";
-import { docKinds, kzDate, kzDeadline, kzTime, nameIn, refusal, type Inbox } from "./workflow-types";
+import { docKinds, kzDate, kzDeadline, kzTime, nameIn, refusal, testKinds, type Inbox } from "./workflow-types";
 
 const tokenKey = "kuzet.inbox.token";
+
+interface ErrorBody {
+  error?: { code: string; key?: string; args?: Record<string, string>; message: string };
+}
+
+function apiError(resp: Response, data: ErrorBody): ApiError {
+  const e = data.error;
+  return new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
+}
 
 export class InboxPage {
   private inbox: Inbox | null = null;
@@ -47,12 +56,16 @@ export class InboxPage {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (type) headers["Content-Type"] = type;
     const resp = await fetch(path, { method, headers, body: body ?? null, credentials: "omit" });
-    const data = (await resp.json().catch(() => ({}))) as T & { error?: { code: string; key?: string; args?: Record<string, string>; message: string } };
-    if (!resp.ok) {
-      const e = data.error;
-      throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
-    }
+    const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
+    if (!resp.ok) throw apiError(resp, data);
     return data;
+  }
+
+  /** A file of the cabinet (the p.14 certificate), fetched with the token. */
+  private async file(path: string): Promise<Blob> {
+    const resp = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit" });
+    if (!resp.ok) throw apiError(resp, (await resp.json().catch(() => ({}))) as ErrorBody);
+    return resp.blob();
   }
 
   private render(): void {
@@ -155,11 +168,12 @@ export class InboxPage {
     if (ib.application.status !== "admitted") return [];
     const out: HTMLElement[] = [];
     for (const j of ib.join) {
-      if (j.stage !== "personal_qualities" && j.stage !== "textual_numerical") continue;
+      if (!testKinds.includes(j.stage)) continue;
       let tt = this.tests.get(j.stage);
       if (!tt) {
         tt = new TestTaker(j.stage, `test:${ib.application.id}:${j.stage}`, <T>(method: string, path: string, body?: unknown) =>
-          this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"));
+          this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"),
+          (path: string) => this.file(path));
         this.tests.set(j.stage, tt);
         void tt.load();
       }

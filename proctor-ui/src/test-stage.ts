@@ -51,9 +51,14 @@ interface TestView {
   submitted?: string;
   auto: boolean;
   score?: string;
+  correct?: number;
+  /** For a program with pass values (the legislation test, p.14). */
+  passed?: boolean;
+  certificate?: { retest_from: string; pin: string; test_date: string };
 }
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+type File = (path: string) => Promise<Blob>;
 
 /** What this browser keeps: each item's newest response and revision. */
 type Local = Record<string, { response: string[]; revision: number }>;
@@ -75,6 +80,7 @@ export class TestTaker {
     private readonly kind: string,
     private readonly key: string,
     private readonly call: Call,
+    private readonly file?: File,
   ) {
     this.el = h("section", { id: `test-${kind}`, class: "test-stage", "aria-labelledby": `test-${kind}-title` });
     window.addEventListener("online", () => void this.flushAll());
@@ -143,7 +149,7 @@ export class TestTaker {
       return;
     }
     if (v.submitted) {
-      this.el.replaceChildren(head, h("p", { class: "ok test-submitted" }, t(v.auto ? "test.submitted_auto" : "test.submitted", { time: kzTime(v.submitted), score: v.score ?? "—" })));
+      this.el.replaceChildren(head, ...this.outcome(v, v.submitted));
       return;
     }
     const list = h("ol", { class: "questions" }, ...v.questions.map((q) => this.question(q)));
@@ -152,6 +158,34 @@ export class TestTaker {
     this.el.replaceChildren(head, this.left, list, this.status, submit, this.msg);
     this.tick();
     this.clock = window.setInterval(() => this.tick(), 1000);
+  }
+
+  /** What the candidate sees once submitted: the Annex 3 score, or the
+   * legislation test's pass or below-pass with its certificate (p.14). */
+  private outcome(v: TestView, submitted: string): HTMLElement[] {
+    if (v.passed === undefined) {
+      return [h("p", { class: "ok test-submitted" }, t(v.auto ? "test.submitted_auto" : "test.submitted", { time: kzTime(submitted), score: v.score ?? "—" }))];
+    }
+    const args = { time: kzTime(submitted), correct: String(v.correct ?? 0), questions: String(v.questions.length), from: v.certificate?.retest_from ?? "" };
+    if (v.passed) return [h("p", { class: "ok test-submitted", "data-result": "passed" }, t("test.legislation_passed", args))];
+    const out: HTMLElement[] = [h("p", { class: "error test-submitted", role: "status", "data-result": "below_pass" }, t("test.legislation_below", args))];
+    if (v.certificate && this.file) {
+      const b = h("button", { type: "button", class: "test-certificate" }, t("test.certificate"));
+      const file = this.file;
+      b.addEventListener("click", () => {
+        file(`/api/cabinet/certificate.pdf?lang=${lang()}`)
+          .then((blob) => {
+            const a = h("a", { href: URL.createObjectURL(blob), download: `certificate-${v.certificate?.pin ?? ""}.pdf` });
+            document.body.append(a);
+            a.click();
+            a.remove();
+            window.setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+          })
+          .catch((err: unknown) => this.msg.replaceChildren(refusal(err)));
+      });
+      out.push(b, this.msg);
+    }
+    return out;
   }
 
   private tick(): void {

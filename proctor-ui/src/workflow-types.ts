@@ -176,7 +176,9 @@ export interface Inbox {
   join: Array<{ stage: string; link: string }>;
 }
 
-export const stageKinds = ["personal_qualities", "textual_numerical", "essay", "interview"] as const;
+export const stageKinds = ["legislation", "personal_qualities", "textual_numerical", "essay", "interview"] as const;
+/** The stages taken as tests in the cabinet (p.14, Annex 3). */
+export const testKinds: readonly string[] = ["legislation", "personal_qualities", "textual_numerical"];
 export const docKinds = ["education", "education_attachment", "experience", "identity", "other"] as const;
 
 /** A state body's name in the page's language. */

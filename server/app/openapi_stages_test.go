@@ -251,7 +251,7 @@ func walkStages(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]
 		}
 	}
 	code, raw = jdo("hr", hr, "", "GET /api/competitions/{id}/results.csv", cp, nil, true)
-	if code != http.StatusOK || !strings.HasPrefix(string(raw), "rank,pin,personal_qualities,textual_numerical,essay,essay_state,interview,total,finalist\n") {
+	if code != http.StatusOK || !strings.HasPrefix(string(raw), "rank,pin,personal_qualities,textual_numerical,essay,essay_state,interview,total,finalist,legislation\n") {
 		t.Errorf("GET results.csv: %d %s", code, raw)
 	}
 	jdo("commission", member, "", "GET /api/competitions/{id}/results.csv", cp, nil, true)

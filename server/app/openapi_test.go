@@ -816,6 +816,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready, clk *shiftCloc
 	// ---- the stages: the essay, signed grades, the interview, results
 	walkStages(t, w, r, staff)
 	walkTests(t, w, r, staff, clk)
+	walkLegislation(t, w, r, staff, clk)
 
 	// ---- the WebSocket channels: a plain GET is refused, an upgrade
 	// switches protocols (the tokens are checked inside the protocol).

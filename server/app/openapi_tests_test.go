@@ -136,6 +136,84 @@ type testView struct {
 	Score     *float64 `json:"score"`
 }
 
+// walkComp is a competition of the walk as created.
+type walkComp struct {
+	ID       string    `json:"id"`
+	Deadline time.Time `json:"deadline"`
+	Stages   []struct {
+		Kind, Program, Bank string
+	} `json:"stages"`
+}
+
+// walkApp is an application by its id and PIN.
+type walkApp struct {
+	ID  string `json:"id"`
+	PIN string `json:"pin"`
+}
+
+// walkAdmitted creates a competition of the walk's own with the stages,
+// two weeks ago on the workflow's clock, publishes it, files one
+// candidate's application with the documents (beforeReview sees it
+// then), admits the candidate the day after the deadline and starts the
+// stages; the clock is the real one again when it returns.
+func walkAdmitted(t *testing.T, w *conformance, r app.Ready, hr *http.Client, clk *shiftClock, what, name string, iin int, beforeReview func(walkComp, string), stages ...map[string]any) (walkComp, string, walkApp) {
+	t.Helper()
+	defer clk.reset()
+	clk.at(time.Now().AddDate(0, 0, -14))
+	day := clk.now().In(calendar.Zone).Format(time.DateOnly)
+	code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/competitions", good: true,
+		body: jsonBody(t, map[string]any{"body": "min-justice", "position": "expert, OpenAPI walk of the " + what + " stage", "opens": day, "deadline": day, "stages": stages})})
+	if code != http.StatusCreated {
+		t.Fatalf("create a competition with a %s stage: %d %s", what, code, raw)
+	}
+	comp := decodeAs[walkComp](t, "create", raw)
+	cp := map[string]string{"id": comp.ID}
+	if code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/competitions/{id}/publish", params: cp, good: true, body: []byte("{}")}); code != http.StatusOK {
+		t.Fatalf("publish: %d %s", code, raw)
+	}
+	code, raw = w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: cp, good: true,
+		body: jsonBody(t, map[string]string{"name": name, "iin": validIIN(t, iin), "email": fmt.Sprintf("walk%d@example.kz", iin), "phone": "+77010000002"})})
+	if code != http.StatusCreated {
+		t.Fatalf("apply: %d %s", code, raw)
+	}
+	cab := decodeAs[struct {
+		Token string `json:"token"`
+	}](t, "apply", raw).Token
+	for _, kind := range []string{"education", "education_attachment"} {
+		if code, raw := w.do(call{who: "candidate", route: "POST /api/cabinet/documents", query: "kind=" + kind, bearer: cab, good: true, body: tinyPDF, ctype: "application/pdf"}); code != http.StatusCreated {
+			t.Fatalf("upload %s: %d %s", kind, code, raw)
+		}
+	}
+	if beforeReview != nil {
+		beforeReview(comp, cab)
+	}
+	// The day after the deadline: the review; the candidate admitted,
+	// the stages started.
+	clk.at(r.Workflow.Calendar().AddDays(comp.Deadline, 1).Add(4 * time.Hour))
+	if err := r.Workflow.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	applications := func() []walkApp {
+		_, raw := w.do(call{who: "hr", client: hr, route: "GET /api/competitions/{id}/applications", params: cp, good: true})
+		apps := decodeAs[[]walkApp](t, "applications", raw)
+		if len(apps) != 1 {
+			t.Fatalf("the walk's competition has %d applications, want 1: %s", len(apps), raw)
+		}
+		return apps
+	}
+	a := applications()[0]
+	if code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/applications/{id}/review", params: map[string]string{"id": a.ID}, good: true, body: jsonBody(t, map[string]any{"outcome": "admitted"})}); code != http.StatusOK {
+		t.Fatalf("admit: %d %s", code, raw)
+	}
+	if code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/competitions/{id}/start-stages", params: cp, good: true, body: []byte("{}")}); code != http.StatusOK {
+		t.Fatalf("start the stages: %d %s", code, raw)
+	}
+	if a = applications()[0]; a.PIN == "" {
+		t.Fatalf("the admitted candidate has no PIN")
+	}
+	return comp, cab, a
+}
+
 // walkTests is the part of the OpenAPI walk for the test stages (Annex 3,
 // rule 10): the demo candidate's competition has none (refused); HR's
 // bank imports, good and refused; then a competition of the walk's own
@@ -258,69 +336,14 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	wantKey("an essay stage with a bank", raw, "workflow.err.stage_not_test")
 	do("hr", hr, "", "POST /api/competitions", nil, newComp(map[string]any{"kind": "personal_qualities", "starts": stageStarts, "ends": stageEnds, "bank": "Walk PQ"}), false)
 	interview := map[string]any{"kind": "interview", "starts": stageEnds.Add(24 * time.Hour), "ends": stageEnds.Add(27 * time.Hour), "link": "https://meet.example.kz/walk"}
-	code, raw = do("hr", hr, "", "POST /api/competitions", nil, newComp(pqStage, interview), true)
-	if code != http.StatusCreated {
-		t.Fatalf("create a competition with a personal-qualities stage: %d %s", code, raw)
-	}
-	comp := decodeAs[struct {
-		ID       string    `json:"id"`
-		Deadline time.Time `json:"deadline"`
-		Stages   []struct {
-			Kind, Program, Bank string
-		} `json:"stages"`
-	}](t, "create", raw)
-	if len(comp.Stages) != 2 || comp.Stages[0].Program != "personal-qualities-example" || comp.Stages[0].Bank != "walk-pq" {
-		t.Errorf("the stage's program and bank as created: %s", raw)
-	}
-	cp := map[string]string{"id": comp.ID}
-	if code, raw := do("hr", hr, "", "POST /api/competitions/{id}/publish", cp, nil, true); code != http.StatusOK {
-		t.Fatalf("publish: %d %s", code, raw)
-	}
-	code, raw = w.do(call{who: "public", route: "POST /api/competitions/{id}/apply", params: cp, good: true,
-		body: jsonBody(t, map[string]string{"name": "Test Candidate Two", "iin": validIIN(t, 41), "email": "t2@example.kz", "phone": "+77010000002"})})
-	if code != http.StatusCreated {
-		t.Fatalf("apply: %d %s", code, raw)
-	}
-	cab := decodeAs[struct {
-		Token string `json:"token"`
-	}](t, "apply", raw).Token
-	for _, kind := range []string{"education", "education_attachment"} {
-		if code, raw := w.do(call{who: "candidate 3", route: "POST /api/cabinet/documents", query: "kind=" + kind, bearer: cab, good: true, body: tinyPDF, ctype: "application/pdf"}); code != http.StatusCreated {
-			t.Fatalf("upload %s: %d %s", kind, code, raw)
+	comp, cab, app := walkAdmitted(t, w, r, hr, clk, "personal_qualities", "Test Candidate Two", 41, func(comp walkComp, cab string) {
+		if len(comp.Stages) != 2 || comp.Stages[0].Program != "personal-qualities-example" || comp.Stages[0].Bank != "walk-pq" {
+			t.Errorf("the stage's program and bank as created: %+v", comp.Stages)
 		}
-	}
-	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
-	wantRefusal(t, "a test started before admission", code, raw, http.StatusConflict, "conflict", "p.74-1")
-	// The day after the deadline: the review; the candidate admitted,
-	// the stages started.
-	clk.at(r.Workflow.Calendar().AddDays(comp.Deadline, 1).Add(4 * time.Hour))
-	if err := r.Workflow.Tick(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	_, raw = do("hr", hr, "", "GET /api/competitions/{id}/applications", cp, nil, true)
-	apps := decodeAs[[]struct {
-		ID  string `json:"id"`
-		PIN string `json:"pin"`
-	}](t, "applications", raw)
-	if len(apps) != 1 {
-		t.Fatalf("the walk's competition has %d applications, want 1: %s", len(apps), raw)
-	}
-	app := apps[0]
-	if code, raw := do("hr", hr, "", "POST /api/applications/{id}/review", map[string]string{"id": app.ID}, map[string]any{"outcome": "admitted"}, true); code != http.StatusOK {
-		t.Fatalf("admit: %d %s", code, raw)
-	}
-	if code, raw := do("hr", hr, "", "POST /api/competitions/{id}/start-stages", cp, nil, true); code != http.StatusOK {
-		t.Fatalf("start the stages: %d %s", code, raw)
-	}
-	_, raw = do("hr", hr, "", "GET /api/competitions/{id}/applications", cp, nil, true)
-	if apps = decodeAs[[]struct {
-		ID  string `json:"id"`
-		PIN string `json:"pin"`
-	}](t, "applications", raw); len(apps) != 1 || apps[0].PIN == "" {
-		t.Fatalf("the admitted candidate has no PIN: %s", raw)
-	}
-	app = apps[0]
-	clk.reset()
+		code, raw := do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
+		wantRefusal(t, "a test started before admission", code, raw, http.StatusConflict, "conflict", "p.74-1")
+	}, pqStage, interview)
+	cp := map[string]string{"id": comp.ID}
 
 	// ---- the test, now: refused before the sitting and before the agent
 	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)

@@ -586,12 +586,12 @@ func TestP115_CompetitionThroughTheAPIWithGradesAppealsAndInterview(t *testing.T
 		t.Fatalf("results.csv: %v: %s", err, raw)
 	}
 	wantRows := [][]string{
-		{"rank", "pin", "personal_qualities", "textual_numerical", "essay", "essay_state", "interview", "total", "finalist"},
-		{"1", cs[4].pin, "", "", "4", "scored", "3", "7", "true"},
-		{"2", cs[0].pin, "", "", "5", "scored", "1", "6", "true"},
-		{"3", cs[1].pin, "", "", "3.5", "scored", "2", "5.5", "true"},
-		{"4", cs[2].pin, "", "", "2", "scored", "", "2", "false"},
-		{"5", cs[3].pin, "", "", "", "violation", "", "0", "false"},
+		{"rank", "pin", "personal_qualities", "textual_numerical", "essay", "essay_state", "interview", "total", "finalist", "legislation"},
+		{"1", cs[4].pin, "", "", "4", "scored", "3", "7", "true", ""},
+		{"2", cs[0].pin, "", "", "5", "scored", "1", "6", "true", ""},
+		{"3", cs[1].pin, "", "", "3.5", "scored", "2", "5.5", "true", ""},
+		{"4", cs[2].pin, "", "", "2", "scored", "", "2", "false", ""},
+		{"5", cs[3].pin, "", "", "", "violation", "", "0", "false", ""},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(wantRows) {
 		t.Errorf("results.csv:\n%q\nwant\n%q", rows, wantRows)

@@ -49,12 +49,16 @@ type Credentials struct {
 	// TestCabinet is the cabinet of the candidate of the demo
 	// personal-qualities test running now; TestToken its sitting's join
 	// token (start an agent with it to take the test under proctoring).
-	TestCabinet  string `json:"test_cabinet"`
-	TestToken    string `json:"test_token"`
-	Competition  string `json:"competition"`
-	SittingID    string `json:"sitting_id"`
-	PIN          string `json:"pin"`
-	SittingToken string `json:"sitting_token"`
+	TestCabinet string `json:"test_cabinet"`
+	TestToken   string `json:"test_token"`
+	// LegislationCabinet is the cabinet of the candidate of the demo
+	// legislation test running now (p.14); LegislationToken its join token.
+	LegislationCabinet string `json:"legislation_cabinet"`
+	LegislationToken   string `json:"legislation_token"`
+	Competition        string `json:"competition"`
+	SittingID          string `json:"sitting_id"`
+	PIN                string `json:"pin"`
+	SittingToken       string `json:"sitting_token"`
 	// Accounts are the usernames the demo created. It never changes any
 	// other account (an existing name gets a -2, -3… suffix instead).
 	Accounts []string `json:"accounts,omitempty"`
@@ -133,6 +137,7 @@ func Seed(p Parts) (Credentials, error) {
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = wf.Competition, wf.Sitting, wf.PIN, wf.Token
 	c.Cabinet, c.EssayCabinet = cabinetLink(wf.Cabinet), cabinetLink(wf.EssayCabinet)
 	c.TestCabinet, c.TestToken = cabinetLink(wf.TestCabinet), wf.TestToken
+	c.LegislationCabinet, c.LegislationToken = cabinetLink(wf.LegislationCabinet), wf.LegislationToken
 	if err := auditor(a, st, &c); err != nil {
 		return c, err
 	}

@@ -136,6 +136,9 @@ type demoWorkflow struct {
 	// TestCabinet and TestToken: the candidate taking the demo
 	// personal-qualities test now, and the join token of its sitting.
 	TestCabinet, TestToken string
+	// LegislationCabinet and LegislationToken: the candidate taking the
+	// demo legislation test now (p.14), and its sitting's join token.
+	LegislationCabinet, LegislationToken string
 }
 
 // seedWorkflow creates competitions at every status, with candidates at
@@ -366,41 +369,59 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 			return out, fmt.Errorf("demo bank: %w", err)
 		}
 	}
+	// runningNow is a competition whose test stage (the first of stages)
+	// runs now, with one admitted candidate and the stage's sitting open:
+	// the cabinet token and the sitting's join token.
 	d7 := today.AddDate(0, 0, -20)
-	c7, err := create("min-trade", "expert, export support department", false, d7.AddDate(0, 0, -10), d7,
-		stage(workflow.StagePersonal, today.Add(-20*time.Minute), 4*time.Hour, ""))
-	if err != nil {
+	runningNow := func(body, pos string, stages ...workflow.Stage) (cabinet, join string, err error) {
+		c, err := create(body, pos, false, d7.AddDate(0, 0, -10), d7, stages...)
+		if err != nil {
+			return "", "", err
+		}
+		if c, err = publish(c); err != nil {
+			return "", "", err
+		}
+		s.at(d7.Add(-20 * time.Hour))
+		a, err := s.apply(c, full(false))
+		if err != nil {
+			return "", "", err
+		}
+		if err := toReview(d7); err != nil {
+			return "", "", err
+		}
+		if err := review(a, admit); err != nil {
+			return "", "", err
+		}
+		if _, err := e.StartStages(s.ctx, hr, c.ID); err != nil {
+			return "", "", err
+		}
+		s.at(today.Add(-30 * time.Minute))
+		if _, err := e.OpenStage(s.ctx, hr, c.ID, stages[0].Kind); err != nil {
+			return "", "", err
+		}
+		t, err := e.Application(s.ctx, a.Application.ID)
+		if err != nil || len(t.Sittings) == 0 {
+			return "", "", fmt.Errorf("the demo %s sitting was not opened: %v", stages[0].Kind, err)
+		}
+		join, err = e.JoinToken(t.Sittings[0])
+		return a.Token, join, err
+	}
+	if out.TestCabinet, out.TestToken, err = runningNow("min-trade", "expert, export support department",
+		stage(workflow.StagePersonal, today.Add(-20*time.Minute), 4*time.Hour, "")); err != nil {
 		return out, err
 	}
-	if c7, err = publish(c7); err != nil {
+
+	// 8. The legislation knowledge test running now (p.14), from a demo
+	// bank of 59 items (15/15/15/10 by act, with spares), then a
+	// personal-qualities stage it opens; one candidate.
+	if err := importLegislation(s, hr); err != nil {
 		return out, err
 	}
-	s.at(d7.Add(-20 * time.Hour))
-	a7, err := s.apply(c7, full(false))
-	if err != nil {
+	if out.LegislationCabinet, out.LegislationToken, err = runningNow("min-finance", "expert, budget planning department",
+		stage(workflow.StageLegislation, today.Add(-20*time.Minute), 4*time.Hour, ""),
+		stage(workflow.StagePersonal, today.AddDate(0, 0, 7), 2*time.Hour, "")); err != nil {
 		return out, err
 	}
-	if err := toReview(d7); err != nil {
-		return out, err
-	}
-	if err := review(a7, admit); err != nil {
-		return out, err
-	}
-	if _, err := e.StartStages(s.ctx, hr, c7.ID); err != nil {
-		return out, err
-	}
-	s.at(today.Add(-30 * time.Minute))
-	if _, err := e.OpenStage(s.ctx, hr, c7.ID, workflow.StagePersonal); err != nil {
-		return out, err
-	}
-	t7, err := e.Application(s.ctx, a7.Application.ID)
-	if err != nil || len(t7.Sittings) == 0 {
-		return out, fmt.Errorf("the demo test sitting was not opened: %v", err)
-	}
-	if out.TestToken, err = e.JoinToken(t7.Sittings[0]); err != nil {
-		return out, err
-	}
-	out.TestCabinet = a7.Token
 
 	// 6. Cancelled.
 	c6, err := create("min-culture", "chief expert, archives department", false, today.AddDate(0, 0, -5), today.AddDate(0, 0, 5))
@@ -434,6 +455,45 @@ func demoItem(i int) []byte {
   </itemBody>
   <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
 </assessmentItem>`, i, i, i, statements[i%len(statements)]))
+}
+
+// legislationActs are the legal acts of the legislation program by
+// category, with how many demo items each gets (two over its count).
+var legislationActs = []struct {
+	category string
+	items    int
+	act      string
+}{{"constitution", 17, "Қазақстан Республикасының Конституциясы"}, {"civil-service", 17, "«Мемлекеттік қызмет туралы» Заң"},
+	{"anti-corruption", 17, "«Сыбайлас жемқорлыққа қарсы іс-қимыл туралы» Заң"}, {"ethics-code", 12, "Мемлекеттік қызметшілердің әдеп кодексі"}}
+
+// importLegislation fills the demo legislation bank: for every act, items
+// that ask which act a (made-up, marked DEMO) provision is in.
+func importLegislation(s *seeder, hr string) error {
+	for _, a := range legislationActs {
+		for i := 1; i <= a.items; i++ {
+			item := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="demo-%s-%02d" title="DEMO %s %d" label="%s" xml:lang="kk" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+    <correctResponse><value>A</value></correctResponse>
+  </responseDeclaration>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"><defaultValue><value>0</value></defaultValue></outcomeDeclaration>
+  <itemBody>
+    <p>DEMO %d. Бұл демо-сұрақ қай құжат туралы?</p>
+    <choiceInteraction responseIdentifier="RESPONSE" shuffle="true" maxChoices="1">
+      <prompt>Бір жауапты таңдаңыз.</prompt>
+      <simpleChoice identifier="A">%s</simpleChoice>
+      <simpleChoice identifier="B">Азаматтық кодекс</simpleChoice>
+      <simpleChoice identifier="C">Салық кодексі</simpleChoice>
+    </choiceInteraction>
+  </itemBody>
+  <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
+</assessmentItem>`, a.category, i, a.category, i, a.category, i, a.act)
+			if _, err := s.e.ImportBank(s.ctx, hr, "legislation", []byte(item), fmt.Sprintf("demo-%s-%02d.xml", a.category, i)); err != nil {
+				return fmt.Errorf("demo legislation bank: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // workflowAccounts creates the HR, commission and assessor demo accounts.

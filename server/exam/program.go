@@ -87,6 +87,17 @@ type Text struct {
 	EN string `json:"en"`
 }
 
+// In is the text in a language ("kk", "ru", "en"; Kazakh otherwise).
+func (t Text) In(lang string) string {
+	switch lang {
+	case "ru":
+		return t.RU
+	case "en":
+		return t.EN
+	}
+	return t.KK
+}
+
 // Duration is a time.Duration written in JSON as Go writes it ("55m",
 // "1h30m").
 type Duration time.Duration

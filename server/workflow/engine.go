@@ -252,7 +252,7 @@ func (e *Engine) checkStages(in []Stage, reviewEnd time.Time) ([]Stage, error) {
 	var last time.Time
 	for _, s := range in {
 		if stageOrder[s.Kind] == 0 {
-			return nil, refuse(KindInvalid, "", "workflow.err.stage_kind", "stage {kind} is not one of personal_qualities, textual_numerical, essay, interview", "kind", string(s.Kind))
+			return nil, refuse(KindInvalid, "", "workflow.err.stage_kind", "stage {kind} is not one of legislation, personal_qualities, textual_numerical, essay, interview", "kind", string(s.Kind))
 		}
 		if seen[s.Kind] {
 			return nil, refuse(KindInvalid, "", "workflow.err.stage_twice", "stage {kind} is given twice", "kind", string(s.Kind))

@@ -191,6 +191,9 @@ func (e *Engine) writeEssay(ctx context.Context, token string, d EssayDraft, sub
 		write = e.cfg.Store.Update
 	}
 	err = write(ctx, func(tx Tx) error {
+		if err := checkLegislationPassed(tx, &c, a.ID); err != nil {
+			return err
+		}
 		es, err := tx.Essay(a.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):

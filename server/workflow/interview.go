@@ -42,6 +42,11 @@ type Finalist struct {
 type Standing struct {
 	Application string `json:"application"`
 	PIN         string `json:"pin"`
+	// Legislation is the legislation test's state when the competition
+	// has that stage (p.14): LegislationPassed or LegislationBelowPass,
+	// or TestNotStarted, TestInProgress; it gives no score, and only a
+	// pass is eligible.
+	Legislation string `json:"legislation,omitempty"`
 	// Personal and Textual are the Annex 3 scores of the test stages
 	// (personal qualities: T = 0.02 × S; textual/numerical: T = T1 + T2),
 	// with their states: "scored", or why there is none (TestNotStarted,
@@ -65,6 +70,9 @@ type Standing struct {
 const (
 	TestNotStarted = "not_started" // the candidate never started the test
 	TestInProgress = "in_progress" // started, not submitted yet (Tick submits it at its deadline)
+	// The legislation test's results (p.14).
+	LegislationPassed    = "passed"
+	LegislationBelowPass = "below_pass"
 )
 
 // standings computes everyone's place (p.120). The cumulative score is
@@ -90,6 +98,19 @@ func standings(c *Competition, apps []Application, essays []Essay, attempts []At
 			continue
 		}
 		s := Standing{Application: a.ID, PIN: a.PIN, Eligible: true}
+		if _, ok := c.Stage(StageLegislation); ok {
+			s.Legislation = TestNotStarted
+			if at, ok := tests[a.ID+"/"+string(StageLegislation)]; ok {
+				s.Legislation = TestInProgress
+				if at.Submitted != nil && at.Result != nil {
+					s.Legislation = LegislationBelowPass
+					if at.Result.Passed {
+						s.Legislation = LegislationPassed
+					}
+				}
+			}
+			s.Eligible = s.Legislation == LegislationPassed
+		}
 		add := func(d score.Decimal) {
 			if t, err := s.Total.Add(d); err == nil {
 				s.Total = t
@@ -216,7 +237,7 @@ func (e *Engine) SelectInterview(ctx context.Context, actor, id string) (Competi
 		if c.Interview != nil {
 			return refuse(KindConflict, "p.120", "workflow.err.p120_selected", "the interview's candidates were selected already")
 		}
-		for _, kind := range []StageKind{StagePersonal, StageTextual} {
+		for _, kind := range testStages {
 			if st, ok := c.Stage(kind); ok && now.Before(st.Ends) {
 				return refuse(KindConflict, "p.120", "workflow.err.p120_test_running", "the {kind} stage runs until {ends}; the interview's candidates are selected after it", "kind", string(kind), "ends", atText(st.Ends))
 			}
@@ -243,7 +264,7 @@ func (e *Engine) SelectInterview(ctx context.Context, actor, id string) (Competi
 			for _, t := range []struct {
 				kind  StageKind
 				state string
-			}{{StagePersonal, s.PersonalState}, {StageTextual, s.TextualState}} {
+			}{{StageLegislation, s.Legislation}, {StagePersonal, s.PersonalState}, {StageTextual, s.TextualState}} {
 				if t.state == TestInProgress {
 					return refuse(KindConflict, "p.120", "workflow.err.p120_test_pending", "the {kind} test of PIN {pin} is not submitted yet; it is submitted at its deadline, then select again", "kind", string(t.kind), "pin", s.PIN)
 				}
@@ -362,9 +383,11 @@ func (e *Engine) interviewResult(tx Tx, c *Competition, now time.Time) error {
 
 // Result is one line of a competition's final ranking.
 type Result struct {
-	Rank        int            `json:"rank"`
-	Application string         `json:"application"`
-	PIN         string         `json:"pin"`
+	Rank        int    `json:"rank"`
+	Application string `json:"application"`
+	PIN         string `json:"pin"`
+	// Legislation is the legislation test's state (Standing.Legislation).
+	Legislation string         `json:"legislation,omitempty"`
 	Personal    *score.Decimal `json:"personal_qualities,omitempty"`
 	Textual     *score.Decimal `json:"textual_numerical,omitempty"`
 	Essay       *score.Decimal `json:"essay,omitempty"`
@@ -393,7 +416,7 @@ func results(c *Competition, st []Standing) []Result {
 	out := []Result{}
 	fin := []Result{}
 	for i, s := range st {
-		r := Result{Application: s.Application, PIN: s.PIN, Personal: s.Personal, Textual: s.Textual, Essay: s.Essay, EssayState: s.EssayState, Total: s.Total}
+		r := Result{Application: s.Application, PIN: s.PIN, Legislation: s.Legislation, Personal: s.Personal, Textual: s.Textual, Essay: s.Essay, EssayState: s.EssayState, Total: s.Total}
 		if f := finalist(c, s.Application); f != nil {
 			r.Finalist, r.Interview = true, f.Score
 			if f.Score != nil {

@@ -37,13 +37,15 @@ type StageKind string
 
 // Stage kinds, in the order a competition runs them.
 const (
-	StagePersonal  StageKind = "personal_qualities"
-	StageTextual   StageKind = "textual_numerical"
-	StageEssay     StageKind = "essay"
-	StageInterview StageKind = "interview"
+	// StageLegislation is the legislation knowledge test (p.14), first.
+	StageLegislation StageKind = "legislation"
+	StagePersonal    StageKind = "personal_qualities"
+	StageTextual     StageKind = "textual_numerical"
+	StageEssay       StageKind = "essay"
+	StageInterview   StageKind = "interview"
 )
 
-var stageOrder = map[StageKind]int{StagePersonal: 1, StageTextual: 2, StageEssay: 3, StageInterview: 4}
+var stageOrder = map[StageKind]int{StageLegislation: 1, StagePersonal: 2, StageTextual: 3, StageEssay: 4, StageInterview: 5}
 
 // Stage is one stage of a competition and its schedule.
 type Stage struct {

@@ -71,6 +71,9 @@ type ReadTx interface {
 	// Attempts lists a competition's test attempts in the order they
 	// were started.
 	Attempts(competition string) ([]Attempt, error)
+	// LegislationResults lists a person's graded legislation tests, in
+	// every competition, by the IIN blind index, oldest first (p.14).
+	LegislationResults(iinIndex string) ([]LegislationResult, error)
 }
 
 // Tx reads and writes the records and the audit log in one transaction.
@@ -98,6 +101,10 @@ type Tx interface {
 	// PutAttempt stores an attempt by its application and stage
 	// (Competition set).
 	PutAttempt(Attempt) error
+	// PutLegislationResult records a graded legislation test under the
+	// person's IIN blind index (IINIndex and Application set); a result
+	// of the same application again replaces it.
+	PutLegislationResult(LegislationResult) error
 	// UseNonce records a signature's nonce: ErrExists when it was used.
 	UseNonce(nonce string) error
 	// NewPIN draws a PIN never given before (p.74-1) and records it.

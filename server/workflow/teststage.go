@@ -106,10 +106,18 @@ func (a *Attempt) variant() exam.Variant {
 }
 
 // IsTestStage reports whether k is a test stage.
-func IsTestStage(k StageKind) bool { return k == StagePersonal || k == StageTextual }
+func IsTestStage(k StageKind) bool {
+	return k == StageLegislation || k == StagePersonal || k == StageTextual
+}
+
+// testStages are the test stages in their order.
+var testStages = []StageKind{StageLegislation, StagePersonal, StageTextual}
 
 func defaultProgram(k StageKind) string {
-	if k == StagePersonal {
+	switch k {
+	case StageLegislation:
+		return exam.LegislationProgram
+	case StagePersonal:
 		return exam.PersonalQualitiesExample
 	}
 	return exam.TextualNumericalExample
@@ -170,7 +178,7 @@ func stageBank(st *Stage) string {
 // testStage finds the competition's test stage of kind.
 func testStage(c *Competition, kind StageKind) (*Stage, error) {
 	if !IsTestStage(kind) {
-		return nil, refuse(KindInvalid, "", "workflow.err.test_kind", "{kind} is not a test stage: write personal_qualities or textual_numerical", "kind", string(kind))
+		return nil, refuse(KindInvalid, "", "workflow.err.test_kind", "{kind} is not a test stage: write legislation, personal_qualities or textual_numerical", "kind", string(kind))
 	}
 	st, ok := c.Stage(kind)
 	if !ok {
@@ -247,6 +255,14 @@ func (e *Engine) StartTest(ctx context.Context, token string, kind StageKind) (A
 	}
 	if !joined {
 		return Attempt{}, refuse(KindConflict, "rule 10", "workflow.err.test_no_agent", "start the Kuzet agent with your join code first: the test is taken under proctoring")
+	}
+	if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		if kind == StageLegislation {
+			return checkRetest(tx, a, now)
+		}
+		return checkLegislationPassed(tx, &c, a.ID)
+	}); err != nil {
+		return Attempt{}, err
 	}
 	p, err := testProgram(st)
 	if err != nil {
@@ -337,6 +353,13 @@ type TestView struct {
 	Submitted *time.Time     `json:"submitted,omitempty"`
 	Auto      bool           `json:"auto"`
 	Score     *score.Decimal `json:"score,omitempty"`
+	// Correct and Passed once submitted: the count of correct answers
+	// and whether the program's pass values are met (the legislation
+	// test's result, p.14); Certificate the below-pass certificate
+	// (Annex 6) when they are not.
+	Correct     *int         `json:"correct,omitempty"`
+	Passed      *bool        `json:"passed,omitempty"`
+	Certificate *Certificate `json:"certificate,omitempty"`
 }
 
 // QuestionView is one question of the page.
@@ -406,6 +429,16 @@ func testView(at *Attempt, items []qti.Item, now time.Time) TestView {
 	}
 	if p, ok := exam.BuiltinProgram(at.Program); ok {
 		v.Title = p.Title
+	}
+	if r := at.Result; r != nil && at.Submitted != nil {
+		n, passed := r.Correct, r.Passed
+		v.Correct = &n
+		if r.Pass != nil {
+			v.Passed = &passed
+		}
+		if c, err := belowPass(at); err == nil {
+			v.Certificate = &c
+		}
 	}
 	for i, q := range at.Questions {
 		it := &items[i]
@@ -685,14 +718,23 @@ func (e *Engine) submitAttempt(ctx context.Context, app string, kind StageKind, 
 		if auto {
 			actor = System
 		}
+		clause := "Annex 3"
+		if kind == StageLegislation {
+			clause = "p.14"
+		}
 		idx, err := logEntry(tx, now, at.Competition, actor, "test_submit", map[string]any{"application": at.Application, "pin": at.PIN, "stage": kind,
 			"program": at.Program, "answered": len(responses), "questions": res.Questions, "correct": res.Correct, "sections": res.Sections,
-			"score": res.Score, "passed": res.Passed, "auto": auto, "clause": "Annex 3"})
+			"score": res.Score, "passed": res.Passed, "reasons": res.Reasons, "auto": auto, "clause": clause})
 		if err != nil {
 			return err
 		}
 		at.Graded = idx
 		out = at
+		if kind == StageLegislation {
+			if _, err := recordLegislation(tx, &at); err != nil {
+				return err
+			}
+		}
 		return tx.PutAttempt(at)
 	})
 	return out, err

@@ -141,20 +141,11 @@ func testCompetition() workflow.NewCompetition {
 // and opens the sittings of both test stages; the clock is 17 March 09:00.
 func (w *world) testsWith(n int) (workflow.Competition, []workflow.Applied) {
 	w.t.Helper()
-	w.set("2025-03-01 09:00")
-	c := must[workflow.Competition](w.t)(w.e.Create(ctx, "a-hr", testCompetition()))
-	must[workflow.Competition](w.t)(w.e.Publish(ctx, "a-hr", c.ID))
-	w.set("2025-03-05 12:00")
-	var apps []workflow.Applied
+	persons := make([]int, n)
 	for i := range n {
-		apps = append(apps, must[workflow.Applied](w.t)(w.e.Apply(ctx, c.ID, person(i), full(false))))
+		persons[i] = i
 	}
-	w.set("2025-03-11 10:00")
-	w.tick()
-	for _, a := range apps {
-		must[workflow.Application](w.t)(w.e.Review(ctx, "a-hr", a.Application.ID, workflow.Decision{Outcome: workflow.OutcomeAdmit}))
-	}
-	c = must[workflow.Competition](w.t)(w.e.StartStages(ctx, "a-hr", c.ID))
+	c, apps := w.admitted(testCompetition(), persons...)
 	w.importBanks()
 	w.set("2025-03-17 09:00")
 	for _, k := range []workflow.StageKind{workflow.StagePersonal, workflow.StageTextual} {
@@ -163,6 +154,27 @@ func (w *world) testsWith(n int) (workflow.Competition, []workflow.Applied) {
 		}
 	}
 	return c, apps
+}
+
+// admitted publishes a March competition (applications 3-7 March),
+// files the persons' applications (by their index) on 5 March, admits
+// them on 11 March and starts the stages.
+func (w *world) admitted(in workflow.NewCompetition, persons ...int) (workflow.Competition, []workflow.Applied) {
+	w.t.Helper()
+	w.set("2025-03-01 09:00")
+	c := must[workflow.Competition](w.t)(w.e.Create(ctx, "a-hr", in))
+	must[workflow.Competition](w.t)(w.e.Publish(ctx, "a-hr", c.ID))
+	w.set("2025-03-05 12:00")
+	var apps []workflow.Applied
+	for _, i := range persons {
+		apps = append(apps, must[workflow.Applied](w.t)(w.e.Apply(ctx, c.ID, person(i), full(false))))
+	}
+	w.set("2025-03-11 10:00")
+	w.tick()
+	for _, a := range apps {
+		must[workflow.Application](w.t)(w.e.Review(ctx, "a-hr", a.Application.ID, workflow.Decision{Outcome: workflow.OutcomeAdmit}))
+	}
+	return must[workflow.Competition](w.t)(w.e.StartStages(ctx, "a-hr", c.ID)), apps
 }
 
 // joinStage is the candidate's agent joining the sitting of a stage.

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -40,6 +42,8 @@ var (
 	bBankSnapshots = []byte("wf.bank.snapshots")
 	bAttempts      = []byte("wf.attempts")
 	bAttemptsComp  = []byte("wf.attempts.bycompetition")
+	// Legislation results by IIN blind index and application (p.14).
+	bLegislation = []byte("wf.legislation.byiin")
 )
 
 // Store is the bbolt implementation of workflow.Store.
@@ -50,7 +54,7 @@ type Store struct{ db *bolt.DB }
 // are appended with audit.AppendTx, PINs drawn with store.DrawPIN.
 func New(db *bolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces, bBankItems, bBankLatest, bBankSnapshots, bAttempts, bAttemptsComp} {
+		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces, bBankItems, bBankLatest, bBankSnapshots, bAttempts, bAttemptsComp, bLegislation} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -433,6 +437,28 @@ func (t *btx) PutAttempt(a workflow.Attempt) error {
 		a.Answers = []workflow.Answer{}
 	}
 	return t.put(bAttempts, key, a)
+}
+
+func (t *btx) LegislationResults(iinIndex string) ([]workflow.LegislationResult, error) {
+	out := []workflow.LegislationResult{}
+	c := t.tx.Bucket(bLegislation).Cursor()
+	prefix := []byte(iinIndex + "/")
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r workflow.LegislationResult
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("legislation result %s: %w", k, err)
+		}
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b workflow.LegislationResult) int { return a.Tested.Compare(b.Tested) })
+	return out, nil
+}
+
+func (t *btx) PutLegislationResult(r workflow.LegislationResult) error {
+	if r.IINIndex == "" || r.Application == "" || strings.Contains(r.IINIndex, "/") {
+		return errors.New("legislation result without IIN index or application")
+	}
+	return t.put(bLegislation, r.IINIndex+"/"+r.Application, r)
 }
 
 func (t *btx) NewPIN() (string, error) { return store.DrawPIN(t.tx) }

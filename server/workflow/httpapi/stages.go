@@ -256,9 +256,9 @@ func (m *Module) resultsCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	_ = cw.Write([]string{"rank", "pin", "personal_qualities", "textual_numerical", "essay", "essay_state", "interview", "total", "finalist"})
+	_ = cw.Write([]string{"rank", "pin", "personal_qualities", "textual_numerical", "essay", "essay_state", "interview", "total", "finalist", "legislation"})
 	for _, res := range list {
-		_ = cw.Write([]string{strconv.Itoa(res.Rank), res.PIN, decText(res.Personal), decText(res.Textual), decText(res.Essay), res.EssayState, decText(res.Interview), res.Total.String(), strconv.FormatBool(res.Finalist)})
+		_ = cw.Write([]string{strconv.Itoa(res.Rank), res.PIN, decText(res.Personal), decText(res.Textual), decText(res.Essay), res.EssayState, decText(res.Interview), res.Total.String(), strconv.FormatBool(res.Finalist), res.Legislation})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -21,6 +21,7 @@ func (m *Module) testRoutes(r *web.Router) {
 	r.API("GET /api/cabinet/tests/{kind}", authz.Candidate, m.wrap(m.cabinetTest))
 	r.API("PUT /api/cabinet/tests/{kind}/answers", authz.Candidate, m.wrap(m.saveAnswer))
 	r.API("POST /api/cabinet/tests/{kind}/submit", authz.Candidate, m.wrap(m.submitTest))
+	r.API("GET /api/cabinet/certificate.pdf", authz.Candidate, m.wrap(m.certificatePDF))
 	r.Staff("GET /api/competitions/{id}/tests", m.wrap(m.attempts))
 }
 

@@ -521,6 +521,52 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("P14_LegislationResultsByPersonAcrossCompetitions", func(t *testing.T) {
+		h := open(t)
+		res := func(idx, app, comp string, at time.Time, passed bool) workflow.LegislationResult {
+			return workflow.LegislationResult{IINIndex: idx, Application: app, Competition: comp, Tested: at, Passed: passed}
+		}
+		err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+			if rs, err := tx.LegislationResults("ix-1"); err != nil || rs == nil || len(rs) != 0 {
+				return fmt.Errorf("no results yet: %v %v", rs, err)
+			}
+			for _, r := range []workflow.LegislationResult{res("ix-1", "p-2", "c-2", t0.Add(72*time.Hour), true), res("ix-1", "p-1", "c-1", t0, false),
+				res("ix-2", "p-3", "c-1", t0, false), res("ix-10", "p-4", "c-1", t0, false)} {
+				if err := tx.PutLegislationResult(r); err != nil {
+					return err
+				}
+			}
+			// The same application again replaces its result.
+			r := res("ix-1", "p-1", "c-1", t0, false)
+			r.Entry = 9
+			if err := tx.PutLegislationResult(r); err != nil {
+				return err
+			}
+			if err := tx.PutLegislationResult(workflow.LegislationResult{Application: "p-9"}); err == nil {
+				return errors.New("a result without an IIN index was stored")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			rs, err := tx.LegislationResults("ix-1")
+			if err != nil {
+				return err
+			}
+			if len(rs) != 2 || rs[0].Application != "p-1" || rs[0].Entry != 9 || rs[0].Passed || rs[1].Application != "p-2" || !rs[1].Passed || !rs[0].Tested.Equal(t0) {
+				return fmt.Errorf("ix-1's results oldest first: %+v", rs)
+			}
+			if rs, err := tx.LegislationResults("ix-2"); err != nil || len(rs) != 1 || rs[0].Application != "p-3" {
+				return fmt.Errorf("ix-2's results (not ix-10's): %+v %v", rs, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("BatchCommitsAndLogsNothing", func(t *testing.T) {
 		h := open(t)
 		before, err := h.LogSize()
