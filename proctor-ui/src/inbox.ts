@@ -6,7 +6,7 @@
 // language is picked) and the join links of the stages.
 
 import "./hr.css";
-import { ApiError } from "./api";
+import { ApiError, request } from "./api";
 import { h } from "./dom";
 import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
@@ -46,13 +46,7 @@ export class InboxPage {
   private async call<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (type) headers["Content-Type"] = type;
-    const resp = await fetch(path, { method, headers, body: body ?? null, credentials: "omit" });
-    const data = (await resp.json().catch(() => ({}))) as T & { error?: { code: string; key?: string; args?: Record<string, string>; message: string } };
-    if (!resp.ok) {
-      const e = data.error;
-      throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
-    }
-    return data;
+    return request<T>(path, { method, headers, body: body ?? null, credentials: "omit" });
   }
 
   private render(): void {
