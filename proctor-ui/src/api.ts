@@ -25,18 +25,32 @@ export async function api<T>(method: string, path: string, body?: unknown, beare
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (bearer !== undefined) headers["Authorization"] = `Bearer ${bearer}`;
-  const resp = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers,
-    body: body === undefined ? null : JSON.stringify(body),
-  });
+  return request<T>(path, { method, credentials: "same-origin", headers, body: body === undefined ? null : JSON.stringify(body) });
+}
+
+/** Sends a request and decodes the JSON answer; an error answer throws an ApiError. */
+export async function request<T>(path: string, init: RequestInit): Promise<T> {
+  const resp = await fetch(path, init);
   const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
-  if (!resp.ok) {
-    const e = data.error;
-    throw new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
-  }
+  if (!resp.ok) throw errorOf(resp, data);
   return data;
+}
+
+/** Fetches a file (a PDF); an error answer throws an ApiError. */
+export async function requestBlob(path: string, init: RequestInit): Promise<Blob> {
+  const resp = await fetch(path, init);
+  if (!resp.ok) throw errorOf(resp, (await resp.json().catch(() => ({}))) as ErrorBody);
+  return resp.blob();
+}
+
+function errorOf(resp: Response, data: ErrorBody): ApiError {
+  const e = data.error;
+  return new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
+}
+
+/** POSTs a file's bytes as the body, as type, with the login cookie. */
+export async function upload<T>(path: string, file: Blob, type: string): Promise<T> {
+  return request<T>(path, { method: "POST", credentials: "same-origin", headers: { "Content-Type": type }, body: file });
 }
 
 /** The URL of a sitting's evidence file. */

@@ -6,7 +6,8 @@
 // p.74-1), the document scans, the review (p.73) and the notices; the PINs
 // with the proctors of each sitting; the commission (p.14-1) and the
 // interview notice (p.122); the identity checks of rule 10.1 (the ID
-// photo is HR's alone). Every text comes from the catalogue.
+// photo is HR's alone); the item banks of the test stages (issue 12).
+// Every text comes from the catalogue.
 
 import "./style.css";
 import "./hr.css";
@@ -16,6 +17,7 @@ import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
 import { loginForm, loginReason, startStaffPage } from "./login";
 import { IdentityChecks } from "./identity-checks";
+import { BankScreen } from "./bank";
 import type { Me } from "./focus";
 import {
   fromLocalInput,
@@ -86,6 +88,7 @@ class HR {
   private readonly detailEl = h("section", { id: "competition", "aria-live": "polite" });
   private readonly registerEl = h("section", { id: "register" });
   private readonly identity = new IdentityChecks();
+  private readonly bank = new BankScreen(() => this.competitions, (err) => this.fail(err));
   private createError: HTMLElement | null = null;
   private createOpen = false;
 
@@ -104,7 +107,8 @@ class HR {
       ]);
       this.renderCreate();
       this.renderRegister();
-      await Promise.all([this.loadList(), this.identity.load()]);
+      // The banks to pick from include those the competitions' stages name.
+      await Promise.all([this.loadList().then(() => this.bank.start()), this.identity.load()]);
     } catch (err) {
       this.fail(err);
     }
@@ -112,8 +116,9 @@ class HR {
 
   private renderAll(): void {
     document.title = t("hr.title");
-    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.identity.el, this.createEl, this.detailEl, this.registerEl));
+    root.replaceChildren(header(this.me), h("main", { class: "hr" }, this.status, this.listEl, this.identity.el, this.bank.el, this.createEl, this.detailEl, this.registerEl));
     this.identity.render();
+    this.bank.render();
     this.renderRegister();
     this.renderList();
     this.renderCreate();

@@ -6,7 +6,7 @@
 // language is picked) and the join links of the stages.
 
 import "./hr.css";
-import { ApiError } from "./api";
+import { ApiError, request, requestBlob } from "./api";
 import { h } from "./dom";
 import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
@@ -15,15 +15,6 @@ import { TestTaker } from "./test-stage";
 import { docKinds, kzDate, kzDeadline, kzTime, nameIn, refusal, testKinds, type Inbox } from "./workflow-types";
 
 const tokenKey = "kuzet.inbox.token";
-
-interface ErrorBody {
-  error?: { code: string; key?: string; args?: Record<string, string>; message: string };
-}
-
-function apiError(resp: Response, data: ErrorBody): ApiError {
-  const e = data.error;
-  return new ApiError(resp.status, e?.code ?? "", e?.key ?? "", e?.message ?? resp.statusText, e?.args ?? {});
-}
 
 export class InboxPage {
   private inbox: Inbox | null = null;
@@ -55,17 +46,12 @@ export class InboxPage {
   private async call<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (type) headers["Content-Type"] = type;
-    const resp = await fetch(path, { method, headers, body: body ?? null, credentials: "omit" });
-    const data = (await resp.json().catch(() => ({}))) as T & ErrorBody;
-    if (!resp.ok) throw apiError(resp, data);
-    return data;
+    return request<T>(path, { method, headers, body: body ?? null, credentials: "omit" });
   }
 
   /** A file of the cabinet (the p.14 certificate), fetched with the token. */
   private async file(path: string): Promise<Blob> {
-    const resp = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit" });
-    if (!resp.ok) throw apiError(resp, (await resp.json().catch(() => ({}))) as ErrorBody);
-    return resp.blob();
+    return requestBlob(path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit" });
   }
 
   private render(): void {

@@ -35,6 +35,9 @@ export interface Stage {
   link: string;
   notified?: string;
   sittings: boolean;
+  /** The test stages' program and bank (server/workflow Stage). */
+  program?: string;
+  bank?: string;
 }
 
 export interface Transition {
@@ -174,6 +177,53 @@ export interface Inbox {
   };
   notifications: Notice[];
   join: Array<{ stage: string; link: string }>;
+}
+
+/** An item of a bank as HR lists it (workflow.BankEntry). */
+export interface BankEntry {
+  identifier: string;
+  title: string;
+  version: string;
+  categories: string[];
+  interaction: string;
+  imported: string;
+  entry: number;
+}
+
+export interface ItemRef {
+  item: string;
+  version: string;
+}
+
+/** An item an import did not take, and why (workflow.BankRefusal). */
+export interface BankRefusal {
+  item: string;
+  file?: string;
+  line?: number;
+  reason: string;
+  key: string;
+  args: Record<string, string>;
+}
+
+/** What one import did (workflow.BankImport). */
+export interface BankImport {
+  bank: string;
+  added: ItemRef[];
+  changed: ItemRef[];
+  unchanged: ItemRef[];
+  refused: BankRefusal[];
+  digest: string;
+  items: number;
+  entry: number;
+}
+
+/** A test stage's shipped program as HR reads it beside a bank (workflow.TestProgram). */
+export interface TestProgram {
+  id: string;
+  stage: string;
+  title: Name;
+  bank: string;
+  sections: Array<{ id: string; title: Name; category: string; count: number }>;
 }
 
 export const stageKinds = ["legislation", "personal_qualities", "textual_numerical", "essay", "interview"] as const;

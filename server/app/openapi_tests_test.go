@@ -318,6 +318,19 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	}](t, "GET /api/banks/{bank}", raw); code != http.StatusOK || len(list) != 41 || strings.Contains(string(raw), "correctResponse") {
 		t.Errorf("GET /api/banks/{bank} after the imports: want the 41 items without their correct responses: %d %s", code, raw)
 	}
+	// What the programs draw, for HR to see the walk's bank suffices.
+	code, raw = do("hr", hr, "", "GET /api/test-programs", nil, nil, true)
+	if ps := decodeAs[[]struct {
+		ID       string `json:"id"`
+		Bank     string `json:"bank"`
+		Sections []struct {
+			Category string `json:"category"`
+			Count    int    `json:"count"`
+		} `json:"sections"`
+	}](t, "GET /api/test-programs", raw); code != http.StatusOK || len(ps) < 2 || ps[0].ID == "" || len(ps[0].Sections) == 0 || ps[0].Sections[0].Count < 1 {
+		t.Errorf("GET /api/test-programs: want the test stages' programs with their sections: %d %s", code, raw)
+	}
+	do("proctor", proctor, "", "GET /api/test-programs", nil, nil, true)
 
 	// ---- a competition with a personal-qualities stage running now,
 	// created and applied to two weeks ago on the workflow's clock

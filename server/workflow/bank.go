@@ -301,7 +301,10 @@ func (e *Engine) ImportBank(ctx context.Context, actor, bank string, data []byte
 
 // BankEntry is an item of a bank as HR lists it: no correct response.
 type BankEntry struct {
-	Identifier  string    `json:"identifier"`
+	Identifier string `json:"identifier"`
+	// Title is the item's title attribute, for the authors HR asks about
+	// an item; "" when the item has none.
+	Title       string    `json:"title"`
 	Version     string    `json:"version"`
 	Categories  []string  `json:"categories"`
 	Interaction string    `json:"interaction"`
@@ -317,12 +320,49 @@ func (e *Engine) Bank(ctx context.Context, bank string) ([]BankEntry, error) {
 	out := []BankEntry{}
 	err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
 		items, err := tx.BankItems(bank)
-		for _, it := range items {
-			out = append(out, BankEntry{Identifier: it.Identifier, Version: it.Version, Categories: it.Categories, Interaction: it.Interaction, Imported: it.Imported, Entry: it.Entry})
+		if err != nil {
+			return err
 		}
-		return err
+		for _, rec := range items {
+			// The title is in the stored XML only; parsing (cached by
+			// version, as the draw does) also checks the stored version.
+			it, err := e.parseBankItem(rec)
+			if err != nil {
+				return err
+			}
+			out = append(out, BankEntry{Identifier: rec.Identifier, Title: it.Title, Version: rec.Version, Categories: rec.Categories, Interaction: rec.Interaction, Imported: rec.Imported, Entry: rec.Entry})
+		}
+		return nil
 	})
 	return out, err
+}
+
+// TestProgram is a shipped program of a test stage as HR reads it beside
+// a bank: how many items of which category each section draws, so HR
+// sees before the stage whether the bank can give every candidate a
+// variant (exam.Draw refuses a section short of items).
+type TestProgram struct {
+	ID    string    `json:"id"`
+	Stage StageKind `json:"stage"`
+	Title exam.Text `json:"title"`
+	// Bank is the bank a stage under the program draws from by default:
+	// the one named like the stage's kind (checkTestStage).
+	Bank     string         `json:"bank"`
+	Sections []exam.Section `json:"sections"`
+}
+
+// TestPrograms lists the shipped programs of the test stages, in the
+// order of exam.Builtin.
+func TestPrograms() []TestProgram {
+	out := []TestProgram{}
+	for _, p := range exam.Builtin() {
+		k := StageKind(p.Stage)
+		if !IsTestStage(k) {
+			continue
+		}
+		out = append(out, TestProgram{ID: p.ID, Stage: k, Title: p.Title, Bank: string(k), Sections: slices.Clone(p.Sections)})
+	}
+	return out
 }
 
 // parseBankItem gives back the qti.Item a BankItem was stored from and

@@ -575,7 +575,7 @@ func TestBankImportRefusesByIdentifier(t *testing.T) {
 		t.Fatalf("edit: %+v", edit)
 	}
 	list := must[[]workflow.BankEntry](t)(w.e.Bank(ctx, "pq-2025"))
-	if len(list) != 2 || list[0].Identifier != "pq-a" || list[0].Version != edit.Changed[0].Version || list[0].Interaction != "choiceInteraction" || fmt.Sprint(list[0].Categories) != "[personal-qualities]" {
+	if len(list) != 2 || list[0].Identifier != "pq-a" || list[0].Version != edit.Changed[0].Version || list[0].Interaction != "choiceInteraction" || fmt.Sprint(list[0].Categories) != "[personal-qualities]" || list[0].Title != "pq-a" {
 		t.Fatalf("bank: %+v", list)
 	}
 	// The old pool is still there for the attempts drawn from it.
@@ -594,4 +594,21 @@ func TestBankImportRefusesByIdentifier(t *testing.T) {
 	refused(t, err, "", "over")
 	_, err = w.e.ImportBank(ctx, "a-hr", "Bad Name", []byte(hotspotItem), "x.xml")
 	refused(t, err, "", "not a bank name")
+}
+
+// TestTestPrograms: HR reads, beside a bank, what each test stage's
+// shipped program draws from the bank named like the stage.
+func TestTestPrograms(t *testing.T) {
+	got := map[string]workflow.TestProgram{}
+	for _, p := range workflow.TestPrograms() {
+		if !workflow.IsTestStage(p.Stage) || p.Bank != string(p.Stage) || len(p.Sections) == 0 || p.Title.KK == "" {
+			t.Errorf("program %s: %+v", p.ID, p)
+		}
+		got[p.ID] = p
+	}
+	pq, tn := got["personal-qualities-example"], got["textual-numerical-example"]
+	if len(pq.Sections) != 1 || pq.Sections[0].Category != "personal-qualities" || pq.Sections[0].Count != 40 ||
+		len(tn.Sections) != 2 || tn.Sections[1].Category != "numerical" || tn.Bank != "textual_numerical" {
+		t.Fatalf("the test stages' programs: %+v", got)
+	}
 }

@@ -17,6 +17,7 @@ import (
 func (m *Module) testRoutes(r *web.Router) {
 	r.Staff("POST /api/banks/{bank}/import", m.wrap(m.importBank))
 	r.Staff("GET /api/banks/{bank}", m.wrap(m.bank))
+	r.Staff("GET /api/test-programs", m.wrap(m.testPrograms))
 	r.API("POST /api/cabinet/tests/{kind}/start", authz.Candidate, m.wrap(m.startTest))
 	r.API("GET /api/cabinet/tests/{kind}", authz.Candidate, m.wrap(m.cabinetTest))
 	r.API("PUT /api/cabinet/tests/{kind}/answers", authz.Candidate, m.wrap(m.saveAnswer))
@@ -50,6 +51,11 @@ func (m *Module) importBank(w http.ResponseWriter, r *http.Request) error {
 func (m *Module) bank(w http.ResponseWriter, r *http.Request) error {
 	list, err := m.e.Bank(r.Context(), r.PathValue("bank"))
 	return answer(w, list, err)
+}
+
+func (m *Module) testPrograms(w http.ResponseWriter, _ *http.Request) error {
+	web.WriteJSON(w, http.StatusOK, workflow.TestPrograms())
+	return nil
 }
 
 func kind(r *http.Request) workflow.StageKind { return workflow.StageKind(r.PathValue("kind")) }
