@@ -154,6 +154,7 @@ func Table() []Rule {
 		{Route: "GET /api/cabinet/tests/{kind}", Who: []Principal{Candidate}, Why: "the candidate's own questions, choices in the presented order, saved answers and the server's clock; never the correct responses"},
 		{Route: "PUT /api/cabinet/tests/{kind}/answers", Who: []Principal{Candidate}, Writes: true, Why: "save one answer, idempotent by revision, before the deadline on the server's clock"},
 		{Route: "POST /api/cabinet/tests/{kind}/submit", Who: []Principal{Candidate}, Writes: true, Why: "submit the test: graded and scored by Annex 3, the result logged"},
+		{Route: "GET /api/cabinet/tests/{kind}/assets/{item}/{path}", Who: []Principal{Candidate}, Why: "a picture (PNG, JPEG, GIF, WebP; never SVG) of a question of the candidate's own started attempt, never cached; nobody else's items"},
 		{Route: "POST /api/banks/{bank}/import", Who: []Principal{admin, hr}, Writes: true, Why: "import QTI 2.1 items into a bank; refused items reported by identifier; one audit entry"},
 		{Route: "GET /api/banks/{bank}", Who: []Principal{admin, hr}, Why: "the bank's items: identifier, version, categories, interaction (no correct responses)"},
 		{Route: "GET /api/competitions/{id}/tests", Who: []Principal{admin, hr}, Why: "the test attempts by PIN with results, seeds and pools, never names (p.74-1)"},
