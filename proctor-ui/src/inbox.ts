@@ -55,6 +55,13 @@ export class InboxPage {
     return data;
   }
 
+  /** A file of the cabinet (a picture of a question), by the token. */
+  private async file(path: string): Promise<Blob> {
+    const resp = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit" });
+    if (!resp.ok) throw new ApiError(resp.status, "", "", resp.statusText);
+    return resp.blob();
+  }
+
   private render(): void {
     document.title = t("inbox.title");
     const main = h("main", { class: "cabinet inbox" });
@@ -158,8 +165,13 @@ export class InboxPage {
       if (j.stage !== "personal_qualities" && j.stage !== "textual_numerical") continue;
       let tt = this.tests.get(j.stage);
       if (!tt) {
-        tt = new TestTaker(j.stage, `test:${ib.application.id}:${j.stage}`, <T>(method: string, path: string, body?: unknown) =>
-          this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"));
+        tt = new TestTaker(
+          j.stage,
+          `test:${ib.application.id}:${j.stage}`,
+          <T>(method: string, path: string, body?: unknown) =>
+            this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"),
+          (path: string) => this.file(path),
+        );
         this.tests.set(j.stage, tt);
         void tt.load();
       }
