@@ -49,7 +49,7 @@ export class InboxPage {
     return request<T>(path, { method, headers, body: body ?? null, credentials: "omit" });
   }
 
-  /** A file of the cabinet (the p.14 certificate), fetched with the token. */
+  /** A file of the cabinet (a picture of a question, the p.14 certificate), fetched with the token. */
   private async file(path: string): Promise<Blob> {
     return requestBlob(path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit" });
   }
@@ -157,9 +157,13 @@ export class InboxPage {
       if (!testKinds.includes(j.stage)) continue;
       let tt = this.tests.get(j.stage);
       if (!tt) {
-        tt = new TestTaker(j.stage, `test:${ib.application.id}:${j.stage}`, <T>(method: string, path: string, body?: unknown) =>
-          this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"),
-          (path: string) => this.file(path));
+        tt = new TestTaker(
+          j.stage,
+          `test:${ib.application.id}:${j.stage}`,
+          <T>(method: string, path: string, body?: unknown) =>
+            this.call<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : "application/json"),
+          (path: string) => this.file(path),
+        );
         this.tests.set(j.stage, tt);
         void tt.load();
       }

@@ -6,17 +6,22 @@
 // kept in this browser's IndexedDB with a growing revision before it is
 // sent, the server stores it idempotently and acknowledges the revision,
 // and whatever is not acknowledged is sent again after a reload, a crash
-// or when the network is back.
+// or when the network is back. Every interaction the server scores is
+// answered here (issue 12): choices, inline choices, typed answers, an
+// order (up/down buttons) and a match (a target for each source), and a
+// question's pictures are fetched with the cabinet token and shown.
 
 import { ApiError } from "./api";
 import { h } from "./dom";
 import { lang, onLangChange, t } from "./i18n";
 import { idbGet, idbPut } from "./idb";
 import { kzTime, refusal } from "./workflow-types";
+import { matchBox, orderBox, type Choice, type Save } from "./interactions";
+import "./interactions.css";
 
-interface Choice {
-  id: string;
-  text: string;
+interface Picture {
+  src: string;
+  alt: string;
 }
 
 interface Question {
@@ -30,6 +35,7 @@ interface Question {
   max_choices: number;
   choices: Choice[];
   targets: Choice[];
+  images: Picture[];
 }
 
 interface Answer {
@@ -58,7 +64,8 @@ interface TestView {
 }
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
-type File = (path: string) => Promise<Blob>;
+/** Fetches a file of the cabinet with its token (a picture of a question). */
+type Fetch = (path: string) => Promise<Blob>;
 
 /** What this browser keeps: each item's newest response and revision. */
 type Local = Record<string, { response: string[]; revision: number }>;
@@ -75,12 +82,14 @@ export class TestTaker {
   private readonly status = h("p", { class: "test-status", role: "status", "data-state": "idle" });
   private readonly left = h("p", { class: "meta test-left" });
   private readonly msg = h("div", { class: "refusal-slot" });
+  /** The pictures fetched, as object URLs by their src: fetched once. */
+  private readonly pictures = new Map<string, Promise<string>>();
 
   constructor(
     private readonly kind: string,
     private readonly key: string,
     private readonly call: Call,
-    private readonly file?: File,
+    private readonly fetchFile: Fetch,
   ) {
     this.el = h("section", { id: `test-${kind}`, class: "test-stage", "aria-labelledby": `test-${kind}-title` });
     window.addEventListener("online", () => void this.flushAll());
@@ -169,11 +178,10 @@ export class TestTaker {
     const args = { time: kzTime(submitted), correct: String(v.correct ?? 0), questions: String(v.questions.length), from: v.certificate?.retest_from ?? "" };
     if (v.passed) return [h("p", { class: "ok test-submitted", "data-result": "passed" }, t("test.legislation_passed", args))];
     const out: HTMLElement[] = [h("p", { class: "error test-submitted", role: "status", "data-result": "below_pass" }, t("test.legislation_below", args))];
-    if (v.certificate && this.file) {
+    if (v.certificate) {
       const b = h("button", { type: "button", class: "test-certificate" }, t("test.certificate"));
-      const file = this.file;
       b.addEventListener("click", () => {
-        file(`/api/cabinet/certificate.pdf?lang=${lang()}`)
+        this.fetchFile(`/api/cabinet/certificate.pdf?lang=${lang()}`)
           .then((blob) => {
             const a = h("a", { href: URL.createObjectURL(blob), download: `certificate-${v.certificate?.pin ?? ""}.pdf` });
             document.body.append(a);
@@ -202,10 +210,12 @@ export class TestTaker {
   }
 
   private question(q: Question): HTMLElement {
-    const li = h("li", { class: "question", "data-item": q.item, "data-number": String(q.number) }, h("p", { class: "q-text" }, q.text));
+    const li = h("li", { class: "question", "data-item": q.item, "data-number": String(q.number), "data-interaction": q.interaction }, h("p", { class: "q-text" }, q.text));
+    if (q.images.length) li.append(h("div", { class: "q-images" }, ...q.images.map((p) => this.picture(p))));
     if (q.prompt) li.append(h("p", { class: "hint" }, q.prompt));
     const have = this.local[q.item]?.response ?? [];
     const name = `q-${this.kind}-${q.item}`;
+    const save: Save = (response) => void this.answer(q.item, response);
     switch (q.interaction) {
       case "choiceInteraction": {
         const multiple = q.cardinality === "multiple";
@@ -231,10 +241,35 @@ export class TestTaker {
         li.append(input);
         break;
       }
+      case "orderInteraction":
+        li.append(orderBox(q.choices, have, save));
+        break;
+      case "matchInteraction":
+        li.append(matchBox(q.choices, q.targets, q.max_choices, have, save));
+        break;
       default:
         li.append(h("p", { class: "error" }, t("test.unsupported")));
     }
     return li;
+  }
+
+  /** A picture of a question: fetched with the cabinet token (an img
+   *  cannot send it), shown from an object URL; its alt says what it is,
+   *  and if it cannot be fetched the page says so with the alt. */
+  private picture(p: Picture): HTMLElement {
+    const img = h("img", { class: "q-image", alt: p.alt });
+    let url = this.pictures.get(p.src);
+    if (!url) {
+      url = this.fetchFile(p.src).then((b) => URL.createObjectURL(b));
+      this.pictures.set(p.src, url);
+      // A failed fetch is tried again at the next render.
+      url.catch(() => this.pictures.delete(p.src));
+    }
+    url.then(
+      (u) => (img.src = u),
+      () => img.replaceWith(h("p", { class: "error q-image-failed", role: "alert" }, t("test.image.failed", { alt: p.alt }))),
+    );
+    return img;
   }
 
   private async answer(item: string, response: string[]): Promise<void> {

@@ -36,7 +36,7 @@ func walkLegislation(t *testing.T, w *conformance, r app.Ready, staff map[store.
 		}
 	}
 	code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/banks/{bank}/import", params: map[string]string{"bank": "walk-legislation"}, query: "filename=legislation.zip",
-		body: qtiPackage(t, items, order), ctype: "application/zip", good: true})
+		body: qtiPackage(t, items, order, nil), ctype: "application/zip", good: true})
 	if im := decodeAs[bankImport](t, "import the legislation bank", raw); code != http.StatusOK || len(im.Added) != 59 {
 		t.Fatalf("import the legislation bank of 59 items: %d %s", code, raw)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,21 @@ func qtiChoice(id, category string) string {
 `
 }
 
+// qtiPictured is qtiChoice with two pictures under its question: a PNG
+// the page shows and an SVG it does not (its alt stays in the text).
+func qtiPictured(id, category string) string {
+	return strings.Replace(qtiChoice(id, category), "</p>\n", `</p>
+    <p><img src="img/seal.png" alt="the walk's seal"/> <img src="img/seal.svg" alt="the seal, drawn"/></p>
+`, 1)
+}
+
+// walkPictures are the files qtiPictured refers to, by their path in the
+// package (next to the items): a "PNG" (the server checks its signature,
+// nothing decodes it) and an SVG.
+func walkPictures() map[string][]byte {
+	return map[string][]byte{"items/img/seal.png": []byte("\x89PNG\r\n\x1a\nthe walk's seal"), "items/img/seal.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)}
+}
+
 // qtiEssay is graded by people: a test cannot ask it.
 const qtiEssay = `<?xml version="1.0" encoding="UTF-8"?>
 <assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="walk-essay" title="essay" label="personal-qualities" adaptive="false" timeDependent="false">
@@ -75,8 +91,9 @@ const qtiEssay = `<?xml version="1.0" encoding="UTF-8"?>
 </assessmentItem>
 `
 
-// qtiPackage zips items (identifier → XML) with a manifest listing them.
-func qtiPackage(t *testing.T, items map[string]string, order []string) []byte {
+// qtiPackage zips items (identifier → XML) with a manifest listing them,
+// and the files (path → content) they refer to.
+func qtiPackage(t *testing.T, items map[string]string, order []string, files map[string][]byte) []byte {
 	t.Helper()
 	var m strings.Builder
 	m.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
@@ -99,6 +116,9 @@ func qtiPackage(t *testing.T, items map[string]string, order []string) []byte {
 	add("imsmanifest.xml", m.String())
 	for _, id := range order {
 		add("items/"+id+".xml", items[id])
+	}
+	for name, data := range files {
+		add(name, string(data))
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -123,9 +143,14 @@ type testView struct {
 	Deadline  string `json:"deadline"`
 	Questions []struct {
 		Item    string `json:"item"`
+		Text    string `json:"text"`
 		Choices []struct {
 			ID string `json:"id"`
 		} `json:"choices"`
+		Images []struct {
+			Src string `json:"src"`
+			Alt string `json:"alt"`
+		} `json:"images"`
 	} `json:"questions"`
 	Answers []struct {
 		Item     string   `json:"item"`
@@ -296,9 +321,10 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	items, order := map[string]string{}, []string{}
 	for i := range 40 {
 		id := fmt.Sprintf("walk-pq-%02d", i)
-		items[id], order = qtiChoice(id, "personal-qualities"), append(order, id)
+		items[id], order = qtiPictured(id, "personal-qualities"), append(order, id)
 	}
-	pkg := qtiPackage(t, items, order)
+	pictures := walkPictures()
+	pkg := qtiPackage(t, items, order, pictures)
 	code, raw = file("POST /api/banks/{bank}/import", bank, "filename=walk-pq.zip", "application/zip", pkg, true)
 	if im := decodeAs[bankImport](t, "import a package", raw); code != http.StatusOK || len(im.Added) != 40 || len(im.Refused) != 0 || im.Items != 40 {
 		t.Fatalf("import a package of 40 items: %d %s", code, raw)
@@ -380,6 +406,12 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	}
 	ag := joinAgent(t, r.URL, join)
 	defer ag.Close()
+	seal := func(item, file string) map[string]string {
+		return map[string]string{"kind": "personal_qualities", "item": item, "path": file}
+	}
+	code, raw = do("candidate 3", nil, cab, "GET /api/cabinet/tests/{kind}/assets/{item}/{path}", seal("walk-pq-00", "items/img/seal.png"), nil, true)
+	wantRefusal(t, "a question's picture before the test started", code, raw, http.StatusConflict, "conflict", "")
+	wantKey("a question's picture before the test started", raw, "workflow.err.test_not_begun")
 
 	code, raw = do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true)
 	if code != http.StatusOK {
@@ -395,6 +427,8 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	if code, again := do("candidate 3", nil, cab, "POST /api/cabinet/tests/{kind}/start", pq, nil, true); code != http.StatusOK || decodeAs[testView](t, "start again", again).Questions[0].Item != tv.Questions[0].Item {
 		t.Errorf("starting again: want the same attempt: %d %s", code, again)
 	}
+	walkPicturesServed(t, w, r.URL, cab, demo, tv, pictures["items/img/seal.png"])
+
 	// 30 right, 10 wrong: S = 75 %, T = 0.02 × 75 = 1.5 (Annex 3).
 	ap := func(item string, response []string, rev int64) map[string]any {
 		return map[string]any{"item": item, "response": response, "revision": rev}
@@ -495,4 +529,76 @@ func walkTests(t *testing.T, w *conformance, r app.Ready, staff map[store.Role]*
 	code, raw = do("hr", hr, "", "POST /api/competitions/{id}/interview/select", cp, nil, true)
 	wantRefusal(t, "selecting the finalists while the test stage runs", code, raw, http.StatusConflict, "conflict", "p.120")
 	wantKey("selecting the finalists while the test stage runs", raw, "workflow.err.p120_test_running")
+}
+
+// walkPicturesServed: the pictures of the started test's questions are
+// listed with them and served to their candidate only, with the headers
+// that keep them out of caches and sniffers; the SVG, a path climbing
+// out, an item not in the variant, another candidate's and no token are
+// refused.
+func walkPicturesServed(t *testing.T, w *conformance, base, cab, other string, tv testView, want []byte) {
+	t.Helper()
+	route := "GET /api/cabinet/tests/{kind}/assets/{item}/{path}"
+	get := func(who, bearer, item, file string, good bool) (int, []byte) {
+		t.Helper()
+		return w.do(call{who: who, route: route, bearer: bearer, params: map[string]string{"kind": "personal_qualities", "item": item, "path": file}, good: good, bad: !good})
+	}
+	// The package's 40 items have the pictures, the 41st does not.
+	drawn := map[string]bool{}
+	q := tv.Questions[0]
+	for _, x := range slices.Backward(tv.Questions) {
+		drawn[x.Item] = true
+		if x.Item != "walk-pq-40" {
+			q = x
+		}
+	}
+	if len(q.Images) != 1 || q.Images[0].Alt != "the walk's seal" ||
+		q.Images[0].Src != "/api/cabinet/tests/personal_qualities/assets/"+q.Item+"/items%2Fimg%2Fseal.png" {
+		t.Fatalf("the question's pictures: want the PNG only, by its cabinet URL: %+v", q.Images)
+	}
+	if strings.Contains(q.Text, "walk's seal") || !strings.Contains(q.Text, "[the seal, drawn]") {
+		t.Errorf("the question's text: want the SVG's alt in it and not the shown PNG's: %q", q.Text)
+	}
+	code, raw := get("candidate 3", cab, q.Item, "items/img/seal.png", true)
+	if code != http.StatusOK || !bytes.Equal(raw, want) {
+		t.Fatalf("the question's picture: %d, %d bytes", code, len(raw))
+	}
+	req, err := http.NewRequest(http.MethodGet, base+q.Images[0].Src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cab)
+	resp, err := client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header; resp.StatusCode != http.StatusOK || h.Get("Content-Type") != "image/png" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("the picture by the src the view gives: %d %v", resp.StatusCode, h)
+	}
+	code, raw = get("candidate 3", cab, q.Item, "items/img/seal.svg", true)
+	wantRefusal(t, "an SVG picture", code, raw, http.StatusNotFound, "not_found", "")
+	if e := decodeAs[apiError](t, "an SVG picture", raw); e.Error.Key != "workflow.err.test_asset_type" {
+		t.Errorf("an SVG picture: key %q: %s", e.Error.Key, raw)
+	}
+	for what, file := range map[string]string{"a path climbing out of the package": "../items/img/seal.png", "a file the item does not have": "items/img/none.png"} {
+		code, raw = get("candidate 3", cab, q.Item, file, true)
+		wantRefusal(t, what, code, raw, http.StatusNotFound, "not_found", "")
+		if e := decodeAs[apiError](t, what, raw); e.Error.Key != "workflow.err.test_asset" {
+			t.Errorf("%s: key %q: %s", what, e.Error.Key, raw)
+		}
+	}
+	for i := range 41 {
+		if id := fmt.Sprintf("walk-pq-%02d", i); !drawn[id] {
+			code, raw = get("candidate 3", cab, id, "items/img/seal.png", true)
+			wantRefusal(t, "a picture of a bank item not in the variant", code, raw, http.StatusNotFound, "not_found", "")
+			if e := decodeAs[apiError](t, "a picture of a bank item not in the variant", raw); e.Error.Key != "workflow.err.test_asset" {
+				t.Errorf("a picture of an item not in the variant: key %q: %s", e.Error.Key, raw)
+			}
+		}
+	}
+	code, raw = get("candidate (essay)", other, q.Item, "items/img/seal.png", true)
+	wantRefusal(t, "another candidate's token", code, raw, http.StatusNotFound, "not_found", "")
+	get("candidate", "", q.Item, "items/img/seal.png", true)
+	get("candidate", "not-a-token", q.Item, "items/img/seal.png", true)
 }

@@ -155,6 +155,7 @@ func Table() []Rule {
 		{Route: "PUT /api/cabinet/tests/{kind}/answers", Who: []Principal{Candidate}, Writes: true, Why: "save one answer, idempotent by revision, before the deadline on the server's clock"},
 		{Route: "POST /api/cabinet/tests/{kind}/submit", Who: []Principal{Candidate}, Writes: true, Why: "submit the test: graded and scored by Annex 3, the result logged"},
 		{Route: "GET /api/cabinet/certificate.pdf", Who: []Principal{Candidate}, Why: "the candidate's own certificate of a below-pass legislation result (p.14, Annex 6), by PIN"},
+		{Route: "GET /api/cabinet/tests/{kind}/assets/{item}/{path}", Who: []Principal{Candidate}, Why: "a picture (PNG, JPEG, GIF, WebP; never SVG) of a question of the candidate's own started attempt, never cached; nobody else's items"},
 		{Route: "POST /api/banks/{bank}/import", Who: []Principal{admin, hr}, Writes: true, Why: "import QTI 2.1 items into a bank; refused items reported by identifier; one audit entry"},
 		{Route: "GET /api/banks/{bank}", Who: []Principal{admin, hr}, Why: "the bank's items: identifier, title, version, categories, interaction (no correct responses)"},
 		{Route: "GET /api/test-programs", Who: []Principal{admin, hr}, Why: "the test stages' shipped programs: the categories and counts each section draws, for HR to see a bank's shortfall"},

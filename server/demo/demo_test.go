@@ -149,6 +149,19 @@ func TestSeedShowsTheWholeWorkflow(t *testing.T) {
 	if _, _, _, err := e.Cabinet(ctx, c.Cabinet[len("/cabinet.html#inbox="):]); err != nil {
 		t.Fatalf("demo cabinet: %v", err)
 	}
+	// The test's bank is as big as its program, so the demo candidate
+	// sees every kind of question the page answers (issue 12).
+	bank, err := e.Bank(ctx, "personal_qualities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, it := range bank {
+		kinds[it.Interaction]++
+	}
+	if len(bank) != 40 || kinds["orderInteraction"] != 1 || kinds["matchInteraction"] != 1 || kinds["choiceInteraction"] != 38 {
+		t.Errorf("the demo's personal-qualities bank: %d items %v, want 40 of which an order and a match", len(bank), kinds)
+	}
 }
 
 // A demo.json from before the auditor and the workflow gets them added.

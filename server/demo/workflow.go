@@ -363,11 +363,19 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 	}
 
 	// 7. A personal-qualities test running now (Annex 3), from a demo
-	// bank of 40 items; one candidate, whose agent the demo does not start.
-	for i := 1; i <= 40; i++ {
+	// bank of 40 items (testbank.go: choices, an order, a match, a
+	// picture); one candidate, whose agent the demo does not start.
+	for i := 1; i <= demoChoices; i++ {
 		if _, err := e.ImportBank(s.ctx, hr, "personal_qualities", demoItem(i), fmt.Sprintf("demo-pq-%02d.xml", i)); err != nil {
 			return out, fmt.Errorf("demo bank: %w", err)
 		}
+	}
+	pkg, err := demoInteractions()
+	if err != nil {
+		return out, fmt.Errorf("demo bank: %w", err)
+	}
+	if im, err := e.ImportBank(s.ctx, hr, "personal_qualities", pkg, "demo-pq-interactions.zip"); err != nil || len(im.Refused) > 0 {
+		return out, fmt.Errorf("demo bank: the order, match and picture items: %v %+v", err, im.Refused)
 	}
 	// runningNow is a competition whose test stage (the first of stages)
 	// runs now, with one admitted candidate and the stage's sitting open:

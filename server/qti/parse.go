@@ -1,7 +1,6 @@
 package qti
 
 import (
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -389,19 +388,9 @@ func (p *itemParser) bodyKids(n *xnode, inInteraction bool) ([]Node, *Error) {
 // asset records a referenced file; only paths inside the package are
 // accepted (an external image would tell a third party who sits the exam).
 func (p *itemParser) asset(n *xnode, ref string) *Error {
-	r := strings.TrimSpace(ref)
-	bad := func() *Error {
+	full, ok := AssetPath(p.href, ref)
+	if !ok {
 		return newError(n.line, n.name.Local, i18n.Key("qti.refused.asset_path"), "the file {path} is not a path inside the package; put the image in the package and refer to it by a relative path", "path", ref)
-	}
-	if r == "" || strings.Contains(r, ":") || strings.HasPrefix(r, "/") || strings.Contains(r, "\\") || strings.ContainsAny(r, "?#") {
-		return bad()
-	}
-	full := path.Join(path.Dir(p.href), r)
-	if p.href == "" {
-		full = path.Clean(r)
-	}
-	if full == "." || full == ".." || strings.HasPrefix(full, "../") {
-		return bad()
 	}
 	p.assets[full] = true
 	return nil

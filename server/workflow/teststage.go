@@ -378,12 +378,19 @@ type QuestionView struct {
 	// Choices in the order shown; Targets the second set of a match.
 	Choices []ChoiceView `json:"choices"`
 	Targets []ChoiceView `json:"targets"`
+	// Images are the pictures of the body and the prompt in order (their
+	// alt is not repeated in Text), served by the cabinet to this
+	// candidate only; [] when there are none.
+	Images []ImageView `json:"images"`
 }
 
 // ChoiceView is one choice: what a response names it by, and its text.
+// MatchMax is a match choice's matchMax: in how many pairs it may be
+// (0: any).
 type ChoiceView struct {
-	ID   string `json:"id"`
-	Text string `json:"text"`
+	ID       string `json:"id"`
+	Text     string `json:"text"`
+	MatchMax int    `json:"match_max"`
 }
 
 // TestQuestions is the candidate's started test as the page shows it.
@@ -443,10 +450,10 @@ func testView(at *Attempt, items []qti.Item, now time.Time) TestView {
 	for i, q := range at.Questions {
 		it := &items[i]
 		in := it.Interaction()
-		qv := QuestionView{Number: i + 1, Section: q.Section, Item: q.Item, Text: plainText(it.Body.Children), Cardinality: it.Response.Cardinality,
-			Choices: []ChoiceView{}, Targets: []ChoiceView{}}
+		qv := QuestionView{Number: i + 1, Section: q.Section, Item: q.Item, Text: textOf(it.Body.Children, shown(it)), Cardinality: it.Response.Cardinality,
+			Choices: []ChoiceView{}, Targets: []ChoiceView{}, Images: imageViews(at.Stage, it)}
 		if in != nil {
-			qv.Interaction, qv.Prompt, qv.MaxChoices = in.Kind, plainText(in.Prompt), in.MaxChoices
+			qv.Interaction, qv.Prompt, qv.MaxChoices = in.Kind, textOf(in.Prompt, shown(it)), in.MaxChoices
 			if len(q.Choices) > 0 {
 				qv.Choices = choiceViews(in.Choices, q.Choices[0])
 			}
@@ -467,7 +474,7 @@ func choiceViews(cs []qti.Choice, order []string) []ChoiceView {
 	for _, id := range order {
 		for _, c := range cs {
 			if c.Identifier == id {
-				out = append(out, ChoiceView{ID: id, Text: plainText(c.Content)})
+				out = append(out, ChoiceView{ID: id, Text: plainText(c.Content), MatchMax: c.MatchMax})
 			}
 		}
 	}
@@ -478,14 +485,20 @@ var blockElements = map[string]bool{"p": true, "div": true, "br": true, "li": tr
 	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "blockquote": true, "pre": true, "hr": true}
 
 // plainText is a body's text for the page: the text nodes joined, block
-// elements on their own lines, an inline interaction as a blank "____";
-// a block interaction's content is shown apart (prompt, choices).
-func plainText(nodes []qti.Node) string {
+// elements on their own lines, an inline interaction as a blank "____",
+// a picture as its alt in brackets; a block interaction's content is
+// shown apart (prompt, choices).
+func plainText(nodes []qti.Node) string { return textOf(nodes, nil) }
+
+// textOf is plainText leaving out the nodes the page shows as pictures
+// (skip, when not nil, tells them).
+func textOf(nodes []qti.Node, skip func(n *qti.Node) bool) string {
 	var b strings.Builder
 	var walk func(ns []qti.Node)
 	walk = func(ns []qti.Node) {
 		for _, n := range ns {
 			switch {
+			case skip != nil && skip(&n):
 			case n.Interaction != nil:
 				switch n.Interaction.Kind {
 				case qti.TextEntryInteraction, qti.InlineChoiceInteraction:
@@ -541,7 +554,9 @@ func checkResponse(it *qti.Item, r []string) string {
 	if it.Response.Cardinality == qti.Single && len(r) > 1 {
 		return fmt.Sprintf("%d values for a question that takes one", len(r))
 	}
-	if in.MaxChoices > 0 && len(r) > in.MaxChoices {
+	// An order's maxChoices is how many choices to order, not a bound on
+	// the response (as qti's scoring reads it): the page orders them all.
+	if in.MaxChoices > 0 && len(r) > in.MaxChoices && in.Kind != qti.OrderInteraction {
 		return fmt.Sprintf("%d values, the question takes at most %d", len(r), in.MaxChoices)
 	}
 	ids := in.ChoiceIdentifiers()
@@ -573,6 +588,20 @@ func checkResponse(it *qti.Item, r []string) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// questionItem loads the exact version of a question of an attempt.
+func (e *Engine) questionItem(ctx context.Context, at *Attempt, q exam.Question) (*qti.Item, error) {
+	var it *qti.Item
+	err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		rec, err := tx.BankItem(at.Bank, q.Item, q.Version)
+		if err != nil {
+			return err
+		}
+		it, err = e.parseBankItem(rec)
+		return err
+	})
+	return it, err
 }
 
 // AnswerIn is one save from the candidate page.
@@ -611,15 +640,8 @@ func (e *Engine) SaveAnswer(ctx context.Context, token string, kind StageKind, i
 	if !ok {
 		return Answer{}, refuse(KindInvalid, "", "workflow.err.test_item", "{item} is not a question of your test", "item", strconv.Quote(item))
 	}
-	var it *qti.Item
-	if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
-		rec, err := tx.BankItem(at.Bank, q.Item, q.Version)
-		if err != nil {
-			return err
-		}
-		it, err = e.parseBankItem(rec)
-		return err
-	}); err != nil {
+	it, err := e.questionItem(ctx, &at, q)
+	if err != nil {
 		return Answer{}, err
 	}
 	if why := checkResponse(it, response); why != "" {

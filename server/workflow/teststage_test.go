@@ -64,8 +64,9 @@ const hotspotItem = `<?xml version="1.0" encoding="UTF-8"?>
 </assessmentItem>
 `
 
-// contentPackage zips items (file name → XML) with a manifest listing them.
-func contentPackage(t *testing.T, items map[string]string) []byte {
+// contentPackage zips items (file name → XML) with a manifest listing
+// them, and the files (path in the package → content) they refer to.
+func contentPackage(t *testing.T, items map[string]string, files ...map[string][]byte) []byte {
 	t.Helper()
 	names := make([]string, 0, len(items))
 	for n := range items {
@@ -93,6 +94,11 @@ func contentPackage(t *testing.T, items map[string]string) []byte {
 	add("imsmanifest.xml", m.String())
 	for _, n := range names {
 		add("items/"+n, items[n])
+	}
+	for _, fs := range files {
+		for name, data := range fs {
+			add(name, string(data))
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -141,11 +147,18 @@ func testCompetition() workflow.NewCompetition {
 // and opens the sittings of both test stages; the clock is 17 March 09:00.
 func (w *world) testsWith(n int) (workflow.Competition, []workflow.Applied) {
 	w.t.Helper()
+	return w.testsOf(testCompetition(), n)
+}
+
+// testsOf is testsWith for a competition of the test's own (its stages'
+// banks, say).
+func (w *world) testsOf(in workflow.NewCompetition, n int) (workflow.Competition, []workflow.Applied) {
+	w.t.Helper()
 	persons := make([]int, n)
 	for i := range n {
 		persons[i] = i
 	}
-	c, apps := w.admitted(testCompetition(), persons...)
+	c, apps := w.admitted(in, persons...)
 	w.importBanks()
 	w.set("2025-03-17 09:00")
 	for _, k := range []workflow.StageKind{workflow.StagePersonal, workflow.StageTextual} {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"kuzet.kz/kuzet/server/authz"
@@ -23,6 +24,7 @@ func (m *Module) testRoutes(r *web.Router) {
 	r.API("PUT /api/cabinet/tests/{kind}/answers", authz.Candidate, m.wrap(m.saveAnswer))
 	r.API("POST /api/cabinet/tests/{kind}/submit", authz.Candidate, m.wrap(m.submitTest))
 	r.API("GET /api/cabinet/certificate.pdf", authz.Candidate, m.wrap(m.certificatePDF))
+	r.API("GET /api/cabinet/tests/{kind}/assets/{item}/{path}", authz.Candidate, m.wrap(m.testImage))
 	r.Staff("GET /api/competitions/{id}/tests", m.wrap(m.attempts))
 }
 
@@ -116,6 +118,25 @@ func (m *Module) submitTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return m.testView(w, r)
+}
+
+// testImage sends a picture of one of the candidate's questions; {path}
+// is the picture's path in the item's package, escaped as one segment
+// (img%2Fmap.png), as the question's images give it. The picture is not
+// kept anywhere on the way: it is part of a question.
+func (m *Module) testImage(w http.ResponseWriter, r *http.Request) error {
+	img, err := m.e.TestImage(r.Context(), bearer(r), kind(r), r.PathValue("item"), r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", img.Type)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(img.Data)
+	return nil
 }
 
 func (m *Module) attempts(w http.ResponseWriter, r *http.Request) error {
