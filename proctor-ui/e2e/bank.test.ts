@@ -102,11 +102,13 @@ test("HR imports a QTI package into a bank, sees the refused item by identifier,
     await loginAs(page, sys, demo.hr_user, demo.hr_password);
     await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
 
-    // The bank screen: the demo's personal-qualities bank first, with its
-    // 40 items, enough for the example program's 40 questions.
+    // The bank screen: a bank per test stage (the legislation test, p.14,
+    // first); the demo's personal-qualities bank has 40 items, enough for
+    // the example program's 40 questions.
     await page.getByText("Item banks (QTI 2.1)").click();
     const bank = page.getByLabel("Bank", { exact: true });
-    assert.deepEqual(await bank.locator("option").allInnerTexts(), ["Personal qualities (personal_qualities)", "Textual and numerical reasoning (textual_numerical)"]);
+    assert.deepEqual(await bank.locator("option").allInnerTexts(), ["Legislation knowledge test (legislation)", "Personal qualities (personal_qualities)", "Textual and numerical reasoning (textual_numerical)"]);
+    await bank.selectOption("personal_qualities");
     const items = page.locator("#bank-items tbody tr");
     await page.locator("#bank-items").waitFor({ timeout: 10000 });
     assert.equal(await items.count(), 40);

@@ -90,13 +90,13 @@ test("HR creates a competition, sees overdue items and reviews applications", { 
     assert.match(await refusal.innerText(), /review/i);
     await refusal.scrollIntoViewIfNeeded();
     await shot(page, "hr-create-refused");
-    assert.equal(await rows.count(), 7, "a refused competition was listed");
+    assert.equal(await rows.count(), 8, "a refused competition was listed");
 
     // The essay a month later: created as a draft and opened.
     await page.locator("#s-essay-starts").fill(`${kzDay(30)}T10:00`);
     await page.locator("#s-essay-ends").fill(`${kzDay(30)}T12:00`);
     await page.getByRole("button", { name: "Create the competition" }).click();
-    await waitFor("the new competition in the list", async () => (await rows.count()) === 8, 10000);
+    await waitFor("the new competition in the list", async () => (await rows.count()) === 9, 10000);
     const title = page.locator("#competition-title");
     await title.waitFor({ timeout: 10000 });
     assert.match(await title.innerText(), /E2E: chief expert, registry department/);
