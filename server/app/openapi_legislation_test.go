@@ -25,6 +25,27 @@ func walkLegislation(t *testing.T, w *conformance, r app.Ready, staff map[store.
 	hr := staff[store.RoleHR]
 	lk := map[string]string{"kind": "legislation"}
 
+	// ---- HR defines a program of its own (once: never changed)
+	program := `{"id":"walk-pq-10","stage":"personal_qualities","title":{"kk":"Жеке қасиеттер, 10 сұрақ","ru":"Личные качества, 10 вопросов","en":"Personal qualities, 10 questions"},` +
+		`"description":"the walk's program","source":"the OpenAPI walk","time_limit":"15m","scoring":"personal_qualities",` +
+		`"sections":[{"id":"all","title":{"kk":"Барлығы","ru":"Все","en":"All"},"category":"personal-qualities","count":10}]}`
+	define := func(who string, c *http.Client, body, ctype string, good bool) (int, []byte) {
+		return w.do(call{who: who, client: c, route: "POST /api/test-programs", body: []byte(body), ctype: ctype, good: good, bad: !good})
+	}
+	if code, raw := define("hr", hr, program, "application/json", true); code != http.StatusCreated || !strings.Contains(string(raw), `"shipped":false`) || !strings.Contains(string(raw), `"questions":10`) {
+		t.Errorf("define a program: want 201 with HR's program: %d %s", code, raw)
+	}
+	code, raw := define("hr", hr, program, "application/json", true)
+	wantRefusal(t, "a program defined twice", code, raw, http.StatusConflict, "conflict", "")
+	code, raw = define("hr", hr, strings.Replace(program, `"id":"walk-pq-10"`, `"id":"walk-pq-11","colour":"red"`, 1), "application/json", true)
+	wantRefusal(t, "a program with an unknown field", code, raw, http.StatusBadRequest, "invalid", "")
+	code, raw = define("hr", hr, program, "text/plain", false)
+	wantRefusal(t, "a program sent as text/plain", code, raw, http.StatusUnsupportedMediaType, "invalid", "")
+	define("proctor", staff[store.RoleProctor], program, "application/json", true)
+	if _, raw := w.do(call{who: "hr", client: hr, route: "GET /api/test-programs", good: true}); !strings.Contains(string(raw), `"id":"walk-pq-10"`) {
+		t.Errorf("HR's program is not listed: %s", raw)
+	}
+
 	items, order := map[string]string{}, []string{}
 	for _, act := range []struct {
 		category string
@@ -35,7 +56,7 @@ func walkLegislation(t *testing.T, w *conformance, r app.Ready, staff map[store.
 			items[id], order = qtiChoice(id, act.category), append(order, id)
 		}
 	}
-	code, raw := w.do(call{who: "hr", client: hr, route: "POST /api/banks/{bank}/import", params: map[string]string{"bank": "walk-legislation"}, query: "filename=legislation.zip",
+	code, raw = w.do(call{who: "hr", client: hr, route: "POST /api/banks/{bank}/import", params: map[string]string{"bank": "walk-legislation"}, query: "filename=legislation.zip",
 		body: qtiPackage(t, items, order, nil), ctype: "application/zip", good: true})
 	if im := decodeAs[bankImport](t, "import the legislation bank", raw); code != http.StatusOK || len(im.Added) != 59 {
 		t.Fatalf("import the legislation bank of 59 items: %d %s", code, raw)

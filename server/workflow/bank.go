@@ -337,32 +337,26 @@ func (e *Engine) Bank(ctx context.Context, bank string) ([]BankEntry, error) {
 	return out, err
 }
 
-// TestProgram is a shipped program of a test stage as HR reads it beside
-// a bank: how many items of which category each section draws, so HR
-// sees before the stage whether the bank can give every candidate a
-// variant (exam.Draw refuses a section short of items).
+// TestProgram is a program of a test stage as HR reads it beside a
+// bank: how many items of which category each section draws, so HR sees
+// before the stage whether the bank can give every candidate a variant
+// (exam.Draw refuses a section short of items).
 type TestProgram struct {
 	ID    string    `json:"id"`
 	Stage StageKind `json:"stage"`
 	Title exam.Text `json:"title"`
 	// Bank is the bank a stage under the program draws from by default:
 	// the one named like the stage's kind (checkTestStage).
-	Bank     string         `json:"bank"`
-	Sections []exam.Section `json:"sections"`
-}
-
-// TestPrograms lists the shipped programs of the test stages, in the
-// order of exam.Builtin.
-func TestPrograms() []TestProgram {
-	out := []TestProgram{}
-	for _, p := range exam.Builtin() {
-		k := StageKind(p.Stage)
-		if !IsTestStage(k) {
-			continue
-		}
-		out = append(out, TestProgram{ID: p.ID, Stage: k, Title: p.Title, Bank: string(k), Sections: slices.Clone(p.Sections)})
-	}
-	return out
+	Bank      string         `json:"bank"`
+	Sections  []exam.Section `json:"sections"`
+	TimeLimit string         `json:"time_limit"`
+	Questions int            `json:"questions"`
+	Pass      *exam.PassRule `json:"pass,omitempty"`
+	// Shipped: one of exam.Builtin; otherwise HR defined it (Digest,
+	// Defined).
+	Shipped bool       `json:"shipped"`
+	Digest  string     `json:"digest,omitempty"`
+	Defined *time.Time `json:"defined,omitempty"`
 }
 
 // parseBankItem gives back the qti.Item a BankItem was stored from and

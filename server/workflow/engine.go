@@ -17,6 +17,7 @@ import (
 
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/calendar"
+	"kuzet.kz/kuzet/server/exam"
 	"kuzet.kz/kuzet/server/pii"
 	"kuzet.kz/kuzet/server/ruleset"
 )
@@ -223,7 +224,15 @@ func (e *Engine) Create(ctx context.Context, actor string, in NewCompetition) (C
 		return Competition{}, err
 	}
 	reviewEnd := e.cfg.Calendar.Deadline(deadline, 3)
-	stages, err := e.checkStages(in.Stages, reviewEnd)
+	var progs []exam.Program
+	if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		progs, err = allPrograms(tx)
+		return err
+	}); err != nil {
+		return Competition{}, err
+	}
+	stages, err := e.checkStages(in.Stages, reviewEnd, progs)
 	if err != nil {
 		return Competition{}, err
 	}
@@ -246,7 +255,7 @@ func (e *Engine) Create(ctx context.Context, actor string, in NewCompetition) (C
 	return c, err
 }
 
-func (e *Engine) checkStages(in []Stage, reviewEnd time.Time) ([]Stage, error) {
+func (e *Engine) checkStages(in []Stage, reviewEnd time.Time, progs []exam.Program) ([]Stage, error) {
 	out := make([]Stage, 0, len(in))
 	seen := map[StageKind]bool{}
 	var last time.Time
@@ -273,7 +282,7 @@ func (e *Engine) checkStages(in []Stage, reviewEnd time.Time) ([]Stage, error) {
 				return nil, refuse(KindInvalid, "", "workflow.err.link", "the link of stage {kind} must be an http(s) address", "kind", string(s.Kind))
 			}
 		}
-		if err := checkTestStage(&s); err != nil {
+		if err := checkTestStage(&s, progs); err != nil {
 			return nil, err
 		}
 		last = s.Ends

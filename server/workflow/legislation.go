@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"kuzet.kz/kuzet/server/exam"
@@ -116,25 +115,32 @@ func (e *Engine) BelowPassCertificate(ctx context.Context, token string) (Certif
 	if err != nil {
 		return Certificate{}, err
 	}
-	at, err := e.attempt(ctx, a.ID, StageLegislation)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	var at Attempt
+	var p exam.Program
+	err = e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if at, err = tx.Attempt(a.ID, StageLegislation); errors.Is(err, ErrNotFound) {
+			return nil // no result yet: belowPass says so
+		} else if err != nil {
+			return err
+		}
+		p, err = attemptProgram(tx, at.Program)
+		return err
+	})
+	if err != nil {
 		return Certificate{}, err
 	}
-	return belowPass(&at)
+	return belowPass(&at, &p)
 }
 
 // belowPass makes an attempt's certificate, or refuses when it has none.
-func belowPass(at *Attempt) (Certificate, error) {
+func belowPass(at *Attempt, p *exam.Program) (Certificate, error) {
 	if at.Stage != StageLegislation || at.Result == nil {
 		return Certificate{}, refuse(KindNotFound, "p.14", "workflow.err.p14_no_result", "there is no legislation test result yet; the certificate comes with a result below the pass values")
 	}
 	if at.Result.Passed {
 		return Certificate{}, refuse(KindNotFound, "p.14", "workflow.err.p14_passed", "your legislation test result meets the pass values; a certificate is issued only for a result below them")
 	}
-	p, ok := exam.BuiltinProgram(at.Program)
-	if !ok {
-		return Certificate{}, fmt.Errorf("attempt of %s: no test program %q", at.PIN, at.Program)
-	}
-	c, err := exam.NewBelowPass(at.PIN, p, *at.Result, at.Started)
+	c, err := exam.NewBelowPass(at.PIN, *p, *at.Result, at.Started)
 	return Certificate{BelowPass: c, Entry: at.Graded}, err
 }

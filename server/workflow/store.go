@@ -74,6 +74,10 @@ type ReadTx interface {
 	// LegislationResults lists a person's graded legislation tests, in
 	// every competition, by the IIN blind index, oldest first (p.14).
 	LegislationResults(iinIndex string) ([]LegislationResult, error)
+	// Program returns a test program the HR service defined.
+	Program(id string) (ProgramRecord, error)
+	// Programs lists the defined programs in the order they were defined.
+	Programs() ([]ProgramRecord, error)
 }
 
 // Tx reads and writes the records and the audit log in one transaction.
@@ -105,6 +109,9 @@ type Tx interface {
 	// person's IIN blind index (IINIndex and Application set); a result
 	// of the same application again replaces it.
 	PutLegislationResult(LegislationResult) error
+	// PutProgram stores a defined program: ErrExists when its id is
+	// stored (a program never changes).
+	PutProgram(ProgramRecord) error
 	// UseNonce records a signature's nonce: ErrExists when it was used.
 	UseNonce(nonce string) error
 	// NewPIN draws a PIN never given before (p.74-1) and records it.

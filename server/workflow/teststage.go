@@ -126,7 +126,7 @@ func defaultProgram(k StageKind) string {
 // checkTestStage fills in a test stage's program and bank (the kind's
 // example program, the bank named like the kind) and checks them: the
 // program must be a program of that stage; other stages take neither.
-func checkTestStage(s *Stage) error {
+func checkTestStage(s *Stage, progs []exam.Program) error {
 	if !IsTestStage(s.Kind) {
 		if s.Program != "" || s.Bank != "" {
 			return refuse(KindInvalid, "", "workflow.err.stage_not_test", "stage {kind} takes no test program or bank; only the test stages do", "kind", string(s.Kind))
@@ -142,10 +142,10 @@ func checkTestStage(s *Stage) error {
 	if err := checkBank(s.Bank); err != nil {
 		return err
 	}
-	p, ok := exam.BuiltinProgram(s.Program)
-	if !ok || string(p.Stage) != string(s.Kind) {
+	i := slices.IndexFunc(progs, func(p exam.Program) bool { return p.ID == s.Program })
+	if i < 0 || string(progs[i].Stage) != string(s.Kind) {
 		ids := []string{}
-		for _, p := range exam.Builtin() {
+		for _, p := range progs {
 			if string(p.Stage) == string(s.Kind) {
 				ids = append(ids, p.ID)
 			}
@@ -155,17 +155,22 @@ func checkTestStage(s *Stage) error {
 	return nil
 }
 
-// testProgram is the stage's program.
-func testProgram(st *Stage) (exam.Program, error) {
+// testProgram is the stage's program, shipped or defined by HR.
+func testProgram(tx ReadTx, st *Stage) (exam.Program, error) {
 	id := st.Program
 	if id == "" {
 		id = defaultProgram(st.Kind)
 	}
-	p, ok := exam.BuiltinProgram(id)
-	if !ok {
-		return exam.Program{}, fmt.Errorf("stage %s: no test program %q", st.Kind, id)
+	return attemptProgram(tx, id)
+}
+
+// attemptProgram is the program an attempt was drawn under.
+func attemptProgram(tx ReadTx, id string) (exam.Program, error) {
+	p, ok, err := programOf(tx, id)
+	if err == nil && !ok {
+		err = fmt.Errorf("no test program %q", id)
 	}
-	return p, nil
+	return p, err
 }
 
 func stageBank(st *Stage) string {
@@ -256,16 +261,17 @@ func (e *Engine) StartTest(ctx context.Context, token string, kind StageKind) (A
 	if !joined {
 		return Attempt{}, refuse(KindConflict, "rule 10", "workflow.err.test_no_agent", "start the Kuzet agent with your join code first: the test is taken under proctoring")
 	}
+	var p exam.Program
 	if err := e.cfg.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if p, err = testProgram(tx, st); err != nil {
+			return err
+		}
 		if kind == StageLegislation {
 			return checkRetest(tx, a, now)
 		}
 		return checkLegislationPassed(tx, &c, a.ID)
 	}); err != nil {
-		return Attempt{}, err
-	}
-	p, err := testProgram(st)
-	if err != nil {
 		return Attempt{}, err
 	}
 	bank := stageBank(st)
@@ -401,6 +407,7 @@ func (e *Engine) TestQuestions(ctx context.Context, token string, kind StageKind
 	}
 	var at Attempt
 	var items []qti.Item
+	var p exam.Program
 	err = e.cfg.Store.View(ctx, func(tx ReadTx) error {
 		var err error
 		at, err = tx.Attempt(a.ID, kind)
@@ -410,13 +417,16 @@ func (e *Engine) TestQuestions(ctx context.Context, token string, kind StageKind
 		if err != nil {
 			return err
 		}
+		if p, err = attemptProgram(tx, at.Program); err != nil {
+			return err
+		}
 		items, err = e.variantItems(tx, &at)
 		return err
 	})
 	if err != nil {
 		return TestView{}, err
 	}
-	return testView(&at, items, e.now().UTC()), nil
+	return testView(&at, &p, items, e.now().UTC()), nil
 }
 
 // variantItems loads the exact versions of an attempt's questions.
@@ -428,22 +438,20 @@ func (e *Engine) variantItems(tx ReadTx, at *Attempt) ([]qti.Item, error) {
 	return e.poolItems(tx, at.Bank, refs)
 }
 
-func testView(at *Attempt, items []qti.Item, now time.Time) TestView {
+func testView(at *Attempt, p *exam.Program, items []qti.Item, now time.Time) TestView {
 	v := TestView{Stage: at.Stage, Program: at.Program, Started: at.Started, Deadline: at.Deadline, Now: now, Questions: []QuestionView{},
 		Answers: slices.Clone(at.Answers), Submitted: at.Submitted, Auto: at.Auto, Score: at.Score()}
 	if v.Answers == nil {
 		v.Answers = []Answer{}
 	}
-	if p, ok := exam.BuiltinProgram(at.Program); ok {
-		v.Title = p.Title
-	}
+	v.Title = p.Title
 	if r := at.Result; r != nil && at.Submitted != nil {
 		n, passed := r.Correct, r.Passed
 		v.Correct = &n
 		if r.Pass != nil {
 			v.Passed = &passed
 		}
-		if c, err := belowPass(at); err == nil {
+		if c, err := belowPass(at, p); err == nil {
 			v.Certificate = &c
 		}
 	}
@@ -717,9 +725,9 @@ func (e *Engine) submitAttempt(ctx context.Context, app string, kind StageKind, 
 			out = at
 			return nil
 		}
-		p, ok := exam.BuiltinProgram(at.Program)
-		if !ok {
-			return fmt.Errorf("attempt of %s: no test program %q", at.PIN, at.Program)
+		p, err := attemptProgram(tx, at.Program)
+		if err != nil {
+			return fmt.Errorf("attempt of %s: %w", at.PIN, err)
 		}
 		items, err := e.variantItems(tx, &at)
 		if err != nil {

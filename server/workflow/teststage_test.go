@@ -612,8 +612,9 @@ func TestBankImportRefusesByIdentifier(t *testing.T) {
 // TestTestPrograms: HR reads, beside a bank, what each test stage's
 // shipped program draws from the bank named like the stage.
 func TestTestPrograms(t *testing.T) {
+	w := newWorld(t, "2025-03-01 09:00", "")
 	got := map[string]workflow.TestProgram{}
-	for _, p := range workflow.TestPrograms() {
+	for _, p := range must[[]workflow.TestProgram](t)(w.e.TestPrograms(ctx)) {
 		if !workflow.IsTestStage(p.Stage) || p.Bank != string(p.Stage) || len(p.Sections) == 0 || p.Title.KK == "" {
 			t.Errorf("program %s: %+v", p.ID, p)
 		}

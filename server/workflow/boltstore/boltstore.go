@@ -44,6 +44,9 @@ var (
 	bAttemptsComp  = []byte("wf.attempts.bycompetition")
 	// Legislation results by IIN blind index and application (p.14).
 	bLegislation = []byte("wf.legislation.byiin")
+	// Defined test programs by id, and their ids in definition order.
+	bPrograms      = []byte("wf.programs")
+	bProgramsOrder = []byte("wf.programs.order")
 )
 
 // Store is the bbolt implementation of workflow.Store.
@@ -54,7 +57,7 @@ type Store struct{ db *bolt.DB }
 // are appended with audit.AppendTx, PINs drawn with store.DrawPIN.
 func New(db *bolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces, bBankItems, bBankLatest, bBankSnapshots, bAttempts, bAttemptsComp, bLegislation} {
+		for _, b := range [][]byte{bCompetitions, bCandidates, bApplications, bAppsByComp, bAppsByCabinet, bAppsByIIN, bNotifications, bEssays, bEssaysByComp, bSignerKeys, bNonces, bBankItems, bBankLatest, bBankSnapshots, bAttempts, bAttemptsComp, bLegislation, bPrograms, bProgramsOrder} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -459,6 +462,42 @@ func (t *btx) PutLegislationResult(r workflow.LegislationResult) error {
 		return errors.New("legislation result without IIN index or application")
 	}
 	return t.put(bLegislation, r.IINIndex+"/"+r.Application, r)
+}
+
+func (t *btx) Program(id string) (workflow.ProgramRecord, error) {
+	var p workflow.ProgramRecord
+	return p, t.get(bPrograms, id, &p)
+}
+
+func (t *btx) Programs() ([]workflow.ProgramRecord, error) {
+	out := []workflow.ProgramRecord{}
+	err := t.tx.Bucket(bProgramsOrder).ForEach(func(_, id []byte) error {
+		p, err := t.Program(string(id))
+		if err != nil {
+			return fmt.Errorf("program %s: %w", id, err)
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+func (t *btx) PutProgram(p workflow.ProgramRecord) error {
+	if p.ID == "" {
+		return errors.New("program without an id")
+	}
+	if t.tx.Bucket(bPrograms).Get([]byte(p.ID)) != nil {
+		return fmt.Errorf("program %s: %w", p.ID, workflow.ErrExists)
+	}
+	b := t.tx.Bucket(bProgramsOrder)
+	n, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := b.Put(binary.BigEndian.AppendUint64(nil, n), []byte(p.ID)); err != nil {
+		return err
+	}
+	return t.put(bPrograms, p.ID, p)
 }
 
 func (t *btx) NewPIN() (string, error) { return store.DrawPIN(t.tx) }

@@ -19,6 +19,7 @@ func (m *Module) testRoutes(r *web.Router) {
 	r.Staff("POST /api/banks/{bank}/import", m.wrap(m.importBank))
 	r.Staff("GET /api/banks/{bank}", m.wrap(m.bank))
 	r.Staff("GET /api/test-programs", m.wrap(m.testPrograms))
+	r.Staff("POST /api/test-programs", m.wrap(m.defineProgram))
 	r.API("POST /api/cabinet/tests/{kind}/start", authz.Candidate, m.wrap(m.startTest))
 	r.API("GET /api/cabinet/tests/{kind}", authz.Candidate, m.wrap(m.cabinetTest))
 	r.API("PUT /api/cabinet/tests/{kind}/answers", authz.Candidate, m.wrap(m.saveAnswer))
@@ -55,8 +56,27 @@ func (m *Module) bank(w http.ResponseWriter, r *http.Request) error {
 	return answer(w, list, err)
 }
 
-func (m *Module) testPrograms(w http.ResponseWriter, _ *http.Request) error {
-	web.WriteJSON(w, http.StatusOK, workflow.TestPrograms())
+func (m *Module) testPrograms(w http.ResponseWriter, r *http.Request) error {
+	list, err := m.e.TestPrograms(r.Context())
+	return answer(w, list, err)
+}
+
+// defineProgram takes a test program's JSON (server/exam's format) as
+// the body: read strictly, stored once, never changed.
+func (m *Module) defineProgram(w http.ResponseWriter, r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return web.Errorf(http.StatusUnsupportedMediaType, "invalid", "workflow.err.program_type", "send the program as application/json")
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, workflow.ProgramMaxBytes+1))
+	if err != nil {
+		return web.Errorf(http.StatusBadRequest, "invalid", "", "the upload was cut off: send the program again")
+	}
+	p, err := m.e.DefineProgram(r.Context(), actor(r), data)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, p)
 	return nil
 }
 

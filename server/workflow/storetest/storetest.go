@@ -521,6 +521,42 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("ProgramsStoredOnceInDefinitionOrder", func(t *testing.T) {
+		h := open(t)
+		err := h.Store.Update(ctx, func(tx workflow.Tx) error {
+			if ps, err := tx.Programs(); err != nil || ps == nil || len(ps) != 0 {
+				return fmt.Errorf("no programs yet: %v %v", ps, err)
+			}
+			if _, err := tx.Program("pq-b"); !errors.Is(err, workflow.ErrNotFound) {
+				return fmt.Errorf("a missing program: %v", err)
+			}
+			for _, id := range []string{"pq-b", "pq-a"} {
+				if err := tx.PutProgram(workflow.ProgramRecord{ID: id, JSON: []byte(`{"id":"` + id + `"}`), Digest: "d-" + id, Defined: t0}); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutProgram(workflow.ProgramRecord{ID: "pq-b", JSON: []byte(`{}`)}); !errors.Is(err, workflow.ErrExists) {
+				return fmt.Errorf("a program stored twice: %v", err)
+			}
+			if err := tx.PutProgram(workflow.ProgramRecord{}); err == nil {
+				return errors.New("a program without an id was stored")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.Store.View(ctx, func(tx workflow.ReadTx) error {
+			ps, err := tx.Programs()
+			if err != nil || len(ps) != 2 || ps[0].ID != "pq-b" || ps[1].ID != "pq-a" || string(ps[0].JSON) != `{"id":"pq-b"}` || ps[0].Digest != "d-pq-b" {
+				return fmt.Errorf("programs in definition order, unchanged: %+v %v", ps, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("P14_LegislationResultsByPersonAcrossCompetitions", func(t *testing.T) {
 		h := open(t)
 		res := func(idx, app, comp string, at time.Time, passed bool) workflow.LegislationResult {
