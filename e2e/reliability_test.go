@@ -317,10 +317,10 @@ func demoOf(t *testing.T, data string) demo.Credentials {
 	return c
 }
 
-func startServerProcess(t *testing.T, bin, data string, port int) *exec.Cmd {
+func startServerProcess(t *testing.T, bin, data string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error",
-		"-heartbeat", "500ms", "-agent-lost", "3s", "-checkpoint", "1s")
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:" + strconv.Itoa(port), "-data", data, "-demo", "-log-level", "error",
+		"-heartbeat", "500ms", "-agent-lost", "3s", "-checkpoint", "1s"}, extra...)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
