@@ -18,12 +18,14 @@ import (
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
-// loginFloodRSSCeiling is the peak resident set the server may reach
-// while many addresses fire logins at once. Each argon2id check takes
-// 64 MiB; the server-wide cap admits two at a time (issue 16 item 3), so
-// the peak is the idle server plus a few of those. Before the cap, 48
-// concurrent logins took it past 2 GiB.
-const loginFloodRSSCeiling = 400 << 20
+// loginFloodRSSGrowth is how far the server's peak resident set may grow
+// above the idle server's while many addresses fire logins at once. Each
+// argon2id check takes 64 MiB; the server-wide cap admits two at a time
+// (issue 16 item 3), and the collector returns freed ones late, so the
+// growth is a few of those (256 MiB measured). Before the cap, 48
+// concurrent logins took it past 2 GiB. The bound is on the growth, not
+// on the total: the idle server grows with what the demo seeds.
+const loginFloodRSSGrowth = 320 << 20
 
 // clientFrom is an HTTP client whose connections come from the loopback
 // address ip (127.0.0.0/8 is all loopback on Linux), so each is a
@@ -123,9 +125,9 @@ func TestLoginFloodKeepsMemoryBounded(t *testing.T) {
 	close(start)
 	wg.Wait()
 	_, peak := kit.Memory(srv.Process.Pid)
-	t.Logf("answers %v; peak RSS %d MiB before the flood, %d MiB after (ceiling %d MiB)", answers, before>>20, peak>>20, loginFloodRSSCeiling>>20)
-	if peak > loginFloodRSSCeiling {
-		t.Fatalf("peak RSS %d MiB is over the %d MiB ceiling: concurrent password checks are not bounded", peak>>20, loginFloodRSSCeiling>>20)
+	t.Logf("answers %v; peak RSS %d MiB before the flood, %d MiB after (growth allowed %d MiB)", answers, before>>20, peak>>20, loginFloodRSSGrowth>>20)
+	if peak > before+loginFloodRSSGrowth {
+		t.Fatalf("peak RSS grew %d MiB, over the %d MiB allowed: concurrent password checks are not bounded", (peak-before)>>20, loginFloodRSSGrowth>>20)
 	}
 
 	// The attacked account is limited on its own, from any address:

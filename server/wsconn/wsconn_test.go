@@ -58,12 +58,14 @@ func TestQuietPeerKeptByPongs(t *testing.T) {
 	}
 
 	url, ended = serve(t, opts)
+	// The server's read deadline starts at the upgrade, before Dial
+	// returns here: the clock starts before Dial.
+	start := time.Now()
 	frozen, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer frozen.Close()
-	start := time.Now()
 	// Nobody reads on this side: no pong is ever sent.
 	select {
 	case at := <-ended:
