@@ -446,23 +446,30 @@ func seedWorkflow(p Parts, hr string, assessors []string) (demoWorkflow, error) 
 // statement the candidate agrees with or not, clearly marked as a demo.
 func demoItem(i int) []byte {
 	statements := []string{"Мен тапсырманы уақытында аяқтаймын.", "Мен әріптестерімнің пікірін тыңдаймын.", "Қиын жағдайда мен сабырлы боламын.", "Мен қателігімді мойындаймын."}
+	return demoChoice(fmt.Sprintf("demo-pq-%02d", i), fmt.Sprintf("DEMO %d", i), "personal-qualities", fmt.Sprintf("DEMO %d. %s", i, statements[i%len(statements)]),
+		false, "Иә, әрдайым", "Кейде", "Жоқ")
+}
+
+// demoChoice is a single-choice QTI 2.1 item of the demo banks in Kazakh:
+// choices A, B, C, of which A is keyed.
+func demoChoice(id, title, label, body string, shuffle bool, a, b, c string) []byte {
 	return []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="demo-pq-%02d" title="DEMO %d" label="personal-qualities" xml:lang="kk" adaptive="false" timeDependent="false">
+<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="%s" title="%s" label="%s" xml:lang="kk" adaptive="false" timeDependent="false">
   <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
     <correctResponse><value>A</value></correctResponse>
   </responseDeclaration>
   <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"><defaultValue><value>0</value></defaultValue></outcomeDeclaration>
   <itemBody>
-    <p>DEMO %d. %s</p>
-    <choiceInteraction responseIdentifier="RESPONSE" shuffle="false" maxChoices="1">
+    <p>%s</p>
+    <choiceInteraction responseIdentifier="RESPONSE" shuffle="%t" maxChoices="1">
       <prompt>Бір жауапты таңдаңыз.</prompt>
-      <simpleChoice identifier="A">Иә, әрдайым</simpleChoice>
-      <simpleChoice identifier="B">Кейде</simpleChoice>
-      <simpleChoice identifier="C">Жоқ</simpleChoice>
+      <simpleChoice identifier="A">%s</simpleChoice>
+      <simpleChoice identifier="B">%s</simpleChoice>
+      <simpleChoice identifier="C">%s</simpleChoice>
     </choiceInteraction>
   </itemBody>
   <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
-</assessmentItem>`, i, i, i, statements[i%len(statements)]))
+</assessmentItem>`, id, title, label, body, shuffle, a, b, c))
 }
 
 // legislationActs are the legal acts of the legislation program by
@@ -479,24 +486,9 @@ var legislationActs = []struct {
 func importLegislation(s *seeder, hr string) error {
 	for _, a := range legislationActs {
 		for i := 1; i <= a.items; i++ {
-			item := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="demo-%s-%02d" title="DEMO %s %d" label="%s" xml:lang="kk" adaptive="false" timeDependent="false">
-  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
-    <correctResponse><value>A</value></correctResponse>
-  </responseDeclaration>
-  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"><defaultValue><value>0</value></defaultValue></outcomeDeclaration>
-  <itemBody>
-    <p>DEMO %d. Бұл демо-сұрақ қай құжат туралы?</p>
-    <choiceInteraction responseIdentifier="RESPONSE" shuffle="true" maxChoices="1">
-      <prompt>Бір жауапты таңдаңыз.</prompt>
-      <simpleChoice identifier="A">%s</simpleChoice>
-      <simpleChoice identifier="B">Азаматтық кодекс</simpleChoice>
-      <simpleChoice identifier="C">Салық кодексі</simpleChoice>
-    </choiceInteraction>
-  </itemBody>
-  <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"/>
-</assessmentItem>`, a.category, i, a.category, i, a.category, i, a.act)
-			if _, err := s.e.ImportBank(s.ctx, hr, "legislation", []byte(item), fmt.Sprintf("demo-%s-%02d.xml", a.category, i)); err != nil {
+			item := demoChoice(fmt.Sprintf("demo-%s-%02d", a.category, i), fmt.Sprintf("DEMO %s %d", a.category, i), a.category,
+				fmt.Sprintf("DEMO %d. Бұл демо-сұрақ қай құжат туралы?", i), true, a.act, "Азаматтық кодекс", "Салық кодексі")
+			if _, err := s.e.ImportBank(s.ctx, hr, "legislation", item, fmt.Sprintf("demo-%s-%02d.xml", a.category, i)); err != nil {
 				return fmt.Errorf("demo legislation bank: %w", err)
 			}
 		}

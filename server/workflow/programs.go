@@ -46,11 +46,17 @@ func programOf(tx ReadTx, id string) (exam.Program, bool, error) {
 	if err != nil {
 		return exam.Program{}, false, err
 	}
+	p, err := storedProgram(rec)
+	return p, err == nil, err
+}
+
+// storedProgram reads a defined program back from its JSON.
+func storedProgram(rec ProgramRecord) (exam.Program, error) {
 	p, err := exam.ParseProgram(rec.JSON)
 	if err != nil {
-		return exam.Program{}, false, fmt.Errorf("stored program %s: %w", id, err)
+		return exam.Program{}, fmt.Errorf("stored program %s: %w", rec.ID, err)
 	}
-	return p, true, nil
+	return p, nil
 }
 
 // allPrograms are the shipped programs, then the defined ones in the
@@ -62,9 +68,9 @@ func allPrograms(tx ReadTx) ([]exam.Program, error) {
 		return nil, err
 	}
 	for _, rec := range recs {
-		p, err := exam.ParseProgram(rec.JSON)
+		p, err := storedProgram(rec)
 		if err != nil {
-			return nil, fmt.Errorf("stored program %s: %w", rec.ID, err)
+			return nil, err
 		}
 		out = append(out, p)
 	}
@@ -137,9 +143,9 @@ func (e *Engine) TestPrograms(ctx context.Context) ([]TestProgram, error) {
 			return err
 		}
 		for i := range recs {
-			p, err := exam.ParseProgram(recs[i].JSON)
+			p, err := storedProgram(recs[i])
 			if err != nil {
-				return fmt.Errorf("stored program %s: %w", recs[i].ID, err)
+				return err
 			}
 			out = append(out, testProgramView(p, &recs[i]))
 		}
