@@ -5,13 +5,17 @@
 // and the slider item refused by its identifier with the reason, in
 // English and in Kazakh; then a file that is no QTI at all is refused
 // whole with the server's reason, and the bank still shows its item.
+// Then HR defines a test program of their own from a JSON file (Annex 3:
+// sections by category, the time limit), sees a wrong one refused with the
+// reason, and picks the new one for a stage of a new competition.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { launch, loginAs, shot, startServer } from "./harness.js";
+import type { Browser, Page } from "playwright-core";
+import { launch, loginAs, repo, shot, Staff, startServer, waitFor, type System } from "./harness.js";
 
 /** A zip of stored (uncompressed) entries: all a content package needs. */
 function zip(files: Array<[string, string]>): Buffer {
@@ -91,16 +95,22 @@ const manifest = `<?xml version="1.0" encoding="UTF-8"?>
   <resource identifier="res-slider" type="imsqti_item_xmlv2p1" href="items/slider.xml"><file href="items/slider.xml"/></resource>
 </resources></manifest>`;
 
-test("HR imports a QTI package into a bank, sees the refused item by identifier, and a non-QTI file is refused whole", { timeout: 90000 }, async () => {
+/** A real server and HR's page in a real Chromium, signed in. */
+async function hrPage(): Promise<{ sys: System; browser: Browser; page: Page; demo: { hr_user: string; hr_password: string }; errors: string[] }> {
   const sys = await startServer();
   const browser = await launch();
   const errors: string[] = [];
+  const demo = JSON.parse(readFileSync(join(sys.data, "demo.json"), "utf8")) as { hr_user: string; hr_password: string };
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await loginAs(page, sys, demo.hr_user, demo.hr_password);
+  await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
+  return { sys, browser, page, demo, errors };
+}
+
+test("HR imports a QTI package into a bank, sees the refused item by identifier, and a non-QTI file is refused whole", { timeout: 90000 }, async () => {
+  const { sys, browser, page, demo, errors } = await hrPage();
   try {
-    const demo = JSON.parse(readFileSync(join(sys.data, "demo.json"), "utf8")) as { hr_user: string; hr_password: string };
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("pageerror", (e) => errors.push(e.message));
-    await loginAs(page, sys, demo.hr_user, demo.hr_password);
-    await page.waitForURL(/\/hr\.html\?lang=en$/, { timeout: 15000 });
 
     // The bank screen: a bank per test stage (the legislation test, p.14,
     // first); the demo's personal-qualities bank has 40 items, enough for
@@ -171,6 +181,78 @@ test("HR imports a QTI package into a bank, sees the refused item by identifier,
     assert.equal(await items.count(), 1);
     await shot(page, "bank-refused");
     await page.locator("#banks").screenshot({ path: "/tmp/bank-refused.png" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await sys.stop();
+  }
+});
+
+/** A day from today, YYYY-MM-DD in UTC+5. */
+function kzDay(days: number): string {
+  return new Date(Date.now() + 5 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
+}
+
+test("HR defines a test program from a JSON file and picks it for a stage", { timeout: 90000 }, async () => {
+  const { sys, browser, page, demo, errors } = await hrPage();
+  try {
+    await page.getByText("Item banks (QTI 2.1)").click();
+    const list = page.locator("#program-list tbody tr");
+    await list.first().waitFor({ timeout: 10000 });
+    const shipped = await list.count();
+    assert.match(await page.locator('#program-list tr[data-program="personal-qualities-example"]').innerText(), /Personal qualities\s+40\s+40 min\s+Shipped/);
+
+    // A program with a field the server does not know: refused with it named.
+    const example = JSON.parse(readFileSync(join(repo, "server/exam/programs/personal-qualities.json"), "utf8")) as Record<string, unknown> & { sections: Array<{ count: number }> };
+    const wrong = { ...example, id: "pq-wrong", colour: "red" };
+    await page.getByLabel("Program file (JSON)").setInputFiles({ name: "wrong.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(wrong)) });
+    await page.getByRole("button", { name: "Define the program" }).click();
+    const failed = page.locator("#program-result.failed");
+    await failed.waitFor({ timeout: 10000 });
+    assert.match(await failed.innerText(), /The program in wrong\.json was not accepted:[\s\S]*colour/);
+    assert.equal(await list.count(), shipped, "a refused program was listed");
+
+    // A good one: 20 questions in 25 minutes under an id of HR's own.
+    const mine = { ...example, id: "pq-2027", time_limit: "25m", sections: example.sections.map((x) => ({ ...x, count: 20 })) };
+    await page.getByLabel("Program file (JSON)").setInputFiles({ name: "pq-2027.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(mine, null, 1)) });
+    await page.getByRole("button", { name: "Define the program" }).click();
+    await page.locator("#program-result.ok").waitFor({ timeout: 10000 });
+    assert.equal(await page.locator("#program-result").innerText(), "The program pq-2027 is defined: 20 questions, 25 min. It can now be picked for a test stage.");
+    const row = page.locator('#program-list tr[data-program="pq-2027"]');
+    assert.match(await row.innerText(), /pq-2027\s+.*\s+Personal qualities\s+20\s+25 min\s+Defined by HR: \d{4}-\d\d-\d\d \d\d:\d\d [0-9a-f]{12}/);
+    await page.locator("#programs").screenshot({ path: "/tmp/programs-defined.png" });
+
+    // The same id again is refused: a defined program is never changed.
+    await page.getByLabel("Program file (JSON)").setInputFiles({ name: "again.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ ...mine, time_limit: "30m" })) });
+    await page.getByRole("button", { name: "Define the program" }).click();
+    await failed.filter({ hasText: "again.json" }).waitFor({ timeout: 10000 });
+    assert.match(await failed.innerText(), /never changed/);
+
+    // The new competition's personal-qualities stage under the new program.
+    await page.getByText("New competition").click();
+    const pick = page.locator("#s-personal_qualities-program");
+    assert.deepEqual(await pick.locator("option").allInnerTexts(), ["Personal-qualities assessment (example) (personal-qualities-example) · 40 questions, 40 min", `${(example.title as { en: string }).en} (pq-2027) · 20 questions, 25 min`]);
+    assert.equal(await page.locator("#s-essay-program").count(), 0, "the essay takes no program");
+    await page.getByLabel("State body").selectOption("min-justice");
+    await page.getByLabel("Position (corps B)").fill("E2E: expert, programs");
+    await page.getByLabel("Applications open on").fill(kzDay(0));
+    await page.getByLabel("Application deadline").fill(kzDay(7));
+    await page.locator("#s-personal_qualities").check();
+    await page.locator("#s-personal_qualities-starts").fill(`${kzDay(30)}T10:00`);
+    await page.locator("#s-personal_qualities-ends").fill(`${kzDay(30)}T12:00`);
+    await pick.selectOption("pq-2027");
+    await page.getByRole("button", { name: "Create the competition" }).click();
+    const stage = page.locator('#stages li[data-stage="personal_qualities"] .stage-program');
+    await stage.waitFor({ timeout: 10000 });
+    assert.equal(await stage.getAttribute("data-program"), "pq-2027");
+    assert.match(await stage.innerText(), /Test program: .* \(pq-2027\) · 20 questions, 25 min/);
+    await shot(page, "hr-stage-program");
+
+    const hr = await Staff.login(sys, demo.hr_user, demo.hr_password);
+    const all = await hr.ok<Array<{ position: string; stages: Array<{ kind: string; program?: string }> }>>("GET", "/api/competitions");
+    const made = all.find((c) => c.position === "E2E: expert, programs");
+    assert.equal(made?.stages.find((x) => x.kind === "personal_qualities")?.program, "pq-2027");
+    await waitFor("no page errors", () => errors.length === 0, 1000);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -115,10 +115,12 @@ test("a test is started under the agent, keeps every answer through a reload and
     assert.ok(await page.locator(`li.question[data-number="${c4}"] input`).first().isChecked(), "the answer given before the reload is back");
     await saved(page, 4);
 
-    // The network cut: the answer is kept and sent when it is back.
+    // A minute with the network cut: the answer is kept on this computer
+    // and sent when the network is back.
     await ctx.setOffline(true);
     await answer(page, c5);
     await page.locator(`.test-status[data-state="kept"]`).waitFor({ timeout: 10000 });
+    await new Promise((r) => setTimeout(r, 60000));
     assert.equal((await held(sys.url, token)).answers.length, 4, "nothing reached the server while offline");
     await ctx.setOffline(false);
     await saved(page, 5);

@@ -56,18 +56,26 @@ export class BankScreen {
   private last: LastImport | null = null;
   private open = false;
   private busy = false;
+  private defined: { file: string; program?: TestProgram; refused?: HTMLElement } | null = null;
 
   /** competitions gives the banks HR's competitions draw from; onAuth is
    * told of a refusal that ends the session. */
   constructor(
     private readonly competitions: () => Competition[],
     private readonly onAuth: (err: ApiError) => void,
+    private readonly onPrograms: () => void = () => {},
   ) {}
 
   async start(): Promise<void> {
     this.programs = await api<TestProgram[]>("GET", "/api/test-programs");
     this.bank ||= this.banks()[0] ?? "";
     this.render();
+    this.onPrograms();
+  }
+
+  /** Every test program, shipped and defined, in the server's order. */
+  programList(): readonly TestProgram[] {
+    return this.programs;
   }
 
   /** The banks to pick from: each test program's default bank (named like
@@ -122,7 +130,7 @@ export class BankScreen {
     });
     this.el.replaceChildren(details);
     if (!this.open) return;
-    details.append(h("p", { class: "hint" }, t("bank.hint")), this.picker(), this.importForm(), this.lastImport());
+    details.append(h("p", { class: "hint" }, t("bank.hint")), this.programsPanel(), this.picker(), this.importForm(), this.lastImport());
     if (this.loadError) details.append(this.loadError);
     if (this.items === null) {
       if (!this.loadError) details.append(h("p", { class: "meta" }, t("bank.loading")));
@@ -142,6 +150,68 @@ export class BankScreen {
       void this.load();
     });
     return h("div", { class: "field bank-pick" }, h("label", { for: "bank-pick" }, t("bank.pick")), pick);
+  }
+
+  // ---- the programs (Annex 3: sections by category, the time limit) ----
+
+  /** Every program with what it draws, and the form that defines one. */
+  private programsPanel(): HTMLElement {
+    const rows = this.programs.map((p) => h("tr", { "data-program": p.id },
+      h("td", {}, h("code", {}, p.id)), h("td", {}, nameIn(p.title, p.id)), h("td", {}, has(`hr.stage.${p.stage}`) ? t(`hr.stage.${p.stage}`) : p.stage),
+      h("td", { class: "num" }, String(p.questions)), h("td", {}, minutes(p.time_limit)),
+      h("td", {}, p.shipped
+        ? h("span", { class: "badge" }, t("programs.shipped"))
+        : h("span", {}, t("programs.defined", { time: kzTime(p.defined) }), " ", h("code", { title: p.digest ?? "" }, (p.digest ?? "").slice(0, 12))))));
+    const file = h("input", { id: "program-file", type: "file", accept: ".json,application/json", required: true, "aria-describedby": "program-file-hint" });
+    const submit = h("button", { type: "submit", id: "program-submit", disabled: this.busy }, t("programs.define.submit"));
+    const form = h("form", { id: "program-define", class: "inline program-define" },
+      h("div", { class: "field" }, h("label", { for: "program-file" }, t("programs.define.file")), file),
+      submit,
+      h("p", { class: "hint", id: "program-file-hint" }, t("programs.define.hint")));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const f = file.files?.[0];
+      if (!f) {
+        this.defined = { file: "", refused: h("div", { class: "refusal", role: "alert" }, t("programs.define.pick_file")) };
+        this.render();
+        return;
+      }
+      void this.define(f);
+    });
+    const result = h("div", { id: "program-result", "aria-live": "polite" });
+    const d = this.defined;
+    if (d?.refused) {
+      result.className = "bank-result failed";
+      if (d.file) result.append(h("p", {}, t("programs.define.failed", { file: d.file })));
+      result.append(d.refused);
+    } else if (d?.program) {
+      result.className = "bank-result ok";
+      result.append(h("p", { role: "status" }, t("programs.define.done", { id: d.program.id, n: String(d.program.questions), time: minutes(d.program.time_limit) })));
+    }
+    return h("div", { class: "bank-programs", id: "programs" },
+      h("h3", {}, t("programs.title")),
+      h("table", { class: "hr-table", id: "program-list" },
+        h("thead", {}, h("tr", {}, ...["id", "title", "stage", "questions", "time", "origin"].map((c) => h("th", { scope: "col" }, t(`programs.col.${c}`))))),
+        h("tbody", {}, ...rows)),
+      form, result);
+  }
+
+  private async define(f: File): Promise<void> {
+    this.busy = true;
+    this.render();
+    try {
+      // The bytes as written: the server logs their digest.
+      const program = await upload<TestProgram>("/api/test-programs", f, "application/json");
+      this.defined = { file: f.name, program };
+      this.programs = await api<TestProgram[]>("GET", "/api/test-programs");
+      this.onPrograms();
+    } catch (err) {
+      if (this.authLost(err)) return;
+      this.defined = { file: f.name, refused: refusal(err) };
+    } finally {
+      this.busy = false;
+    }
+    this.render();
   }
 
   // ---- the import ----
@@ -250,4 +320,17 @@ export class BankScreen {
       h("td", {}, it.categories.join(", ")), h("td", {}, h("code", { title: it.version }, it.version.slice(0, 12))), h("td", {}, kzTime(it.imported))));
     return h("table", { class: "hr-table bank-items", id: "bank-items" }, h("caption", {}, t("bank.items.caption", { bank: this.bank })), h("thead", {}, head), h("tbody", {}, ...rows));
   }
+}
+
+/** A Go duration ("55m0s", "1h30m0s") in whole minutes, as HR reads it. */
+function minutes(d: string): string {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(d);
+  if (!m || !d) return d;
+  const total = Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Math.round(Number(m[3] ?? 0) / 60);
+  return t("programs.minutes", { n: String(total) });
+}
+
+/** A program in a picker: its title, id, questions and time. */
+export function programLabel(p: TestProgram): string {
+  return t("programs.label", { title: nameIn(p.title, p.id), id: p.id, n: String(p.questions), time: minutes(p.time_limit) });
 }

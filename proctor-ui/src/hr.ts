@@ -17,7 +17,7 @@ import { lang, onLangChange, t } from "./i18n";
 import { langSwitch } from "./lang-switch";
 import { loginForm, loginReason, startStaffPage } from "./login";
 import { IdentityChecks } from "./identity-checks";
-import { BankScreen } from "./bank";
+import { BankScreen, programLabel } from "./bank";
 import type { Me } from "./focus";
 import {
   fromLocalInput,
@@ -27,6 +27,7 @@ import {
   nameIn,
   refusal,
   stageKinds,
+  testKinds,
   type Account,
   type Application,
   type Body,
@@ -88,7 +89,10 @@ class HR {
   private readonly detailEl = h("section", { id: "competition", "aria-live": "polite" });
   private readonly registerEl = h("section", { id: "register" });
   private readonly identity = new IdentityChecks();
-  private readonly bank = new BankScreen(() => this.competitions, (err) => this.fail(err));
+  private readonly bank = new BankScreen(() => this.competitions, (err) => this.fail(err), () => this.fillPrograms());
+  // The create form's program pickers by test stage, refilled when HR
+  // defines a program.
+  private programPicks = new Map<string, HTMLSelectElement>();
   private createError: HTMLElement | null = null;
   private createOpen = false;
 
@@ -181,6 +185,7 @@ class HR {
   private renderCreate(): void {
     const el = this.createEl;
     clear(el);
+    this.programPicks.clear();
     const body = h("select", { id: "c-body", required: true }, h("option", { value: "" }, t("hr.create.pick_body")),
       ...this.bodies.map((b) => h("option", { value: b.id }, `${nameIn(b.name, b.id)} (${b.id})`)));
     const position = h("input", { id: "c-position", type: "text", required: true, maxlength: 300 });
@@ -193,13 +198,17 @@ class HR {
       const starts = h("input", { id: `s-${k}-starts`, type: "datetime-local" });
       const ends = h("input", { id: `s-${k}-ends`, type: "datetime-local" });
       const link = h("input", { id: `s-${k}-link`, type: "url", placeholder: "https://" });
+      const program = testKinds.includes(k) ? h("select", { id: `s-${k}-program` }) : null;
+      if (program) this.programPicks.set(k, program);
       const row = h("fieldset", { class: "stage-row" },
         h("legend", {}, h("label", { class: "choice" }, on, stageText(k))),
         field(`s-${k}-starts`, t("hr.create.stage_starts"), starts),
         field(`s-${k}-ends`, t("hr.create.stage_ends"), ends),
-        k === "interview" ? field(`s-${k}-link`, t("hr.create.stage_link"), link) : null);
-      return { k, on, starts, ends, link, row };
+        k === "interview" ? field(`s-${k}-link`, t("hr.create.stage_link"), link) : null,
+        program ? field(`s-${k}-program`, t("programs.pick"), program) : null);
+      return { k, on, starts, ends, link, program, row };
     });
+    this.fillPrograms();
     const submit = h("button", { type: "submit", id: "c-submit" }, t("hr.create.submit"));
     const form = h("form", { id: "create-form", class: "hr-form", novalidate: true },
       field("c-body", t("hr.create.body"), body),
@@ -220,7 +229,7 @@ class HR {
         managerial: managerial.checked,
         opens: opens.value,
         deadline: deadline.value,
-        stages: stageRows.filter((s) => s.on.checked).map((s) => ({ kind: s.k, starts: fromLocalInput(s.starts.value) || "0001-01-01T00:00:00Z", ends: fromLocalInput(s.ends.value) || "0001-01-01T00:00:00Z", link: s.link.value.trim() })),
+        stages: stageRows.filter((s) => s.on.checked).map((s) => ({ kind: s.k, starts: fromLocalInput(s.starts.value) || "0001-01-01T00:00:00Z", ends: fromLocalInput(s.ends.value) || "0001-01-01T00:00:00Z", link: s.link.value.trim(), program: s.program?.value ?? "" })),
       };
       submit.disabled = true;
       api<Competition>("POST", "/api/competitions", req)
@@ -242,6 +251,17 @@ class HR {
     const details = h("details", { open: this.createOpen }, h("summary", { id: "create-title" }, t("hr.create.title")), form);
     details.addEventListener("toggle", () => (this.createOpen = details.open));
     el.append(details);
+  }
+
+  /** Fills each test stage's program picker with that stage's programs,
+   * the shipped example first, keeping what HR picked. */
+  private fillPrograms(): void {
+    for (const [k, pick] of this.programPicks) {
+      const was = pick.value;
+      const progs = this.bank.programList().filter((p) => p.stage === k);
+      pick.replaceChildren(...progs.map((p) => h("option", { value: p.id, selected: p.id === was }, programLabel(p))));
+      if (!progs.length) pick.append(h("option", { value: "" }, t("programs.default")));
+    }
   }
 
   // ---- the register (p.1, Annex 4) ----
@@ -371,6 +391,10 @@ class HR {
     const id = enc(c.id);
     sec.append(h("ul", { class: "stages" }, ...c.stages.map((s) => {
       const li = h("li", { "data-stage": s.kind }, h("strong", {}, stageText(s.kind)), " ", t("hr.stages.when", { starts: kzTime(s.starts), ends: kzTime(s.ends) }));
+      if (s.program) {
+        const p = this.bank.programList().find((x) => x.id === s.program);
+        li.append(h("p", { class: "meta stage-program", "data-program": s.program }, t("programs.pick"), ": ", p ? programLabel(p) : s.program));
+      }
       if (s.link) li.append(" ", h("a", { href: s.link, target: "_blank", rel: "noopener noreferrer" }, s.link));
       if (s.kind === "interview") {
         if (s.notified) li.append(h("p", { class: "meta" }, t("hr.stages.notified", { time: kzTime(s.notified) })));

@@ -217,13 +217,19 @@ export interface BankImport {
   entry: number;
 }
 
-/** A test stage's shipped program as HR reads it beside a bank (workflow.TestProgram). */
+/** A test stage's program, shipped or defined by HR, as HR reads it (workflow.TestProgram). */
 export interface TestProgram {
   id: string;
   stage: string;
   title: Name;
   bank: string;
   sections: Array<{ id: string; title: Name; category: string; count: number }>;
+  /** A Go duration, "55m0s". */
+  time_limit: string;
+  questions: number;
+  shipped: boolean;
+  digest?: string;
+  defined?: string;
 }
 
 export const stageKinds = ["legislation", "personal_qualities", "textual_numerical", "essay", "interview"] as const;
