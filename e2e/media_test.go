@@ -29,6 +29,12 @@ func proctorView(t *testing.T, ctx context.Context, srv *server) (*kit.Client, *
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, subscribed(t, ctx, c)
+}
+
+// subscribed is c's view channel, subscribed to every sitting c may see.
+func subscribed(t *testing.T, ctx context.Context, c *kit.Client) *kit.Viewer {
+	t.Helper()
 	v, err := c.DialViewer(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +43,7 @@ func proctorView(t *testing.T, ctx context.Context, srv *server) (*kit.Client, *
 	if err := v.Send(&protocol.Subscribe{}); err != nil {
 		t.Fatal(err)
 	}
-	return c, v
+	return v
 }
 
 func eventMatch(rule protocol.RuleID, kind protocol.EventKind, subject string) func(protocol.Message) bool {

@@ -123,12 +123,24 @@ func startAgentWith(t *testing.T, url, token, dataDir string, hooks agentapp.Hoo
 	srcCh := make(chan *camera.Synthetic, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	// The candidate consents in the page, as a candidate would, unless the
+	// test watches the page itself.
+	page := hooks.Page
+	if page == nil {
+		page = func(u string) {
+			go func() {
+				if _, err := kit.Consent(u, true, "en"); err != nil {
+					t.Errorf("consent: %v", err)
+				}
+			}()
+		}
+	}
 	go func() {
 		a.done <- agentapp.Run(ctx, cfg, cat, agentapp.NewTerminal(io.Discard, cat, i18n.EN), testLog(t),
 			agentapp.Hooks{Source: func(s camera.Source) {
 				syn, _ := s.(*camera.Synthetic)
 				srcCh <- syn
-			}, Media: hooks.Media, Outbox: hooks.Outbox, Uplink: hooks.Uplink})
+			}, Media: hooks.Media, Outbox: hooks.Outbox, Uplink: hooks.Uplink, Page: page})
 	}()
 	select {
 	case a.src = <-srcCh:

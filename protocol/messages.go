@@ -97,6 +97,53 @@ type Welcome struct {
 	// ResumeToken, on the welcome that answers a join token, is what the
 	// agent presents from then on: the join token opens the sitting once.
 	ResumeToken string `json:"resume_token,omitempty"`
+	// Consent is the candidate's decision on the consent notice, given in
+	// the candidate page: the agent captures nothing (camera, microphone,
+	// screen, processes, audio devices) until it is given, and learns of a
+	// later decision from a consent command.
+	Consent ConsentState `json:"consent"`
+}
+
+// ConsentState is where the candidate's consent to proctoring stands.
+type ConsentState struct {
+	// Given: the candidate agreed; capture may start.
+	Given bool `json:"given"`
+	// Declined: the candidate refused; nothing is captured and the stage
+	// cannot be proctored.
+	Declined bool `json:"declined"`
+	// Time is when the decision was logged.
+	Time *time.Time `json:"time,omitempty"`
+}
+
+// ConsentNotice is what the candidate is told before anything is
+// captured: what is recorded and for which rule of p.10, who sees it, and
+// how long it is kept. Digest identifies this notice; the candidate's
+// decision names it, so the log says what they agreed to.
+type ConsentNotice struct {
+	// Items are what the agent captures, each with the rules it serves.
+	Items []ConsentItem `json:"items"`
+	// RetentionDays is how long recordings and evidence are kept.
+	RetentionDays int `json:"retention_days"`
+	// Version names the notice's wording (the catalogue texts).
+	Version string `json:"version"`
+	// Digest is the SHA-256 of the notice's items, retention and version.
+	Digest string `json:"digest"`
+}
+
+// ConsentItem is one thing captured and why.
+type ConsentItem struct {
+	// What is captured: camera, microphone, screen, processes, audio_devices.
+	What  string   `json:"what"`
+	Rules []RuleID `json:"rules"`
+}
+
+// ConsentDecision is the candidate's answer to a notice (POST /v1/consent).
+type ConsentDecision struct {
+	Given bool `json:"given"`
+	// Notice is the digest of the notice the page showed.
+	Notice string `json:"notice"`
+	// Lang is the language the notice was read in.
+	Lang string `json:"lang"`
 }
 
 // SittingInfo names a sitting as everyone but HR sees it: by PIN (p.74-1).
@@ -164,6 +211,9 @@ const (
 	CommandPause      CommandKind = "pause"       // the proctor paused the sitting
 	CommandResume     CommandKind = "resume"      // the proctor resumed it
 	CommandEndSitting CommandKind = "end_sitting" // the sitting is over; stop
+	// CommandConsent tells the agent the candidate's decision on the
+	// consent notice (Args "given": "true" or "false").
+	CommandConsent CommandKind = "consent"
 )
 
 // Command is an instruction from the proctor (or the system) to the agent
@@ -355,6 +405,11 @@ const (
 	// proctor sees this result. A rejection says why in Note.
 	ActionIdentityConfirmed ActionKind = "identity_confirmed"
 	ActionIdentityRejected  ActionKind = "identity_rejected"
+	// ActionConsent and ActionConsentDeclined: the candidate agreed to, or
+	// refused, the consent notice (Note: the notice's digest and the
+	// language it was read in). Nothing is captured before consent.
+	ActionConsent         ActionKind = "consent"
+	ActionConsentDeclined ActionKind = "consent_declined"
 )
 
 // Action is one thing done to a sitting, kept in its feed and in the audit
@@ -451,7 +506,7 @@ func (a *Action) Validate() error {
 		if a.Kind == ActionIdentityRejected && strings.TrimSpace(a.Note) == "" {
 			return fieldErr("action.note", "a rejected identity says why")
 		}
-	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack:
+	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack, ActionConsent, ActionConsentDeclined:
 	default:
 		return fieldErr("action.kind", fmt.Sprintf("%q is not an action kind", a.Kind))
 	}
@@ -569,6 +624,9 @@ type Status struct {
 	Sitting SittingInfo  `json:"sitting"`
 	State   SittingState `json:"state"`
 	Media   bool         `json:"media"`
+	// Notice is the consent notice the page shows before capture starts;
+	// the decision comes back as a consent record.
+	Notice *ConsentNotice `json:"notice,omitempty"`
 }
 
 // ---- Type and Validate ----
@@ -692,7 +750,7 @@ func (m *Ack) Validate() error {
 // Validate checks a command.
 func (m *Command) Validate() error {
 	switch m.Kind {
-	case CommandRoomScan, CommandMessage, CommandPause, CommandResume, CommandEndSitting:
+	case CommandRoomScan, CommandMessage, CommandPause, CommandResume, CommandEndSitting, CommandConsent:
 	case CommandWarning:
 		if m.Rule == "" {
 			return fieldErr("rule", "is required on a warning: a warning cites the rule that was broken")
@@ -897,6 +955,20 @@ func (m *Assessment) Validate() error {
 func (m *Status) Validate() error {
 	if m.Sitting.ID == "" {
 		return fieldErr("sitting.id", "is missing")
+	}
+	return nil
+}
+
+// Validate checks a consent decision: the notice's digest (64 hex digits)
+// and a language of the catalogue.
+func (m *ConsentDecision) Validate() error {
+	if len(m.Notice) != 64 || strings.Trim(m.Notice, "0123456789abcdef") != "" {
+		return fieldErr("notice", "must be the digest of the notice shown (64 hex digits)")
+	}
+	switch m.Lang {
+	case "kk", "ru", "en":
+	default:
+		return fieldErr("lang", fmt.Sprintf("%q is not kk, ru or en", m.Lang))
 	}
 	return nil
 }

@@ -99,6 +99,9 @@ type Hooks struct {
 	Outbox func(*outbox.Outbox)
 	// Uplink, if set, receives the simulated link (--uplink-kbps).
 	Uplink func(*uplink.Conn)
+	// Page, if set, receives the candidate page's link from the first
+	// welcome (tests consent there as the candidate would).
+	Page func(url string)
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -108,24 +111,9 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		term.SayAll(i18n.Key("agent.lang_fallback"), nil)
 	}
 	term.Say(i18n.Key("agent.connecting"), i18n.Args{"server": cfg.ServerURL.Redacted()})
-	opts := camera.Options{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
-	open := func() (camera.Source, error) { return openCamera(cfg.CameraSpec, opts) }
-	src, err := open()
-	if errors.Is(err, camera.ErrNoCamera) {
-		term.Say(i18n.Key("camera.none"), nil)
-		return ExitCameraError
-	}
-	if err != nil {
-		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": cfg.Camera, "reason": err.Error()})
-		return ExitCameraError
-	}
-	if hooks.Source != nil {
-		hooks.Source(src)
-	}
 	ob, err := outbox.Open(cfg.OutboxPath())
 	if err != nil {
 		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
-		src.Close()
 		return ExitFailed
 	}
 	defer ob.Close()
@@ -150,6 +138,215 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 			term.Event(t.Rule, t.Key, t.Args)
 		}
 	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	// Where the candidate will see the published results and can appeal,
+	// known once the server has answered.
+	var cabinet atomic.Pointer[string]
+	// The capture, once the candidate consented; the session publishes it
+	// when ready is closed.
+	var live atomic.Pointer[media]
+	ready := make(chan struct{})
+	// The candidate's decisions on the consent notice, from the welcome
+	// and from the server's consent commands.
+	decisions := make(chan bool, 8)
+	decide := func(given bool) {
+		select {
+		case decisions <- given:
+		default:
+		}
+	}
+	var welcome atomic.Pointer[protocol.Welcome]
+	sessErr := make(chan error, 1)
+	go func() {
+		sessErr <- session.Run(ctx, session.Config{
+			Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version, TLS: cfg.TLS,
+			Outbox: ob, Media: lazyMedia{&live}, MediaReady: ready, Log: log,
+			Frames: func() uint64 {
+				if m := live.Load(); m != nil {
+					return m.camera.Frames()
+				}
+				return 0
+			},
+			OnWelcome: func(wl *protocol.Welcome, first bool) {
+				term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
+				if u, ok := CabinetURL(wl.CandidateURL, cfg.Token, cfg.Lang); ok {
+					cabinet.Store(&u)
+				}
+				if off := ob.ClockOffset(); first && off.Abs() > session.ClockWarning {
+					term.Say(i18n.Key("agent.clock_off"), i18n.Args{"seconds": strconv.Itoa(int(off.Abs().Seconds()))})
+				}
+				if first {
+					welcome.Store(wl)
+					term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
+					if !cfg.NoBrowser {
+						openBrowser(wl.CandidateURL, log)
+					}
+					if hooks.Page != nil {
+						hooks.Page(wl.CandidateURL)
+					}
+				}
+				switch {
+				case wl.Consent.Given:
+					decide(true)
+				case wl.Consent.Declined:
+					decide(false)
+				case first:
+					term.Say(i18n.Key("agent.consent_wait"), i18n.Args{"url": wl.CandidateURL})
+				}
+			},
+			OnCommand: func(c *protocol.Command) {
+				switch c.Kind {
+				case protocol.CommandConsent:
+					decide(c.Args["given"] == "true")
+				case protocol.CommandRoomScan:
+					term.Say(i18n.Key("roomscan.start"), nil)
+					if m := live.Load(); m != nil {
+						m.eyes.RoomScan(time.Now())
+					}
+				case protocol.CommandMessage:
+					term.Say(i18n.Key("agent.message"), i18n.Args{"text": commandText(cat, cfg.Lang, c)})
+				case protocol.CommandWarning:
+					term.Say(i18n.Key("agent.warning"), i18n.Args{"rule": string(c.Rule), "text": commandText(cat, cfg.Lang, c)})
+				}
+			},
+			OnStatus: func(s session.Status) { term.Say(s.Key, s.Args) },
+		})
+	}()
+	finish := func(err error) int {
+		var fatal *session.FatalError
+		var unreachable *session.UnreachableError
+		tellCabinet := func() {
+			if u := cabinet.Load(); u != nil {
+				term.Say(i18n.Key("agent.cabinet"), i18n.Args{"url": *u})
+			}
+		}
+		switch {
+		case err == nil:
+			term.Say(i18n.Key("agent.stopped"), nil)
+			tellCabinet()
+			return ExitOK
+		case errors.Is(err, session.ErrEnded):
+			term.Say(i18n.Key("agent.ended"), nil)
+			tellCabinet()
+			return ExitOK
+		case errors.As(err, &fatal):
+			term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": fatal.Err.Message})
+			return ExitRefused
+		case errors.As(err, &unreachable):
+			term.Say(i18n.Key("agent.unreachable"), i18n.Args{"server": cfg.ServerURL.Host, "reason": unreachable.Err.Error()})
+			return ExitFailed
+		default:
+			term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
+			return ExitFailed
+		}
+	}
+
+	// No consent, no capture: the camera, the microphone, the screen and
+	// the system checks start only once the candidate agreed in the page.
+	declined := false
+	for given := false; !given; {
+		select {
+		case err := <-sessErr:
+			return finish(err)
+		case given = <-decisions:
+			if !given && !declined {
+				term.Say(i18n.Key("agent.consent_declined"), nil)
+			}
+			declined = !given
+		}
+	}
+	term.Say(i18n.Key("agent.consent_given"), nil)
+	m, code := startCapture(cfg, hooks, emit, log, term)
+	if m == nil {
+		cancel()
+		<-sessErr
+		return code
+	}
+	// The encoders' goroutines end before the media closes (media.Close).
+	defer func() {
+		cancel()
+		wg.Wait()
+		m.Close()
+	}()
+	live.Store(m)
+	close(ready)
+	wl := welcome.Load()
+	m.speech.configure(wl.Policy.Speech)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		m.camera.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		m.eyes.run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := m.pub.Run(ctx); err != nil {
+			log.Error("encoder stopped", "err", err)
+		}
+	}()
+	// The ID-document photo of rule 10.1, once, shortly after the start.
+	go func() {
+		defer wg.Done()
+		const wait = 10
+		term.Say(i18n.Key("agent.id_prompt"), i18n.Args{"seconds": fmt.Sprint(wait)})
+		emit(finding.Transition{Rule: protocol.Rule10_1, Subject: "idphoto:prompt", Kind: protocol.KindInstant, At: time.Now(),
+			Severity: protocol.SeverityInfo, Key: i18n.Key("agent.id_prompt"), Args: i18n.Args{"seconds": fmt.Sprint(wait)}})
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait * time.Second):
+			m.eyes.IDPhoto()
+		}
+	}()
+	// The encoders block in Read while a source is stalled; closing the
+	// sources on the way out unblocks them.
+	go func() {
+		<-ctx.Done()
+		m.CloseSources()
+	}()
+	if cfg.NoChecks {
+		for _, r := range []protocol.RuleID{protocol.Rule10_9, protocol.Rule10_10, protocol.Rule10_11} {
+			emit(finding.Transition{Rule: r, Subject: "checks:disabled", Kind: protocol.KindInstant, At: time.Now(),
+				Severity: protocol.SeverityUnchecked, Key: i18n.Key("agent.checks_disabled")})
+		}
+	} else {
+		// The system checks follow the policy, which came with the first
+		// welcome; they run until the agent stops.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runChecks(ctx, wl.Policy.Checks, cat, cfg.Lang, emit, term.Report, log)
+		}()
+	}
+	err = <-sessErr
+	cancel()
+	return finish(err)
+}
+
+// startCapture opens the camera and builds the media around it, once the
+// candidate consented. On failure it says why and returns the exit code.
+func startCapture(cfg config.Config, hooks Hooks, emit func(finding.Transition), log *slog.Logger, term *Terminal) (*media, int) {
+	opts := camera.Options{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+	open := func() (camera.Source, error) { return openCamera(cfg.CameraSpec, opts) }
+	src, err := open()
+	if errors.Is(err, camera.ErrNoCamera) {
+		term.Say(i18n.Key("camera.none"), nil)
+		return nil, ExitCameraError
+	}
+	if err != nil {
+		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": cfg.Camera, "reason": err.Error()})
+		return nil, ExitCameraError
+	}
+	if hooks.Source != nil {
+		hooks.Source(src)
+	}
 	if sw := cfg.CameraSpec; sw.Kind == "test" || sw.Kind == "file" {
 		open = nil // a synthetic or recorded source does not come back by reopening
 	}
@@ -158,9 +355,8 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	if err != nil {
 		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": src.Name(), "reason": err.Error()})
 		src.Close()
-		return ExitCameraError
+		return nil, ExitCameraError
 	}
-	defer m.Close()
 	if hooks.Media != nil {
 		hooks.Media(m.pub)
 	}
@@ -170,133 +366,25 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 	eyes, err := newEyes(src.FPS(), emit, log)
 	if err != nil {
 		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": src.Name(), "reason": err.Error()})
-		return ExitCameraError
+		m.Close()
+		return nil, ExitCameraError
 	}
+	m.eyes = eyes
 	m.camera.AddTap(eyes.tap)
 	eyes.ScanCamera(time.Now(), src.Name())
+	return m, ExitOK
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	// Where the candidate will see the published results and can appeal,
-	// known once the server has answered.
-	var cabinet atomic.Pointer[string]
-	defer wg.Wait()
-	defer cancel()
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		m.camera.Run(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		eyes.run(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		if err := m.pub.Run(ctx); err != nil {
-			log.Error("encoder stopped", "err", err)
-		}
-	}()
-	// The encoders block in Read while a source is stalled; closing the
-	// sources on the way out unblocks them.
-	go func() {
-		<-ctx.Done()
-		m.CloseSources()
-	}()
-	// The ID-document photo of rule 10.1, once, shortly after the start.
-	idPhoto := func() {
-		const wait = 10
-		term.Say(i18n.Key("agent.id_prompt"), i18n.Args{"seconds": fmt.Sprint(wait)})
-		emit(finding.Transition{Rule: protocol.Rule10_1, Subject: "idphoto:prompt", Kind: protocol.KindInstant, At: time.Now(),
-			Severity: protocol.SeverityInfo, Key: i18n.Key("agent.id_prompt"), Args: i18n.Args{"seconds": fmt.Sprint(wait)}})
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait * time.Second):
-			eyes.IDPhoto()
-		}
-	}
+// lazyMedia gives the session the publisher's peers once capture started
+// (the session waits for MediaReady before it asks).
+type lazyMedia struct{ m *atomic.Pointer[media] }
 
-	err = session.Run(ctx, session.Config{
-		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version, TLS: cfg.TLS,
-		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
-		OnWelcome: func(wl *protocol.Welcome, first bool) {
-			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
-			if u, ok := CabinetURL(wl.CandidateURL, cfg.Token, cfg.Lang); ok {
-				cabinet.Store(&u)
-			}
-			if off := ob.ClockOffset(); first && off.Abs() > session.ClockWarning {
-				term.Say(i18n.Key("agent.clock_off"), i18n.Args{"seconds": strconv.Itoa(int(off.Abs().Seconds()))})
-			}
-			if first {
-				m.speech.configure(wl.Policy.Speech)
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					idPhoto()
-				}()
-			}
-			switch {
-			case first && cfg.NoChecks:
-				for _, r := range []protocol.RuleID{protocol.Rule10_9, protocol.Rule10_10, protocol.Rule10_11} {
-					emit(finding.Transition{Rule: r, Subject: "checks:disabled", Kind: protocol.KindInstant, At: time.Now(),
-						Severity: protocol.SeverityUnchecked, Key: i18n.Key("agent.checks_disabled")})
-				}
-			case first:
-				// The system checks follow the policy, which comes with the
-				// first welcome; they run until the agent stops.
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					runChecks(ctx, wl.Policy.Checks, cat, cfg.Lang, emit, term.Report, log)
-				}()
-			}
-			if first {
-				term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
-				if !cfg.NoBrowser {
-					openBrowser(wl.CandidateURL, log)
-				}
-			}
-		},
-		OnCommand: func(c *protocol.Command) {
-			switch c.Kind {
-			case protocol.CommandRoomScan:
-				term.Say(i18n.Key("roomscan.start"), nil)
-				eyes.RoomScan(time.Now())
-			case protocol.CommandMessage:
-				term.Say(i18n.Key("agent.message"), i18n.Args{"text": commandText(cat, cfg.Lang, c)})
-			case protocol.CommandWarning:
-				term.Say(i18n.Key("agent.warning"), i18n.Args{"rule": string(c.Rule), "text": commandText(cat, cfg.Lang, c)})
-			}
-		},
-		OnStatus: func(s session.Status) { term.Say(s.Key, s.Args) },
-	})
-	var fatal *session.FatalError
-	var unreachable *session.UnreachableError
-	tellCabinet := func() {
-		if u := cabinet.Load(); u != nil {
-			term.Say(i18n.Key("agent.cabinet"), i18n.Args{"url": *u})
-		}
+func (l lazyMedia) Connect(ice []protocol.ICEServer) (session.Peer, string, error) {
+	m := l.m.Load()
+	if m == nil {
+		return nil, "", errors.New("no capture before consent")
 	}
-	switch {
-	case err == nil:
-		term.Say(i18n.Key("agent.stopped"), nil)
-		tellCabinet()
-		return ExitOK
-	case errors.Is(err, session.ErrEnded):
-		term.Say(i18n.Key("agent.ended"), nil)
-		tellCabinet()
-		return ExitOK
-	case errors.As(err, &fatal):
-		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": fatal.Err.Message})
-		return ExitRefused
-	case errors.As(err, &unreachable):
-		term.Say(i18n.Key("agent.unreachable"), i18n.Args{"server": cfg.ServerURL.Host, "reason": unreachable.Err.Error()})
-		return ExitFailed
-	default:
-		term.Say(i18n.Key("agent.refused"), i18n.Args{"reason": err.Error()})
-		return ExitFailed
-	}
+	return m.pub.NewPeer(ice)
 }
 
 // CabinetURL is the candidate's cabinet for this sitting (p.115's published
@@ -339,13 +427,6 @@ func openCamera(spec camera.Spec, o camera.Options) (camera.Source, error) {
 	default:
 		return camera.OpenDevice("", o)
 	}
-}
-
-// mediaAdapter gives the session the publisher's peers.
-type mediaAdapter struct{ p *publish.Publisher }
-
-func (m mediaAdapter) Connect(ice []protocol.ICEServer) (session.Peer, string, error) {
-	return m.p.NewPeer(ice)
 }
 
 // openBrowser opens url in the default browser; failing to is not fatal

@@ -108,6 +108,7 @@ type media struct {
 	mic    *mic.Pipeline
 	screen *screen.Source
 	speech *speech
+	eyes   *eyes
 	pub    *publish.Publisher
 	conn   net.PacketConn
 	// sources close the inputs (unblocking the encoders' reads).

@@ -95,6 +95,10 @@ type Config struct {
 	Media   Media
 	// Frames counts captured frames, for heartbeats.
 	Frames func() uint64
+	// MediaReady, if set, holds the media back until it is closed: the
+	// agent captures nothing before the candidate consented, so the
+	// session connects, says hello and waits to publish.
+	MediaReady <-chan struct{}
 	// OnWelcome is called after every successful hello.
 	OnWelcome func(w *protocol.Welcome, first bool)
 	// OnCommand receives the proctor's commands. It must return quickly.
@@ -424,8 +428,11 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 		peer, peerFailed, restarted = p, p.Failed(), false
 		return c.send(&protocol.Offer{SDP: offer})
 	}
-	if err := startMedia(); err != nil {
-		return err
+	mediaReady := cfg.MediaReady
+	if mediaReady == nil {
+		if err := startMedia(); err != nil {
+			return err
+		}
 	}
 
 	sent := map[uint64]bool{}
@@ -473,6 +480,11 @@ func (s *session) serve(ctx context.Context, c *conn, w *protocol.Welcome) error
 			}
 		case <-cfg.Outbox.Ready():
 			if err := flush(); err != nil {
+				return err
+			}
+		case <-mediaReady:
+			mediaReady = nil
+			if err := startMedia(); err != nil {
 				return err
 			}
 		case <-peerFailed:

@@ -104,11 +104,43 @@ export async function startServer(extra: string[] = []): Promise<System> {
   };
 }
 
-export function startAgent(sys: System, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Proc {
-  return run(join(bin, "kuzet-agent"), [
+/** Starts kuzet-agent. Unless consent is false, the candidate then agrees
+ * to the consent notice as the page would (GET and POST /v1/consent with
+ * the page link the agent printed), so capture starts. */
+export function startAgent(sys: System, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, consent = true): Proc {
+  const p = run(join(bin, "kuzet-agent"), [
     "--server", sys.url, "--token", token, "--camera", "test", "--no-browser", "--lang", "en",
     "--data", mkdtempSync(join(tmpdir(), "kuzet-agent-")), "--width", "320", "--height", "240", ...extra,
   ], env);
+  if (consent) {
+    pageLink(p)
+      .then((url) => giveConsent(url))
+      .catch((e: unknown) => console.error(`the agent's consent: ${String(e)}\n${p.out()}`));
+  }
+  return p;
+}
+
+/** The candidate page's link the agent printed once it joined. */
+export async function pageLink(p: Proc, ms = 30000): Promise<string> {
+  let url = "";
+  await waitFor("the agent's page link", () => {
+    url = /(https?:\/\/\S+\/candidate\.html#\S+)/.exec(p.out())?.[1] ?? "";
+    return url !== "" || p.child.exitCode !== null;
+  }, ms);
+  if (!url) throw new Error(`the agent exited before it printed its page link:\n${p.out()}`);
+  return url;
+}
+
+/** Answers the consent notice for the page at url, as the page does. */
+export async function giveConsent(url: string, given = true, lang = "en"): Promise<void> {
+  const u = new URL(url);
+  const token = new URLSearchParams(u.hash.slice(1)).get("t") ?? "";
+  const auth = { Authorization: `Bearer ${token}` };
+  const view = await fetch(`${u.origin}/v1/consent`, { headers: auth });
+  if (!view.ok) throw new Error(`GET /v1/consent: ${view.status} ${await view.text()}`);
+  const { notice } = (await view.json()) as { notice: { digest: string } };
+  const r = await fetch(`${u.origin}/v1/consent`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ given, notice: notice.digest, lang }) });
+  if (!r.ok) throw new Error(`POST /v1/consent: ${r.status} ${await r.text()}`);
 }
 
 /** Starts an agent for a candidate sitting in front of the camera:

@@ -3,11 +3,12 @@
 // that concerns them (which rule, what to do), and the proctor's messages.
 
 import "./style.css";
-import type { Action, CandidateToServerMessage, FeedRecord, ServerToCandidateMessage, Status } from "./gen/protocol";
+import type { Action, CandidateToServerMessage, ConsentNotice, ConsentState, FeedRecord, ServerToCandidateMessage, Status } from "./gen/protocol";
+import { api, ApiError } from "./api";
 import { Channel, type ChannelState } from "./channel";
 import { h, formatTime } from "./dom";
 import { recordItem, ruleTitle } from "./events";
-import { initialLang, loadCatalogue, t, onLangChange, has } from "./i18n";
+import { initialLang, lang, loadCatalogue, t, onLangChange, has } from "./i18n";
 import { langSwitch } from "./lang-switch";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -18,6 +19,53 @@ let status: Status | null = null;
 let conn: ChannelState = "connecting";
 let fatal = "";
 const records: FeedRecord[] = [];
+
+// The consent notice and the candidate's decision (server/consent): the
+// agent records nothing until they agree here.
+let notice: ConsentNotice | null = null;
+let consent: ConsentState = { given: false, declined: false };
+let consentBusy = false;
+let consentError = "";
+
+async function decide(given: boolean): Promise<void> {
+  if (!notice) return;
+  consentBusy = true;
+  consentError = "";
+  render();
+  try {
+    consent = await api<ConsentState>("POST", "/v1/consent", { given, notice: notice.digest, lang: lang() }, token);
+  } catch (err) {
+    consentError = err instanceof ApiError && has(err.key) ? t(err.key) : err instanceof Error ? err.message : String(err);
+  } finally {
+    consentBusy = false;
+  }
+  render();
+}
+
+/** The notice with the two answers; once given, one line saying so. */
+function consentSection(): HTMLElement | null {
+  if (!notice) return null;
+  if (consent.given) {
+    return h("p", { class: "consent-given", id: "consent-given" }, t("consent.given", { time: consent.time ? formatTime(consent.time) : "" }));
+  }
+  const items = notice.items.map((it) =>
+    h("li", { "data-what": it.what }, h("strong", {}, t(`consent.what.${it.what}`)), " — ", t("consent.why", { rules: it.rules.join(", ") }),
+      h("span", { class: "rule-titles" }, ` (${it.rules.map(ruleTitle).join("; ")})`)));
+  const agree = h("button", { type: "button", id: "consent-agree", class: "primary", disabled: consentBusy }, t("consent.agree"));
+  agree.addEventListener("click", () => void decide(true));
+  const decline = h("button", { type: "button", id: "consent-decline", disabled: consentBusy }, t("consent.decline"));
+  decline.addEventListener("click", () => void decide(false));
+  return h("section", { class: "consent", id: "consent", "aria-labelledby": "consent-title" },
+    h("h2", { id: "consent-title" }, t("consent.title")),
+    h("p", {}, t("consent.intro")),
+    h("ul", { class: "consent-items" }, ...items),
+    h("p", { id: "consent-who" }, t("consent.who")),
+    h("p", { id: "consent-kept" }, t("consent.kept", { days: String(notice.retention_days) })),
+    consent.declined ? h("p", { class: "consent-declined", id: "consent-declined", role: "alert" }, t("consent.declined")) : null,
+    h("div", { class: "consent-actions" }, agree, consent.declined ? null : decline),
+    consentBusy ? h("p", { class: "meta", role: "status" }, t("consent.sending")) : null,
+    consentError ? h("p", { class: "refusal", role: "alert", id: "consent-error" }, consentError) : null);
+}
 
 // What the candidate reads of the proctor's actions: messages, warnings,
 // the room-scan request, pause, resume and the end — never the proctor's
@@ -123,6 +171,7 @@ function render(): void {
       { class: "candidate" },
       h("p", { class: `conn conn-${conn}`, role: "status", id: "conn" }, fatal || t(`ui.conn.${conn}`)),
       paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
+      consentSection(),
       state,
       noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList)) : null,
       h(
@@ -144,6 +193,13 @@ async function main(): Promise<void> {
     render();
     return;
   }
+  try {
+    const v = await api<{ notice: ConsentNotice; consent: ConsentState }>("GET", "/v1/consent", undefined, token);
+    notice = v.notice;
+    consent = v.consent;
+  } catch {
+    // The channel says why the link does not work.
+  }
   let last = 0;
   const ch = new Channel<ServerToCandidateMessage, CandidateToServerMessage>({
     path: `/v1/candidate?t=${encodeURIComponent(token)}`,
@@ -152,11 +208,14 @@ async function main(): Promise<void> {
       switch (m.type) {
         case "status":
           status = m.body;
+          if (m.body.notice) notice = m.body.notice;
           break;
         case "record":
           if (m.body.n <= last) return;
           last = m.body.n;
           records.push(m.body);
+          if (m.body.action?.kind === "consent") consent = { given: true, declined: false, time: m.body.action.time };
+          if (m.body.action?.kind === "consent_declined" && !consent.given) consent = { given: false, declined: true, time: m.body.action.time };
           break;
         case "command":
           // Its action record came first and is shown; nothing to add.

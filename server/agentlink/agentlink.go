@@ -253,6 +253,7 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		ServerTime:   time.Now().UTC(),
 		UploadToken:  uploadToken,
 		ResumeToken:  resume,
+		Consent:      st.ConsentState(),
 	}
 	a := &agent{conn: conn, sitting: st, uploadToken: uploadToken, why: "broken"}
 	back, err := l.register(a)
@@ -290,6 +291,14 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		l.cfg.Hub.Seen(st.ID, time.Now())
 		switch m := in.Msg.(type) {
 		case *protocol.Offer:
+			// No capture before consent: an agent publishes only once the
+			// candidate agreed in the page (server/consent).
+			if cur, err := l.cfg.Store.Sitting(st.ID); err != nil {
+				return fmt.Errorf("read sitting: %w", err)
+			} else if cur.Consent == nil || !cur.Consent.Given {
+				a.why = "refused"
+				return protocol.Errorf(protocol.ErrUnexpected, "media before the candidate's consent: the agent waits until the candidate agrees in the page (update the agent if it did not)")
+			}
 			var answer string
 			if peer != nil && peer.SameSession(m.SDP) {
 				answer, err = peer.Renegotiate(m.SDP)

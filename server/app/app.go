@@ -25,6 +25,7 @@ import (
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/config"
+	"kuzet.kz/kuzet/server/consent"
 	"kuzet.kz/kuzet/server/demo"
 	"kuzet.kz/kuzet/server/evidence"
 	"kuzet.kz/kuzet/server/feed"
@@ -146,7 +147,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
 	})
-	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
+	cons := consent.New(consent.Config{Store: st, Ingest: ing, Agents: link, Retention: cfg.Retention, Log: log.With("part", "consent")})
+	notice := cons.Notice()
+	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed"), Notice: &notice})
 	proc := proctoring.New(proctoring.Config{Store: st, Ingest: ing, Agents: link, Hub: h, Roster: ros, Evidence: ing,
 		Reassigned: fd.Reassigned, Log: log.With("part", "proctoring")})
 	if err := proc.Reconcile(); err != nil {
@@ -204,7 +207,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 		Log: log.With("part", "web"), SecureCookies: cfg.TLS(), TrustedProxies: proxies,
 		Health: func() error { _, err := st.Sittings(); return err },
 		Stats:  func() map[string]any { return map[string]any{"media": sfu.Stats()} },
-	}, proc, rep, wf, accounts.New(st, adm, alog), identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}))
+	}, proc, rep, wf, accounts.New(st, adm, alog), identity.New(identity.Config{Store: st, Ingest: ing, Evidence: evid, Log: log.With("part", "identity")}), cons)
 	if err != nil {
 		return err
 	}
@@ -214,7 +217,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 
 	var creds *demo.Credentials
 	if cfg.Demo {
-		c, err := demo.Seed(demo.Parts{Admin: adm, Store: st, DataDir: cfg.DataDir, Engine: engineAt, Accounts: port})
+		c, err := demo.Seed(demo.Parts{Admin: adm, Store: st, DataDir: cfg.DataDir, Engine: engineAt, Accounts: port,
+			Consent: func(id protocol.SittingID) error { return cons.Record(id, "demo", "en") }})
 		if err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"kuzet.kz/kuzet/server/app"
 	"kuzet.kz/kuzet/server/authz"
 	"kuzet.kz/kuzet/server/calendar"
+	"kuzet.kz/kuzet/server/consent"
 	"kuzet.kz/kuzet/server/store"
 )
 
@@ -280,6 +281,9 @@ type agentConn struct {
 	codec  *protocol.Codec
 	upload string
 	seq    uint64
+	// page is the candidate page's token, from the welcome's page link.
+	page    string
+	consent protocol.ConsentState
 }
 
 func joinAgent(t *testing.T, base, token string) *agentConn {
@@ -292,7 +296,12 @@ func joinAgent(t *testing.T, base, token string) *agentConn {
 	a.send(t, &protocol.Hello{Versions: []int{protocol.Version}, Token: token, Agent: protocol.AgentInfo{Version: "openapi-walk", OS: "linux", Arch: "amd64"}, Lang: "en"})
 	m := a.next(t, func(m protocol.Message) bool { _, ok := m.(*protocol.Welcome); return ok })
 	wl := m.(*protocol.Welcome)
-	a.upload, a.seq = wl.UploadToken, wl.LastSeq
+	a.upload, a.seq, a.consent = wl.UploadToken, wl.LastSeq, wl.Consent
+	if u, err := url.Parse(wl.CandidateURL); err == nil {
+		if q, err := url.ParseQuery(u.Fragment); err == nil {
+			a.page = q.Get("t")
+		}
+	}
 	return a
 }
 
@@ -685,6 +694,7 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready, clk *shiftCloc
 	// An agent joins the new sitting, uploads evidence and cites it.
 	ag := joinAgent(t, r.URL, ns.Token)
 	defer ag.Close()
+	walkConsent(t, w, ag)
 	jpeg := append([]byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, bytes.Repeat([]byte{0x42}, 200)...)
 	code, raw = w.do(call{who: "agent", route: "POST /v1/evidence/{id}", params: map[string]string{"id": "snap-1"}, body: jpeg, ctype: "image/jpeg", bearer: ag.upload, good: true})
 	if code != http.StatusCreated {
@@ -1288,5 +1298,66 @@ func TestP74_1_DescriptionShowsPersonalDataToHROnly(t *testing.T) {
 	}
 	if checked < 100 || hr < 10 {
 		t.Fatalf("checked %d answers of non-HR routes and skipped %d HR routes; the table or the description shrank?", checked, hr)
+	}
+}
+
+// walkConsent gives the new sitting's consent as the candidate page would:
+// a refusal, then the agreement, which stands; wrong tokens, languages and
+// notices are refused, and the agent is told.
+func walkConsent(t *testing.T, w *conformance, ag *agentConn) {
+	t.Helper()
+	if ag.page == "" || ag.consent.Given || ag.consent.Declined {
+		t.Fatalf("the welcome: page token %q, consent %+v", ag.page, ag.consent)
+	}
+	notice := consent.Notice(365 * 24 * time.Hour).Digest
+	if code, raw := w.do(call{who: "candidate", route: "GET /v1/consent", bearer: ag.page, good: true}); code != http.StatusOK || !strings.Contains(string(raw), notice) {
+		t.Fatalf("the notice: %d %s", code, raw)
+	}
+	if code, _ := w.do(call{who: "candidate", route: "GET /v1/consent", bearer: "no-such-page"}); code != http.StatusUnauthorized {
+		t.Errorf("the notice with a wrong page token: %d", code)
+	}
+	body := func(given bool, notice, lang string) []byte {
+		raw, _ := json.Marshal(protocol.ConsentDecision{Given: given, Notice: notice, Lang: lang})
+		return raw
+	}
+	post := func(bearer string, b []byte, good, bad bool) (int, []byte) {
+		return w.do(call{who: "candidate", route: "POST /v1/consent", body: b, ctype: "application/json", bearer: bearer, good: good, bad: bad})
+	}
+	if code, _ := post("", body(true, notice, "kk"), false, false); code != http.StatusUnauthorized {
+		t.Errorf("consent without a page token: %d", code)
+	}
+	if code, _ := post("not-a-page-token", body(true, notice, "kk"), false, false); code != http.StatusUnauthorized {
+		t.Errorf("consent with a wrong page token: %d", code)
+	}
+	if code, _ := post(ag.page, body(true, notice, "de"), false, true); code != http.StatusBadRequest {
+		t.Errorf("consent in German: %d", code)
+	}
+	if code, raw := post(ag.page, body(true, strings.Repeat("0", 64), "kk"), true, false); code != http.StatusConflict || !strings.Contains(string(raw), "notice_changed") {
+		t.Errorf("consent to another notice: %d %s", code, raw)
+	}
+	if code, _ := w.do(call{who: "candidate", route: "POST /v1/consent", body: []byte("yes"), ctype: "text/plain", bearer: ag.page}); code != http.StatusUnsupportedMediaType {
+		t.Errorf("consent as text: %d", code)
+	}
+	if code, raw := post(ag.page, body(false, notice, "ru"), true, false); code != http.StatusOK || !strings.Contains(string(raw), `"declined":true`) {
+		t.Fatalf("refusal: %d %s", code, raw)
+	}
+	if code, raw := post(ag.page, body(true, notice, "kk"), true, false); code != http.StatusOK || !strings.Contains(string(raw), `"given":true`) {
+		t.Fatalf("consent: %d %s", code, raw)
+	}
+	if code, _ := post(ag.page, body(true, notice, "kk"), true, false); code != http.StatusOK {
+		t.Errorf("the same consent again: %d", code)
+	}
+	if code, raw := post(ag.page, body(false, notice, "kk"), true, false); code != http.StatusConflict || !strings.Contains(string(raw), "consent_given") {
+		t.Errorf("a refusal after consent: %d %s", code, raw)
+	}
+	// The agent heard both decisions, in order.
+	for _, want := range []string{"false", "true"} {
+		m := ag.next(t, func(m protocol.Message) bool {
+			c, ok := m.(*protocol.Command)
+			return ok && c.Kind == protocol.CommandConsent
+		})
+		if got := m.(*protocol.Command).Args["given"]; got != want {
+			t.Fatalf("the agent's consent command: given=%s, want %s", got, want)
+		}
 	}
 }

@@ -80,6 +80,10 @@ func Seed(p Parts) (Credentials, error) {
 			if err := assign(st, protocol.SittingID(c.SittingID), pa.ID); err != nil {
 				return c, err
 			}
+			// Data from before consent: the synthetic candidate's.
+			if err := p.consent(protocol.SittingID(c.SittingID)); err != nil {
+				return c, err
+			}
 			changed := false
 			if c.AuditorUser == "" {
 				// Data from before the replay: add the demo auditor.
@@ -132,6 +136,9 @@ func Seed(p Parts) (Credentials, error) {
 		return c, err
 	}
 	if err := assign(st, protocol.SittingID(wf.Sitting), proctor.ID); err != nil {
+		return c, err
+	}
+	if err := p.consent(protocol.SittingID(wf.Sitting)); err != nil {
 		return c, err
 	}
 	c.Competition, c.SittingID, c.PIN, c.SittingToken = wf.Competition, wf.Sitting, wf.PIN, wf.Token
@@ -229,4 +236,15 @@ func password() (string, error) {
 		out = append(out, alphabet[int(v)%len(alphabet)])
 	}
 	return string(out), nil
+}
+
+// consent records the demo sitting's consent, when the server gave a way.
+func (p Parts) consent(id protocol.SittingID) error {
+	if p.Consent == nil {
+		return nil
+	}
+	if err := p.Consent(id); err != nil {
+		return fmt.Errorf("the demo sitting's consent: %w", err)
+	}
+	return nil
 }

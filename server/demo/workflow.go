@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/calendar"
 	"kuzet.kz/kuzet/server/pii"
@@ -28,6 +29,10 @@ type Parts struct {
 	// so each record is made the way it would have been.
 	Engine   func(now func() time.Time) (*workflow.Engine, error)
 	Accounts workflow.Accounts
+	// Consent records the consent of the demo agent's synthetic candidate
+	// to the demo sitting (server/consent), so the demo agent streams at
+	// once; every other sitting waits for its candidate's decision.
+	Consent func(id protocol.SittingID) error
 }
 
 // RuleSets writes the demo rule sets into dir (DATA/rulesets) unless

@@ -42,6 +42,9 @@ type Config struct {
 	Roster *roster.Roster
 	SFU    *media.SFU
 	Log    *slog.Logger
+	// Notice is the consent notice the candidate page shows before
+	// capture starts (server/consent).
+	Notice *protocol.ConsentNotice
 }
 
 // Feed serves both browser channels.
@@ -240,7 +243,8 @@ func forCandidate(rec protocol.Record) *protocol.Record {
 		return nil
 	}
 	switch a.Kind {
-	case protocol.ActionMessage, protocol.ActionWarning, protocol.ActionRoomScan, protocol.ActionPause, protocol.ActionResume, protocol.ActionEnd:
+	case protocol.ActionMessage, protocol.ActionWarning, protocol.ActionRoomScan, protocol.ActionPause, protocol.ActionResume, protocol.ActionEnd,
+		protocol.ActionConsent, protocol.ActionConsentDeclined:
 	default:
 		return nil
 	}
@@ -570,7 +574,7 @@ func (f *Feed) candidateSession(conn *wsconn.Conn, st store.Sitting) error {
 	sub := f.cfg.Hub.Subscribe(func(id protocol.SittingID) bool { return id == st.ID })
 	defer f.cfg.Hub.Unsubscribe(sub)
 	status := func(s protocol.SittingSummary) *protocol.Status {
-		return &protocol.Status{Sitting: s.SittingInfo, State: s.State, Media: s.Media}
+		return &protocol.Status{Sitting: s.SittingInfo, State: s.State, Media: s.Media, Notice: f.cfg.Notice}
 	}
 	if err := conn.Send(status(f.cfg.Roster.Summary(st))); err != nil {
 		return nil

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -115,6 +116,20 @@ type Sitting struct {
 	// once the appeal commission decided (server/replay). An overturned
 	// verdict re-opens what it blocked: see EffectiveOutcome.
 	Appeal *AppealDecision `json:"appeal,omitempty"`
+	// Consent is the candidate's latest decision on the consent notice,
+	// kept with its record (server/consent): the agent captures nothing
+	// before it is given.
+	Consent *Consent `json:"consent,omitempty"`
+}
+
+// Consent is a candidate's decision on the consent notice: its feed
+// record (N), when, the notice's digest and the language it was read in.
+type Consent struct {
+	Given  bool      `json:"given"`
+	Time   time.Time `json:"time"`
+	Notice string    `json:"notice"`
+	Lang   string    `json:"lang"`
+	N      uint64    `json:"n"`
 }
 
 // AppealDecision is the outcome of an appeal against a published verdict.
@@ -673,7 +688,42 @@ func AppendActionTx(tx *bolt.Tx, id protocol.SittingID, a protocol.Action, recei
 		return protocol.Record{}, err
 	}
 	rec := protocol.Record{Sitting: id, N: n, Received: received.UTC(), Action: &a}
-	return rec, putJSON(recs, u64(n), rec)
+	if err := putJSON(recs, u64(n), rec); err != nil {
+		return rec, err
+	}
+	if a.Kind == protocol.ActionConsent || a.Kind == protocol.ActionConsentDeclined {
+		// The decision and its record commit together.
+		notice, lang := ParseConsentNote(a.Note)
+		_, err = UpdateSittingTx(tx, id, func(st *Sitting) error {
+			st.Consent = &Consent{Given: a.Kind == protocol.ActionConsent, Time: a.Time, Notice: notice, Lang: lang, N: n}
+			return nil
+		})
+	}
+	return rec, err
+}
+
+// ConsentState is the sitting's consent as the agent and the page read it.
+func (s *Sitting) ConsentState() protocol.ConsentState {
+	c := s.Consent
+	if c == nil {
+		return protocol.ConsentState{}
+	}
+	t := c.Time
+	return protocol.ConsentState{Given: c.Given, Declined: !c.Given, Time: &t}
+}
+
+// ConsentNote is the note of a consent record: the notice's digest and
+// the language it was read in.
+func ConsentNote(notice, lang string) string { return "notice " + notice + ", read in " + lang }
+
+// ParseConsentNote reads ConsentNote back.
+func ParseConsentNote(note string) (notice, lang string) {
+	rest, ok := strings.CutPrefix(note, "notice ")
+	if !ok {
+		return "", ""
+	}
+	notice, lang, _ = strings.Cut(rest, ", read in ")
+	return notice, lang
 }
 
 // Record returns one record of a sitting by number.

@@ -504,8 +504,13 @@ func publish(ctx context.Context, api *webrtc.API, base, token string) (*publish
 	}
 	if m, err := read(); err != nil {
 		return nil, err
-	} else if _, ok := m.(*protocol.Welcome); !ok {
+	} else if wl, ok := m.(*protocol.Welcome); !ok {
 		return nil, fmt.Errorf("got %s, not welcome", m.Type())
+	} else if !wl.Consent.Given {
+		// The candidate consents in the page before anything is published.
+		if _, err := kit.Consent(wl.CandidateURL, true, "en"); err != nil {
+			return nil, err
+		}
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -84,8 +84,8 @@ export interface Command {
   time: string;
 }
 
-export type CommandKind = "room_scan" | "message" | "warning" | "pause" | "resume" | "end_sitting";
-export const commandKindValues: readonly CommandKind[] = ["room_scan", "message", "warning", "pause", "resume", "end_sitting"];
+export type CommandKind = "room_scan" | "message" | "warning" | "pause" | "resume" | "end_sitting" | "consent";
+export const commandKindValues: readonly CommandKind[] = ["room_scan", "message", "warning", "pause", "resume", "end_sitting", "consent"];
 
 export interface ProtocolError {
   code: ErrorCode;
@@ -106,6 +106,7 @@ export interface Welcome {
   ice_servers?: ICEServer[];
   upload_token: string;
   resume_token?: string;
+  consent: ConsentState;
 }
 
 export interface SittingInfo {
@@ -145,6 +146,12 @@ export interface ICEServer {
   credential?: string;
 }
 
+export interface ConsentState {
+  given: boolean;
+  declined: boolean;
+  time?: string;
+}
+
 export interface FeedRecord {
   sitting: SittingID;
   n: number;
@@ -164,8 +171,8 @@ export interface Action {
   verdict?: Verdict;
 }
 
-export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back" | "identity_confirmed" | "identity_rejected";
-export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back", "identity_confirmed", "identity_rejected"];
+export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back" | "identity_confirmed" | "identity_rejected" | "consent" | "consent_declined";
+export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back", "identity_confirmed", "identity_rejected", "consent", "consent_declined"];
 
 export interface Verdict {
   outcome: VerdictOutcome;
@@ -180,10 +187,23 @@ export interface Status {
   sitting: SittingInfo;
   state: SittingState;
   media: boolean;
+  notice?: ConsentNotice;
 }
 
 export type SittingState = "waiting" | "live" | "offline" | "ended";
 export const sittingStateValues: readonly SittingState[] = ["waiting", "live", "offline", "ended"];
+
+export interface ConsentNotice {
+  items: ConsentItem[];
+  retention_days: number;
+  version: string;
+  digest: string;
+}
+
+export interface ConsentItem {
+  what: string;
+  rules: RuleID[];
+}
 
 export interface Assessment {
   sitting: SittingID;
