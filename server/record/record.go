@@ -12,7 +12,12 @@
 // Camera and audio share one series of files ("camera-….webm"); the screen
 // has its own ("screen-….webm"). Timestamps come from each track's RTP
 // clock (90 kHz video, 48 kHz audio), anchored to the wall clock at the
-// track's first packet; each segment's Info.DateUTC is its start.
+// track's first packet; each segment's Info.DateUTC is its start. Both
+// tracks of a file are on that one wall-clock timeline, 0 ms being the
+// segment's first frame, so audio and video are in sync to within how far
+// apart their first packets arrived. Block timestamps strictly rise per
+// track, and an audio block never starts before the previous one ends
+// (see segment.write), so players and ffmpeg see monotonic timestamps.
 package record
 
 import (
@@ -482,6 +487,10 @@ func (s *series) closeSegment() {
 	if s.seg == nil {
 		return
 	}
+	if n := s.seg.overlaps; n > 0 {
+		s.r.log.Warn("recording: audio packets dropped, they started before the previous one ended (a repeated timestamp or the sender's clock stepping back)",
+			"series", s.kind, "dropped", n)
+	}
 	seg, err := s.seg.close()
 	s.seg = nil
 	if err != nil {
@@ -502,8 +511,10 @@ type segment struct {
 	end          time.Time
 	video, audio bool
 	vw, aw       webm.BlockWriteCloser
-	lastV, lastA int64
+	lastV        int64 // timestamp (ms) of the last video block
+	endA         int64 // where the last audio block ends (ms)
 	nV, nA       int
+	overlaps     int // audio blocks dropped for starting inside the previous one
 	lastSync     time.Time
 }
 
@@ -558,7 +569,7 @@ func openSegment(dir string, kind Kind, start time.Time, video, audio bool, w, h
 		os.Remove(path)
 		return nil, fmt.Errorf("%w: start %s: %w", ErrWrite, path, err)
 	}
-	seg := &segment{path: path, kind: kind, file: sf, start: start, end: start, video: video, audio: audio, lastV: -1, lastA: -1, lastSync: time.Now()}
+	seg := &segment{path: path, kind: kind, file: sf, start: start, end: start, video: video, audio: audio, lastV: -1, lastSync: time.Now()}
 	i := 0
 	if audio {
 		seg.aw = ws[i]
@@ -579,15 +590,27 @@ func (g *segment) write(audio bool, f pendingFrame) error {
 		return nil // from before this segment (a packet that raced the cut)
 	}
 	if audio {
-		if ms < g.lastA {
+		// An audio block must not start before the previous one ends: a
+		// decoder plays samples, not timestamps, and a block that starts
+		// inside its predecessor (the same timestamp twice, a sender's
+		// clock stepping back, RTP timestamps closer than the packets'
+		// durations) puts the audio's timestamps out of order in every
+		// player (ffmpeg: "non monotonically increasing dts"). Such a
+		// block repeats media already written, or sits where the timeline
+		// already has audio, so it is dropped and counted.
+		if ms < g.endA {
+			g.overlaps++
 			return nil
 		}
-		g.lastA = ms
+		g.endA = ms + opusDurationMs(f.data)
 		g.nA++
 		_, _ = g.aw.Write(true, ms, f.data)
 	} else {
-		if ms < g.lastV {
-			return nil
+		// Video frames are never dropped here (the next ones are coded
+		// against them): one that would not advance the timeline is put
+		// 1 ms after its predecessor, so block timestamps strictly rise.
+		if ms <= g.lastV {
+			ms = g.lastV + 1
 		}
 		g.lastV = ms
 		g.nV++
@@ -705,4 +728,35 @@ func (s *stickyFile) Close() error {
 // (RFC 7845 §5.1): version 1, 2 channels, 312 samples pre-skip, 48 kHz.
 func opusHead() []byte {
 	return []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0}
+}
+
+// opusDurationMs is how long an Opus packet plays, in whole milliseconds
+// rounded up, from its TOC byte (RFC 6716 §3.1): the frame size its
+// configuration gives times the number of frames its code gives. An
+// unreadable packet counts as 20 ms, WebRTC's usual packet.
+func opusDurationMs(b []byte) int64 {
+	if len(b) == 0 {
+		return 20
+	}
+	cfg := b[0] >> 3
+	var samples int64 // per frame, at 48 kHz
+	switch {
+	case cfg < 12: // SILK-only: 10, 20, 40, 60 ms
+		samples = [4]int64{480, 960, 1920, 2880}[cfg%4]
+	case cfg < 16: // hybrid: 10, 20 ms
+		samples = [2]int64{480, 960}[cfg%2]
+	default: // CELT-only: 2.5, 5, 10, 20 ms
+		samples = [4]int64{120, 240, 480, 960}[cfg%4]
+	}
+	frames := int64(1)
+	switch b[0] & 3 {
+	case 1, 2:
+		frames = 2
+	case 3:
+		if len(b) < 2 {
+			return 20
+		}
+		frames = int64(b[1] & 0x3f)
+	}
+	return (samples*frames + 47) / 48
 }

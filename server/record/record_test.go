@@ -22,7 +22,7 @@ func needFFmpeg(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"ffmpeg", "ffprobe"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (Debian package ffmpeg): cannot check recordings with a real decoder", tool)
+			t.Skipf("could not check: ffmpeg not installed (%s missing; Debian package ffmpeg, which scripts/lib.sh installs): recordings need a real decoder", tool)
 		}
 	}
 }
@@ -50,7 +50,7 @@ func ffprobeFloat(t *testing.T, args ...string) float64 {
 // error message.
 func decodeClean(t *testing.T, file string) {
 	t.Helper()
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-").CombinedOutput()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "warning", "-i", file, "-f", "null", "-").CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("ffmpeg decode of %s: %v\n%s", filepath.Base(file), err, out)
 	}
