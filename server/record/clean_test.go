@@ -82,45 +82,13 @@ func (m *mangledAudio) next(ps []*rtp.Packet) []*rtp.Packet {
 // starts at the cue's time.
 func TestRecordedAudioDecodesClean(t *testing.T) {
 	needFFmpeg(t)
-	dir := t.TempDir()
-	var segs []Segment
-	var src *source
-	rec, err := New(Config{SegmentDuration: 8 * time.Second, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute,
-		RequestKeyframe: func(k Kind) { src.requestKeyframe(k) }}, dir, func(s Segment) { segs = append(segs, s) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	src = newSource(t, 320, 240, 15)
-	cam, err := rec.AddTrack(KindCamera, CodecVP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mic, err := rec.AddTrack(KindAudio, CodecOpus)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, src, cam, mic, closed := cameraRecorder(t)
 	m := &mangledAudio{seq: 0xFFF0}
-	vEvery, aEvery := time.Second/15, 20*time.Millisecond
-	var vt, at time.Duration
-	for vt < 14*time.Second || at < 14*time.Second {
-		var ps []*rtp.Packet
-		tr := cam
-		if vt <= at {
-			ps = src.video(t)
-			vt += vEvery
-		} else {
-			ps, tr = m.next(src.audio(t)), mic
-			at += aEvery
-		}
-		for _, p := range ps {
-			if err := tr.WriteRTP(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	feedMangled(t, src, cam, mic, 14*time.Second, nil, func(_ int, ps []*rtp.Packet) []*rtp.Packet { return m.next(ps) })
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
+	segs := closed()
 	if len(segs) != 2 {
 		t.Fatalf("%d segments, want 2 (8 s and 6 s)", len(segs))
 	}
