@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +113,8 @@ func TestSittingIsRecordedLoggedAndVerifies(t *testing.T) {
 	} else {
 		t.Log("could not check playback: ffprobe (Debian package ffmpeg) is missing")
 	}
+	// Every segment the real server wrote decodes without a warning.
+	decodeRecordingsClean(t, filepath.Join(dataDir, "recordings"))
 
 	// One changed byte in the recording is found, naming its entry.
 	raw, err := os.ReadFile(recording)
@@ -133,4 +137,35 @@ func TestSittingIsRecordedLoggedAndVerifies(t *testing.T) {
 	if f := rep.First(); f == nil || f.Index != recordingIndex || !strings.Contains(f.Path, filepath.Base(recording)) {
 		t.Fatalf("first failure %v does not name entry %d and its recording %s", rep.First(), recordingIndex, filepath.Base(recording))
 	}
+}
+
+// decodeRecordingsClean decodes every .webm file under dir with ffmpeg and
+// fails on any warning or error it prints (non-monotonic timestamps,
+// corrupt frames, a broken index): what an auditor's player would trip on.
+func decodeRecordingsClean(t *testing.T, dir string) {
+	t.Helper()
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("could not check: ffmpeg not installed (Debian package ffmpeg; scripts/lib.sh installs it)")
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".webm") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no recordings under %s", dir)
+	}
+	for _, f := range files {
+		out, err := exec.Command(ffmpeg, "-nostdin", "-hide_banner", "-v", "warning", "-i", f, "-f", "null", "-").CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("ffmpeg -v warning decode of %s: %v\n%s", filepath.Base(f), err, out)
+		}
+	}
+	t.Logf("%d recordings decode with no ffmpeg warning", len(files))
 }

@@ -21,11 +21,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// crashFlush is the helper's FlushInterval: what the recorder took more
+// than this long before a SIGKILL is in the file.
+const crashFlush = 250 * time.Millisecond
+
 // crashHelper records 10 s of camera and audio into an open 60 s segment,
-// reports how many video frames went in, and waits to be killed.
+// waits 4 flush intervals, reports how many video frames went in, and
+// waits to be killed.
 func crashHelper(dir string) int {
 	t := &testing.T{}
-	rec, err := New(Config{SegmentDuration: time.Minute, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute}, dir, nil)
+	rec, err := New(Config{SegmentDuration: time.Minute, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute, FlushInterval: crashFlush}, dir, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -46,14 +51,19 @@ func crashHelper(dir string) int {
 	rec.mu.Lock()
 	n := rec.series[KindCamera].seg.nV
 	rec.mu.Unlock()
-	time.Sleep(500 * time.Millisecond) // let ebml-go's writer goroutine catch up
+	// Longer than the flush interval: the bound says all of it is in the
+	// file now, bar what ebml-go's block sorter holds back.
+	time.Sleep(4 * crashFlush)
 	fmt.Printf("written %d\n", n)
 	select {} // until SIGKILL
 }
 
 // TestKilledWriterLeavesPlayableFile kills a recording process with
 // SIGKILL while its segment is open (no Cues, no Duration written) and
-// checks that a real decoder still reads the file up to the last cluster.
+// checks that a real decoder still reads the file up to the last cluster,
+// and that the kill lost no more than the bound of Config.FlushInterval:
+// everything written more than one interval before the kill is there,
+// except the at most 16 frames ebml-go's block sorter holds back.
 func TestKilledWriterLeavesPlayableFile(t *testing.T) {
 	needFFmpeg(t)
 	dir := t.TempDir()
@@ -102,5 +112,49 @@ func TestKilledWriterLeavesPlayableFile(t *testing.T) {
 	pts := ffprobeFloat(t, "-read_intervals", "5%+#1", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", files[0])
 	if pts < 3 || pts > 5.5 {
 		t.Fatalf("seek to 5 s in the killed file landed at %s s", strconv.FormatFloat(pts, 'f', 2, 64))
+	}
+}
+
+// TestBufferedWritesReachTheFileByThemselves: a write waits in memory
+// (the point of buffering) and reaches the file within FlushInterval with
+// no further write or close — so a stream that stops is still on disk
+// when the process is killed.
+func TestBufferedWritesReachTheFileByThemselves(t *testing.T) {
+	open := func(every time.Duration) (*stickyFile, string) {
+		path := filepath.Join(t.TempDir(), "f")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sf := newStickyFile(f, every)
+		t.Cleanup(func() { sf.Close() })
+		return sf, path
+	}
+	size := func(path string) int64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	slow, path := open(time.Hour)
+	slow.Write([]byte("block"))
+	if n := size(path); n != 0 {
+		t.Fatalf("the write went straight to the file (%d bytes): not buffered", n)
+	}
+	slow.Close()
+	if n := size(path); n != 5 {
+		t.Fatalf("closed file holds %d bytes of 5", n)
+	}
+
+	quick, path := open(50 * time.Millisecond)
+	quick.Write([]byte("block"))
+	for deadline := time.Now().Add(time.Minute); size(path) != 5; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a buffered write never reached the file without a further write: no timed flush")
+		}
+	}
+	if err := quick.error(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -12,10 +12,16 @@
 // Camera and audio share one series of files ("camera-….webm"); the screen
 // has its own ("screen-….webm"). Timestamps come from each track's RTP
 // clock (90 kHz video, 48 kHz audio), anchored to the wall clock at the
-// track's first packet; each segment's Info.DateUTC is its start.
+// track's first packet; each segment's Info.DateUTC is its start. Both
+// tracks of a file are on that one wall-clock timeline, 0 ms being the
+// segment's first frame, so audio and video are in sync to within how far
+// apart their first packets arrived. Block timestamps strictly rise per
+// track, and an audio block never starts before the previous one ends
+// (see segment.write), so players and ffmpeg see monotonic timestamps.
 package record
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -89,6 +95,14 @@ type Config struct {
 	// 10 s). It bounds what a sender's jumping or racing timestamps can do
 	// to the recording's timeline.
 	MaxClockDrift time.Duration
+	// FlushInterval is how long written media may wait in memory before
+	// it goes to the segment file (default 250 ms; 10 ms to 5 s). Writes
+	// are buffered so that a block is not one write(2); a process killed
+	// with SIGKILL loses at most the media of the last FlushInterval (plus
+	// the at most 16 frames per track ebml-go's block sorter holds back),
+	// and the file is fsynced at most once a second, so a power cut loses
+	// at most about a second more.
+	FlushInterval time.Duration
 	// Logger receives the recorder's problems. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -115,7 +129,12 @@ func (c *Config) withDefaults() error {
 	if c.MaxClockDrift == 0 {
 		c.MaxClockDrift = 10 * time.Second
 	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = 250 * time.Millisecond
+	}
 	switch {
+	case c.FlushInterval < 10*time.Millisecond || c.FlushInterval > 5*time.Second:
+		return fmt.Errorf("%w: FlushInterval %s: use 10ms to 5s (250ms is usual)", ErrBadConfig, c.FlushInterval)
 	case c.MaxClockDrift < time.Second:
 		return fmt.Errorf("%w: MaxClockDrift %s: use at least 1s", ErrBadConfig, c.MaxClockDrift)
 	case c.SegmentDuration < time.Second || c.SegmentDuration > 30*time.Minute:
@@ -482,6 +501,10 @@ func (s *series) closeSegment() {
 	if s.seg == nil {
 		return
 	}
+	if n := s.seg.overlaps; n > 0 {
+		s.r.log.Warn("recording: audio packets dropped, they started before the previous one ended (a repeated timestamp or the sender's clock stepping back)",
+			"series", s.kind, "dropped", n)
+	}
 	seg, err := s.seg.close()
 	s.seg = nil
 	if err != nil {
@@ -502,9 +525,10 @@ type segment struct {
 	end          time.Time
 	video, audio bool
 	vw, aw       webm.BlockWriteCloser
-	lastV, lastA int64
+	lastV        int64 // timestamp (ms) of the last video block
+	endA         int64 // where the last audio block ends (ms)
 	nV, nA       int
-	lastSync     time.Time
+	overlaps     int // audio blocks dropped for starting inside the previous one
 }
 
 const (
@@ -523,7 +547,7 @@ func openSegment(dir string, kind Kind, start time.Time, video, audio bool, w, h
 	if err != nil {
 		return nil, fmt.Errorf("%w: create %s: %w", ErrWrite, path, err)
 	}
-	sf := &stickyFile{f: f}
+	sf := newStickyFile(f, cfg.FlushInterval)
 	var tracks []webm.TrackEntry
 	if audio {
 		tracks = append(tracks, webm.TrackEntry{
@@ -558,7 +582,7 @@ func openSegment(dir string, kind Kind, start time.Time, video, audio bool, w, h
 		os.Remove(path)
 		return nil, fmt.Errorf("%w: start %s: %w", ErrWrite, path, err)
 	}
-	seg := &segment{path: path, kind: kind, file: sf, start: start, end: start, video: video, audio: audio, lastV: -1, lastA: -1, lastSync: time.Now()}
+	seg := &segment{path: path, kind: kind, file: sf, start: start, end: start, video: video, audio: audio, lastV: -1}
 	i := 0
 	if audio {
 		seg.aw = ws[i]
@@ -579,15 +603,27 @@ func (g *segment) write(audio bool, f pendingFrame) error {
 		return nil // from before this segment (a packet that raced the cut)
 	}
 	if audio {
-		if ms < g.lastA {
+		// An audio block must not start before the previous one ends: a
+		// decoder plays samples, not timestamps, and a block that starts
+		// inside its predecessor (the same timestamp twice, a sender's
+		// clock stepping back, RTP timestamps closer than the packets'
+		// durations) puts the audio's timestamps out of order in every
+		// player (ffmpeg: "non monotonically increasing dts"). Such a
+		// block repeats media already written, or sits where the timeline
+		// already has audio, so it is dropped and counted.
+		if ms < g.endA {
+			g.overlaps++
 			return nil
 		}
-		g.lastA = ms
+		g.endA = ms + opusDurationMs(f.data)
 		g.nA++
 		_, _ = g.aw.Write(true, ms, f.data)
 	} else {
-		if ms < g.lastV {
-			return nil
+		// Video frames are never dropped here (the next ones are coded
+		// against them): one that would not advance the timeline is put
+		// 1 ms after its predecessor, so block timestamps strictly rise.
+		if ms <= g.lastV {
+			ms = g.lastV + 1
 		}
 		g.lastV = ms
 		g.nV++
@@ -595,11 +631,6 @@ func (g *segment) write(audio bool, f pendingFrame) error {
 	}
 	if f.wall.After(g.end) {
 		g.end = f.wall
-	}
-	// Bound what a power cut can take: sync about once a second.
-	if now := time.Now(); now.Sub(g.lastSync) >= time.Second {
-		g.lastSync = now
-		g.file.sync()
 	}
 	return nil
 }
@@ -635,17 +666,37 @@ func (g *segment) close() (Segment, error) {
 // stickyFile never returns an error to ebml-go, whose writer goroutine
 // would otherwise stop and leave later writes blocked; it keeps the first
 // error for the recorder to report.
+//
+// It buffers: ebml-go writes each block as several small pieces, which
+// unbuffered were several write(2) calls per RTP packet. What is buffered
+// goes to the file at most flushEvery after it was written (a timer armed
+// by the first write into an empty buffer), before any WriteAt (ebml-go's
+// Cues and Duration, written at the end) and on Close; the flush fsyncs
+// the file when the last fsync is a second old.
 type stickyFile struct {
-	mu  sync.Mutex
-	f   *os.File
-	err error
+	mu         sync.Mutex
+	f          *os.File
+	w          *bufio.Writer
+	flushEvery time.Duration
+	timer      *time.Timer // pending flush, nil when the buffer is empty
+	lastSync   time.Time
+	closed     bool
+	err        error
+}
+
+func newStickyFile(f *os.File, flushEvery time.Duration) *stickyFile {
+	return &stickyFile{f: f, w: bufio.NewWriterSize(f, 64<<10), flushEvery: flushEvery, lastSync: time.Now()}
 }
 
 func (s *stickyFile) fail(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.failLocked(err)
+}
+
+func (s *stickyFile) failLocked(err error) {
 	if s.err == nil {
-		s.err = fmt.Errorf("%w: %w", ErrWrite, err)
+		s.err = fmt.Errorf("%w: %s: %w", ErrWrite, s.f.Name(), err)
 	}
 }
 
@@ -658,10 +709,15 @@ func (s *stickyFile) error() error {
 func (s *stickyFile) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err == nil {
-		if _, err := s.f.Write(p); err != nil {
-			s.err = fmt.Errorf("%w: %s: %w", ErrWrite, s.f.Name(), err)
-		}
+	if s.err != nil || s.closed {
+		return len(p), nil
+	}
+	if _, err := s.w.Write(p); err != nil {
+		s.failLocked(err)
+		return len(p), nil
+	}
+	if s.timer == nil && s.w.Buffered() > 0 {
+		s.timer = time.AfterFunc(s.flushEvery, s.timedFlush)
 	}
 	return len(p), nil
 }
@@ -669,20 +725,38 @@ func (s *stickyFile) Write(p []byte) (int, error) {
 func (s *stickyFile) WriteAt(p []byte, off int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err == nil {
+	s.flushLocked()
+	if s.err == nil && !s.closed {
 		if _, err := s.f.WriteAt(p, off); err != nil {
-			s.err = fmt.Errorf("%w: %s: %w", ErrWrite, s.f.Name(), err)
+			s.failLocked(err)
 		}
 	}
 	return len(p), nil
 }
 
-func (s *stickyFile) sync() {
+// timedFlush runs on the timer's goroutine.
+func (s *stickyFile) timedFlush() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err == nil {
+	s.timer = nil
+	s.flushLocked()
+	if now := time.Now(); s.err == nil && !s.closed && now.Sub(s.lastSync) >= time.Second {
+		// Bound what a power cut can take.
+		s.lastSync = now
 		if err := s.f.Sync(); err != nil {
-			s.err = fmt.Errorf("%w: sync %s: %w", ErrWrite, s.f.Name(), err)
+			s.failLocked(fmt.Errorf("sync: %w", err))
+		}
+	}
+}
+
+func (s *stickyFile) flushLocked() {
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if s.err == nil && !s.closed && s.w.Buffered() > 0 {
+		if err := s.w.Flush(); err != nil {
+			s.failLocked(err)
 		}
 	}
 }
@@ -690,13 +764,18 @@ func (s *stickyFile) sync() {
 func (s *stickyFile) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.flushLocked()
 	if s.err == nil {
 		if err := s.f.Sync(); err != nil {
-			s.err = fmt.Errorf("%w: sync %s: %w", ErrWrite, s.f.Name(), err)
+			s.failLocked(fmt.Errorf("sync: %w", err))
 		}
 	}
-	if err := s.f.Close(); err != nil && s.err == nil {
-		s.err = fmt.Errorf("%w: close %s: %w", ErrWrite, s.f.Name(), err)
+	s.closed = true
+	if err := s.f.Close(); err != nil {
+		s.failLocked(fmt.Errorf("close: %w", err))
 	}
 	return nil
 }
@@ -705,4 +784,35 @@ func (s *stickyFile) Close() error {
 // (RFC 7845 §5.1): version 1, 2 channels, 312 samples pre-skip, 48 kHz.
 func opusHead() []byte {
 	return []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0}
+}
+
+// opusDurationMs is how long an Opus packet plays, in whole milliseconds
+// rounded up, from its TOC byte (RFC 6716 §3.1): the frame size its
+// configuration gives times the number of frames its code gives. An
+// unreadable packet counts as 20 ms, WebRTC's usual packet.
+func opusDurationMs(b []byte) int64 {
+	if len(b) == 0 {
+		return 20
+	}
+	cfg := b[0] >> 3
+	var samples int64 // per frame, at 48 kHz
+	switch {
+	case cfg < 12: // SILK-only: 10, 20, 40, 60 ms
+		samples = [4]int64{480, 960, 1920, 2880}[cfg%4]
+	case cfg < 16: // hybrid: 10, 20 ms
+		samples = [2]int64{480, 960}[cfg%2]
+	default: // CELT-only: 2.5, 5, 10, 20 ms
+		samples = [4]int64{120, 240, 480, 960}[cfg%4]
+	}
+	frames := int64(1)
+	switch b[0] & 3 {
+	case 1, 2:
+		frames = 2
+	case 3:
+		if len(b) < 2 {
+			return 20
+		}
+		frames = int64(b[1] & 0x3f)
+	}
+	return (samples*frames + 47) / 48
 }

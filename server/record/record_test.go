@@ -22,7 +22,7 @@ func needFFmpeg(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"ffmpeg", "ffprobe"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (Debian package ffmpeg): cannot check recordings with a real decoder", tool)
+			t.Skipf("could not check: ffmpeg not installed (%s missing; Debian package ffmpeg, which scripts/lib.sh installs): recordings need a real decoder", tool)
 		}
 	}
 }
@@ -50,39 +50,76 @@ func ffprobeFloat(t *testing.T, args ...string) float64 {
 // error message.
 func decodeClean(t *testing.T, file string) {
 	t.Helper()
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-").CombinedOutput()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "warning", "-i", file, "-f", "null", "-").CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("ffmpeg decode of %s: %v\n%s", filepath.Base(file), err, out)
 	}
 }
 
 // feed sends dur of camera video and audio, interleaved in media order,
-// through the recorder. mangle may drop or reorder packets.
+// through the recorder. mangle may drop or reorder video packets.
 func feed(t *testing.T, src *source, cam, mic *Track, dur time.Duration, mangle func(i int, ps []*rtp.Packet) []*rtp.Packet) {
+	t.Helper()
+	feedMangled(t, src, cam, mic, dur, mangle, nil)
+}
+
+// feedMangled is feed with a mangler for each track (either may be nil);
+// each is given its own track's packets and their count so far.
+func feedMangled(t *testing.T, src *source, cam, mic *Track, dur time.Duration, video, audio func(i int, ps []*rtp.Packet) []*rtp.Packet) {
 	t.Helper()
 	vEvery := time.Second / time.Duration(src.fps)
 	aEvery := 20 * time.Millisecond
 	var vt, at time.Duration
-	i := 0
+	vi, ai := 0, 0
 	for vt < dur || at < dur {
 		var ps []*rtp.Packet
 		var tr *Track
 		if vt <= at {
 			ps, tr = src.video(t), cam
 			vt += vEvery
+			if video != nil {
+				ps = video(vi, ps)
+			}
+			vi++
 		} else {
 			ps, tr = src.audio(t), mic
 			at += aEvery
-		}
-		if mangle != nil && tr == cam {
-			ps = mangle(i, ps)
-			i++
+			if audio != nil {
+				ps = audio(ai, ps)
+			}
+			ai++
 		}
 		for _, p := range ps {
 			if err := tr.WriteRTP(p); err != nil {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// cameraRecorder makes a recorder of 8 s segments with a camera (a
+// 320x240 15 fps source that answers its keyframe requests) and a
+// microphone; closed returns the segments closed so far.
+func cameraRecorder(t *testing.T) (rec *Recorder, src *source, cam, mic *Track, closed func() []Segment) {
+	t.Helper()
+	var mu sync.Mutex
+	var segs []Segment
+	rec, err := New(Config{SegmentDuration: 8 * time.Second, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute, RequestKeyframe: func(k Kind) { src.requestKeyframe(k) }},
+		t.TempDir(), func(s Segment) { mu.Lock(); segs = append(segs, s); mu.Unlock() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = newSource(t, 320, 240, 15)
+	if cam, err = rec.AddTrack(KindCamera, CodecVP8); err != nil {
+		t.Fatal(err)
+	}
+	if mic, err = rec.AddTrack(KindAudio, CodecOpus); err != nil {
+		t.Fatal(err)
+	}
+	return rec, src, cam, mic, func() []Segment {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]Segment(nil), segs...)
 	}
 }
 
@@ -93,24 +130,7 @@ type webmFile struct {
 
 func TestRecordSegmentsPlayAndSeek(t *testing.T) {
 	needFFmpeg(t)
-	dir := t.TempDir()
-	var mu sync.Mutex
-	var segs []Segment
-	var src *source
-	rec, err := New(Config{SegmentDuration: 8 * time.Second, KeyframeInterval: 2 * time.Second, MaxClockDrift: time.Minute, RequestKeyframe: func(k Kind) { src.requestKeyframe(k) }},
-		dir, func(s Segment) { mu.Lock(); segs = append(segs, s); mu.Unlock() })
-	if err != nil {
-		t.Fatal(err)
-	}
-	src = newSource(t, 320, 240, 15)
-	cam, err := rec.AddTrack(KindCamera, CodecVP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mic, err := rec.AddTrack(KindAudio, CodecOpus)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, src, cam, mic, closed := cameraRecorder(t)
 	var held *rtp.Packet
 	feed(t, src, cam, mic, 20*time.Second, func(i int, ps []*rtp.Packet) []*rtp.Packet {
 		switch {
@@ -127,8 +147,7 @@ func TestRecordSegmentsPlayAndSeek(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	segs := closed()
 	if len(segs) != 3 {
 		t.Fatalf("%d segments, want 3 of about 8, 8 and 4 s: %+v", len(segs), segs)
 	}
