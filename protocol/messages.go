@@ -137,6 +137,13 @@ type ConsentItem struct {
 	Rules []RuleID `json:"rules"`
 }
 
+// Acknowledgement is the candidate's "I have read it" for a proctor's
+// message or warning (POST /v1/acknowledge).
+type Acknowledgement struct {
+	// Record is the number of the message's or warning's record.
+	Record uint64 `json:"record"`
+}
+
 // ConsentDecision is the candidate's answer to a notice (POST /v1/consent).
 type ConsentDecision struct {
 	Given bool `json:"given"`
@@ -410,6 +417,9 @@ const (
 	// language it was read in). Nothing is captured before consent.
 	ActionConsent         ActionKind = "consent"
 	ActionConsentDeclined ActionKind = "consent_declined"
+	// ActionAcknowledged: the candidate read the message or warning in
+	// record Target and said so in the page.
+	ActionAcknowledged ActionKind = "acknowledged"
 )
 
 // Action is one thing done to a sitting, kept in its feed and in the audit
@@ -505,6 +515,10 @@ func (a *Action) Validate() error {
 		}
 		if a.Kind == ActionIdentityRejected && strings.TrimSpace(a.Note) == "" {
 			return fieldErr("action.note", "a rejected identity says why")
+		}
+	case ActionAcknowledged:
+		if a.Target == 0 {
+			return fieldErr("action.target", "must name the record acknowledged")
 		}
 	case ActionMessage, ActionRoomScan, ActionPause, ActionResume, ActionEnd, ActionAgentLost, ActionAgentBack, ActionConsent, ActionConsentDeclined:
 	default:

@@ -7,11 +7,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSittings, launch, pageLink, shot, startAgent, startServer, waitFor } from "./harness.js";
+import { createSittings, launch, pageLink, shot, Staff, startAgent, startServer, waitFor } from "./harness.js";
 
 test("the candidate reads the consent notice in kk, ru and en, refuses, then agrees and the camera starts", { timeout: 120000 }, async () => {
   const sys = await startServer();
-  const [sitting] = await createSittings(sys, 1);
+  const [sitting] = await createSittings(sys, 1, [sys.demo.proctor_user]);
   const agent = startAgent(sys, sitting!.token, ["--lang", "kk", "--mic", "none", "--no-checks"], {}, false);
   const browser = await launch();
   const errors: string[] = [];
@@ -58,9 +58,25 @@ test("the candidate reads the consent notice in kk, ru and en, refuses, then agr
     await waitFor("the camera on", async () => (await page.locator("#camera").innerText()) === "video is being sent", 30000);
     await shot(page, "consent-given");
 
-    // A reload keeps the decision.
+    // A proctor's warning: the candidate reads it, says so, and the
+    // proctor's feed has the acknowledgement.
+    const proctor = await Staff.login(sys, sys.demo.proctor_user, sys.demo.proctor_password);
+    const warned = await proctor.ok<{ record: { n: number } }>("POST", `/api/sittings/${sitting!.id}/warning`, { rule: "10.4", text: "Please face the screen." });
+    const warning = page.locator(`li.notice-warning[data-n="${warned.record.n}"]`);
+    await warning.waitFor({ timeout: 10000 });
+    assert.match(await warning.innerText(), /Please face the screen\./);
+    await warning.getByRole("button", { name: "I have read this" }).click();
+    await warning.locator(".acked").waitFor({ timeout: 10000 });
+    assert.match(await warning.locator(".acked").innerText(), /^Read at /);
+    await shot(page, "candidate-acknowledged");
+    const admin = await Staff.login(sys, sys.demo.admin_user, sys.demo.admin_password);
+    const tl = await admin.ok<{ records: Array<{ action?: { kind: string; target?: number; actor: string } }> }>("GET", `/api/replay/sittings/${sitting!.id}`);
+    assert.ok(tl.records.some((r) => r.action?.kind === "acknowledged" && r.action.target === warned.record.n && r.action.actor === "candidate"), "the acknowledgement is in the sitting's log");
+
+    // A reload keeps the decision and the acknowledgement.
     await page.reload();
     await page.locator("#consent-given").waitFor({ timeout: 15000 });
+    await page.locator(`li.notice-warning[data-n="${warned.record.n}"] .acked`).waitFor({ timeout: 15000 });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

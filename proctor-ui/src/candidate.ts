@@ -42,6 +42,34 @@ async function decide(given: boolean): Promise<void> {
   render();
 }
 
+// Acknowledgements being sent, by record number, and the last failure.
+const acking = new Set<number>();
+let ackError = "";
+
+/** "I have read this" for the message or warning in record n (logged). */
+async function acknowledge(n: number): Promise<void> {
+  acking.add(n);
+  ackError = "";
+  render();
+  try {
+    await api("POST", "/v1/acknowledge", { record: n }, token);
+  } catch (err) {
+    ackError = err instanceof ApiError && has(err.key) ? t(err.key) : err instanceof Error ? err.message : String(err);
+  } finally {
+    acking.delete(n);
+  }
+  render();
+}
+
+/** The answer to a message or warning: the button, or when it was read. */
+function ackLine(n: number): HTMLElement {
+  const done = records.find((r) => r.action?.kind === "acknowledged" && r.action.target === n);
+  if (done?.action) return h("p", { class: "acked", "data-acked": n }, t("ui.candidate.acked", { time: formatTime(done.action.time) }));
+  const b = h("button", { type: "button", class: "ack", "data-ack": n, disabled: acking.has(n) }, t("ui.candidate.ack"));
+  b.addEventListener("click", () => void acknowledge(n));
+  return b;
+}
+
 /** The notice with the two answers; once given, one line saying so. */
 function consentSection(): HTMLElement | null {
   if (!notice) return null;
@@ -157,6 +185,7 @@ function render(): void {
         a.rule && a.kind === "warning" ? h("span", { class: "rule-title" }, ` ${ruleTitle(a.rule)}`) : null,
         h("time", { datetime: a.time }, ` ${formatTime(a.time)}`),
         ...noticeTexts(a).map((x) => h("div", { class: "notice-text" }, x)),
+        a.kind === "message" || a.kind === "warning" ? ackLine(r.n) : null,
       );
     });
   const events = records
@@ -173,7 +202,8 @@ function render(): void {
       paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
       consentSection(),
       state,
-      noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList)) : null,
+      noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList),
+        ackError ? h("p", { class: "refusal", role: "alert" }, ackError) : null) : null,
       h(
         "section",
         {},

@@ -741,7 +741,10 @@ func responsesConform(t *testing.T, doc *openapi3.T, r app.Ready, clk *shiftCloc
 	hrDo("POST /api/identity/{id}", nsp, map[string]string{"outcome": "maybe"}, false)
 	w.do(call{who: "auditor", client: auditor, route: "GET /api/replay/sittings/{id}", params: nsp, good: true})
 	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/room-scan", params: nsp, body: []byte(`{"note":"walk"}`), good: true})
-	w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/warning", params: nsp, body: []byte(`{"rule":"10.4","text":"look at the screen"}`), good: true})
+	_, raw = w.do(call{who: "proctor", client: proctor, route: "POST /api/sittings/{id}/warning", params: nsp, body: []byte(`{"rule":"10.4","text":"look at the screen"}`), good: true})
+	walkAcknowledge(t, w, ag, decodeAs[struct {
+		Record protocol.Record `json:"record"`
+	}](t, "warning", raw).Record.N)
 	// A flag, its review, a violation verdict, the candidate's appeal and
 	// the auditor's decision: the appeal's answers in every view.
 	ag.event(t, protocol.Event{Seq: ag.seq + 1, Time: time.Now().UTC(), Rule: protocol.Rule10_2, Kind: protocol.KindInstant, Subject: "persons",
@@ -1359,5 +1362,32 @@ func walkConsent(t *testing.T, w *conformance, ag *agentConn) {
 		if got := m.(*protocol.Command).Args["given"]; got != want {
 			t.Fatalf("the agent's consent command: given=%s, want %s", got, want)
 		}
+	}
+}
+
+// walkAcknowledge: the candidate acknowledges the proctor's warning in
+// record n (201, then 200 with the same record); a record that is no
+// message or warning is refused.
+func walkAcknowledge(t *testing.T, w *conformance, ag *agentConn, n uint64) {
+	t.Helper()
+	ack := func(rec uint64, good bool) (int, []byte) {
+		b, _ := json.Marshal(protocol.Acknowledgement{Record: rec})
+		return w.do(call{who: "candidate", route: "POST /v1/acknowledge", body: b, ctype: "application/json", bearer: ag.page, good: good})
+	}
+	code, first := ack(n, true)
+	if code != http.StatusCreated || !strings.Contains(string(first), `"kind":"acknowledged"`) {
+		t.Fatalf("acknowledge the warning: %d %s", code, first)
+	}
+	if code, again := ack(n, true); code != http.StatusOK || string(again) != string(first) {
+		t.Errorf("acknowledge it again: %d %s, want 200 %s", code, again, first)
+	}
+	if code, _ := ack(1, true); code != http.StatusNotFound {
+		t.Errorf("acknowledge a record that is no message: %d", code)
+	}
+	if code, _ := ack(0, false); code != http.StatusBadRequest {
+		t.Errorf("acknowledge record 0: %d", code)
+	}
+	if code, _ := w.do(call{who: "candidate", route: "POST /v1/acknowledge", body: []byte(`{"record":1}`), ctype: "application/json", bearer: "no-such-page"}); code != http.StatusUnauthorized {
+		t.Errorf("acknowledge with a wrong page token: %d", code)
 	}
 }

@@ -83,6 +83,7 @@ func Table() []Rule {
 		{Route: "POST /v1/evidence/{id}", Who: []Principal{Agent}, Writes: true, Why: "evidence upload with the connection's upload token"},
 		{Route: "GET /v1/candidate", Who: []Principal{Candidate}, Why: "the candidate page's channel, by page token"},
 		{Route: "GET /v1/consent", Who: []Principal{Candidate}, Why: "the consent notice and the decision so far, by page token"},
+		{Route: "POST /v1/acknowledge", Who: []Principal{Candidate}, Writes: true, Why: "the candidate read a proctor's message or warning, by page token; logged"},
 		{Route: "POST /v1/consent", Who: []Principal{Candidate}, Writes: true, Why: "the candidate's decision on the consent notice, by page token; nothing is captured before it"},
 		{Route: "GET /v1/view", Who: []Principal{proctor, admin, auditor}, Why: "live list, feed and media of viewable sittings"},
 		// The auditor's replay (server/replay): read-only, every sitting.

@@ -8,7 +8,8 @@
 // the audit log, and goes to the agent, which captures nothing until it
 // is given. Refusing can be changed to agreeing while the sitting is open;
 // an agreement stands for the sitting (to stop, the candidate leaves the
-// stage, which the proctor sees).
+// stage, which the proctor sees). The page's other answer lives here too:
+// "I have read it" for a proctor's message or warning (ack.go).
 package consent
 
 import (
@@ -109,6 +110,7 @@ func (m *Module) Notice() protocol.ConsentNotice { return m.notice }
 func (m *Module) Routes(r *web.Router) error {
 	r.API("GET /v1/consent", authz.Candidate, m.get)
 	r.API("POST /v1/consent", authz.Candidate, m.decide)
+	r.API("POST /v1/acknowledge", authz.Candidate, m.acknowledge)
 	return nil
 }
 

@@ -244,7 +244,7 @@ func forCandidate(rec protocol.Record) *protocol.Record {
 	}
 	switch a.Kind {
 	case protocol.ActionMessage, protocol.ActionWarning, protocol.ActionRoomScan, protocol.ActionPause, protocol.ActionResume, protocol.ActionEnd,
-		protocol.ActionConsent, protocol.ActionConsentDeclined:
+		protocol.ActionConsent, protocol.ActionConsentDeclined, protocol.ActionAcknowledged:
 	default:
 		return nil
 	}
@@ -254,7 +254,12 @@ func forCandidate(rec protocol.Record) *protocol.Record {
 		// username has no space, so this label is never one.
 		cp.Actor = "staff member"
 	}
-	cp.Target, cp.Verdict = 0, nil
+	if cp.Kind != protocol.ActionAcknowledged {
+		// What a flag review was about is the proctor's business; an
+		// acknowledgement names the message it answers.
+		cp.Target = 0
+	}
+	cp.Verdict = nil
 	rec.Action = &cp
 	return &rec
 }

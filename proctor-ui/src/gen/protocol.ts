@@ -171,8 +171,8 @@ export interface Action {
   verdict?: Verdict;
 }
 
-export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back" | "identity_confirmed" | "identity_rejected" | "consent" | "consent_declined";
-export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back", "identity_confirmed", "identity_rejected", "consent", "consent_declined"];
+export type ActionKind = "flag_confirmed" | "flag_dismissed" | "message" | "warning" | "room_scan" | "pause" | "resume" | "end" | "verdict" | "agent_lost" | "agent_back" | "identity_confirmed" | "identity_rejected" | "consent" | "consent_declined" | "acknowledged";
+export const actionKindValues: readonly ActionKind[] = ["flag_confirmed", "flag_dismissed", "message", "warning", "room_scan", "pause", "resume", "end", "verdict", "agent_lost", "agent_back", "identity_confirmed", "identity_rejected", "consent", "consent_declined", "acknowledged"];
 
 export interface Verdict {
   outcome: VerdictOutcome;
