@@ -26,12 +26,14 @@ import (
 	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/agent/session"
 	"kuzet.kz/kuzet/agent/uplink"
+	"kuzet.kz/kuzet/internal/buildinfo"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
-// Version is the agent's version, reported in hello.
-const Version = "0.1.0"
+// Version is the agent's version, reported in hello (Hello.Agent.Version):
+// the release version scripts/release stamps, else "dev" (internal/buildinfo).
+func Version() string { return buildinfo.Get().Version }
 
 // Exit codes of the agent.
 const (
@@ -99,6 +101,9 @@ type Hooks struct {
 	Outbox func(*outbox.Outbox)
 	// Uplink, if set, receives the simulated link (--uplink-kbps).
 	Uplink func(*uplink.Conn)
+	// Version, if set, is the version the agent reports in hello instead
+	// of its build's: tests play an old or a dev agent with it.
+	Version string
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -217,8 +222,12 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		}
 	}
 
+	version := hooks.Version
+	if version == "" {
+		version = Version()
+	}
 	err = session.Run(ctx, session.Config{
-		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version, TLS: cfg.TLS,
+		Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: version, TLS: cfg.TLS,
 		Outbox: ob, Media: mediaAdapter{m.pub}, Frames: m.camera.Frames, Log: log,
 		OnWelcome: func(wl *protocol.Welcome, first bool) {
 			term.Say(i18n.Key("agent.connected"), i18n.Args{"pin": wl.Sitting.PIN, "stage": wl.Sitting.Stage})
