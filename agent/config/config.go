@@ -100,6 +100,8 @@ func (e *Error) Error() string { return string(e.Key) + fmt.Sprint(e.Args) }
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	c := Config{Camera: "auto", Mic: "auto", Screen: true, ScreenFPS: 1, Width: 640, Height: 480, FPS: 15, MaxKbps: 256, LogLevel: "warn"}
 	lang, guessed := systemLang(getenv, desktopLangs)
+	// A flag error is told in the system's language too, not in a fixed one.
+	c.Lang = i18n.Lang(lang)
 	fs := flag.NewFlagSet("kuzet-agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Server, "server", getenv("KUZET_AGENT_SERVER"), "server address, e.g. https://proctor.example.kz")
@@ -238,6 +240,13 @@ func trust(caFile, pin string) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// SystemLang is the candidate's language before any --lang (see
+// systemLang); guessed is true when it is only the Kazakh fallback.
+func SystemLang(getenv func(string) string) (lang i18n.Lang, guessed bool) {
+	l, guessed := systemLang(getenv, desktopLangs)
+	return i18n.Lang(l), guessed
 }
 
 // systemLang is the language the candidate's system is set to, or Kazakh

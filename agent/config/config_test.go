@@ -48,4 +48,9 @@ func TestLanguageFollowsTheSystemThenKazakh(t *testing.T) {
 	if c.Lang != i18n.RU || c.LangGuessed {
 		t.Fatalf("--lang ru: %s guessed %v", c.Lang, c.LangGuessed)
 	}
+	// A bad flag is told in the system's language: the fallback, not Russian.
+	c, err = Load([]string{"--no-such-flag"}, func(string) string { return "" }, io.Discard)
+	if err == nil || c.Lang != i18n.KK {
+		t.Fatalf("bad flag without a locale: lang %q, err %v; want kk and an error", c.Lang, err)
+	}
 }
