@@ -134,6 +134,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
 	}
 	c.Lang = l
+	// --lang kk names the language: only the fallback is a guess.
+	fs.Visit(func(f *flag.Flag) { guessed = guessed && f.Name != "lang" })
 	c.LangGuessed = guessed && l == i18n.KK
 	return c, c.validate()
 }
