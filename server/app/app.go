@@ -145,6 +145,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	link := agentlink.New(agentlink.Config{
 		Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
+		MinAgentVersion: cfg.MinAgentVersion, AllowDevAgents: cfg.Demo, AgentDownloadURL: cfg.AgentDownloadURL, Catalogue: cat,
 	})
 	fd := feed.New(feed.Config{Store: st, Hub: h, Roster: ros, SFU: sfu, Log: log.With("part", "feed")})
 	proc := proctoring.New(proctoring.Config{Store: st, Ingest: ing, Agents: link, Hub: h, Roster: ros, Evidence: ing,
