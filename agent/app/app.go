@@ -263,7 +263,13 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 			if first {
 				term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
 				if !cfg.NoBrowser {
-					openBrowser(wl.CandidateURL, log)
+					// Not waited for: a browser may keep the opener running.
+					go func(u string) {
+						if err := OpenBrowser(u); err != nil {
+							log.Info("could not open the browser", "err", err)
+							term.Say(i18n.Key("agent.browser_failed"), i18n.Args{"url": u})
+						}
+					}(wl.CandidateURL)
 				}
 			}
 		},
@@ -357,9 +363,11 @@ func (m mediaAdapter) Connect(ice []protocol.ICEServer) (session.Peer, string, e
 	return m.p.NewPeer(ice)
 }
 
-// openBrowser opens url in the default browser; failing to is not fatal
-// (the URL was printed).
-func openBrowser(url string, log *slog.Logger) {
+// OpenBrowser opens url in the default browser and returns when the
+// system's opener has (xdg-open, open, or url.dll on Windows); an error
+// means the candidate must open the page by hand (the agent says so). A
+// variable so that tests see which page would open, without a display.
+var OpenBrowser = func(url string) error {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "windows":
@@ -369,9 +377,5 @@ func openBrowser(url string, log *slog.Logger) {
 	default:
 		cmd = exec.Command("xdg-open", url)
 	}
-	if err := cmd.Start(); err != nil {
-		log.Info("could not open the browser", "err", err)
-		return
-	}
-	go func() { _ = cmd.Wait() }()
+	return cmd.Run()
 }

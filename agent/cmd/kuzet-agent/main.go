@@ -105,7 +105,13 @@ func run() int {
 			return analyze.RunCommand(ctx, args, os.Stdout, os.Stderr, cat, lang)
 		}
 	}
-	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
+	load := config.Load
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "join" {
+		// The join link of the cabinet: the server and token without typing.
+		load, args = config.LoadJoin, args[1:]
+	}
+	cfg, err := load(args, os.Getenv, os.Stderr)
 	lang := cfg.Lang
 	if !lang.Valid() {
 		lang, _ = config.SystemLang(os.Getenv)
