@@ -51,6 +51,12 @@ type server struct {
 
 func startServer(t testing.TB, dataDir string, port int) *server {
 	t.Helper()
+	return startServerWith(t, dataDir, port, nil)
+}
+
+// startServerWith is startServer with the configuration changed by with.
+func startServerWith(t testing.TB, dataDir string, port int, with func(*config.Config)) *server {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:" + strconv.Itoa(port)
 	cfg.PublicURL = "http://" + cfg.Listen
@@ -58,6 +64,9 @@ func startServer(t testing.TB, dataDir string, port int) *server {
 	cfg.Demo = true
 	cfg.HeartbeatInterval = 500 * time.Millisecond
 	cfg.AgentLostAfter = 3 * time.Second
+	if with != nil {
+		with(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +149,7 @@ func startAgentWith(t *testing.T, url, token, dataDir string, hooks agentapp.Hoo
 			agentapp.Hooks{Source: func(s camera.Source) {
 				syn, _ := s.(*camera.Synthetic)
 				srcCh <- syn
-			}, Media: hooks.Media, Outbox: hooks.Outbox, Uplink: hooks.Uplink, Page: page})
+			}, Media: hooks.Media, Outbox: hooks.Outbox, Uplink: hooks.Uplink, Page: page, Version: hooks.Version})
 	}()
 	select {
 	case a.src = <-srcCh:

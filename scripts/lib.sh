@@ -70,3 +70,69 @@ build() {
 	mkdir -p "$BIN"
 	(cd "$ROOT" && go build -o "$BIN/" ./server/cmd/... ./agent/cmd/...)
 }
+
+# The agent's packages that need cgo (libvpx in agent/vp8, libopus through
+# pion/mediadevices), and so cannot be compiled for another system here.
+AGENT_CGO_ONLY=(agent/vp8 agent/publish agent/app agent/cmd/kuzet-agent)
+
+# cross_vet_agent compiles and vets every other agent package — the
+# platform code of the checks, the locale, camera and microphone stubs —
+# for Windows and macOS with CGO_ENABLED=0. The whole agent for those
+# systems needs their cgo toolchains (README, "Getting the agent").
+cross_vet_agent() {
+	local target pkgs
+	for target in windows/amd64 darwin/arm64; do
+		pkgs=$(cd "$ROOT" && CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go list ./agent/... |
+			grep -vxF -f <(printf 'kuzet.kz/kuzet/%s\n' "${AGENT_CGO_ONLY[@]}"))
+		(cd "$ROOT" && CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go vet $pkgs)
+	done
+}
+
+# release_build VERSION OUT COMMAND… builds each command (kuzet-agent,
+# kuzet-server, kuzet-audit) for linux/amd64 and linux/arm64 into OUT as
+# COMMAND-VERSION-linux-ARCH, with -trimpath and the version stamped
+# (internal/buildinfo), then writes OUT/SHA256SUMS in sha256sum's format.
+# kuzet-agent needs cgo: for another architecture it is built only when
+# that architecture's C compiler and libvpx/libopus are installed
+# (CC_linux_arm64, default aarch64-linux-gnu-gcc; pkg-config files in
+# /usr/lib/aarch64-linux-gnu/pkgconfig), else skipped and named at the end.
+release_build() {
+	local version=$1 out=$2 cmd target os arch pkg name skipped=()
+	shift 2
+	mkdir -p "$out"
+	rm -f "$out"/kuzet-*-linux-* "$out/SHA256SUMS"
+	local host
+	host=$(go env GOARCH)
+	for target in linux/amd64 linux/arm64; do
+		os=${target%/*} arch=${target#*/}
+		for cmd in "$@"; do
+			case $cmd in
+			kuzet-agent) pkg=./agent/cmd/kuzet-agent ;;
+			kuzet-server | kuzet-audit) pkg=./server/cmd/$cmd ;;
+			*) die "release: unknown command $cmd" ;;
+			esac
+			name="$cmd-$version-$os-$arch"
+			local env=(GOOS="$os" GOARCH="$arch" CGO_ENABLED=0)
+			if [ "$cmd" = kuzet-agent ]; then
+				env=(GOOS="$os" GOARCH="$arch" CGO_ENABLED=1)
+				if [ "$arch" != "$host" ]; then
+					local cc_var="CC_${os}_${arch}" cc
+					cc=${!cc_var:-aarch64-linux-gnu-gcc}
+					local pc="/usr/lib/${cc%-gcc}/pkgconfig"
+					if ! command -v "$cc" >/dev/null || ! PKG_CONFIG_LIBDIR="$pc" pkg-config --exists vpx opus 2>/dev/null; then
+						skipped+=("$name (needs $cc and libvpx-dev:$arch libopus-dev:$arch)")
+						continue
+					fi
+					env+=(CC="$cc" PKG_CONFIG_LIBDIR="$pc")
+				fi
+			fi
+			say "building $name"
+			(cd "$ROOT" && env "${env[@]}" go build -trimpath -buildvcs=auto \
+				-ldflags "-s -w -X kuzet.kz/kuzet/internal/buildinfo.Version=$version" -o "$out/$name" "$pkg")
+		done
+	done
+	(cd "$out" && sha256sum kuzet-*-linux-* >SHA256SUMS)
+	say "wrote $out: $(cd "$out" && ls kuzet-*-linux-* | tr '\n' ' ')and SHA256SUMS (check: cd $out && sha256sum -c SHA256SUMS)"
+	local s
+	for s in "${skipped[@]}"; do say "not built: $s"; done
+}

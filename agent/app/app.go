@@ -26,12 +26,14 @@ import (
 	"kuzet.kz/kuzet/agent/publish"
 	"kuzet.kz/kuzet/agent/session"
 	"kuzet.kz/kuzet/agent/uplink"
+	"kuzet.kz/kuzet/internal/buildinfo"
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
-// Version is the agent's version, reported in hello.
-const Version = "0.1.0"
+// Version is the agent's version, reported in hello (Hello.Agent.Version):
+// the release version scripts/release stamps, else "dev" (internal/buildinfo).
+func Version() string { return buildinfo.Get().Version }
 
 // Exit codes of the agent.
 const (
@@ -102,6 +104,9 @@ type Hooks struct {
 	// Page, if set, receives the candidate page's link from the first
 	// welcome (tests consent there as the candidate would).
 	Page func(url string)
+	// Version, if set, is the version the agent reports in hello instead
+	// of its build's: tests play an old or a dev agent with it.
+	Version string
 }
 
 // Run runs the agent until ctx ends or the session ends, and returns the
@@ -161,10 +166,14 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 		}
 	}
 	var welcome atomic.Pointer[protocol.Welcome]
+	version := hooks.Version
+	if version == "" {
+		version = Version()
+	}
 	sessErr := make(chan error, 1)
 	go func() {
 		sessErr <- session.Run(ctx, session.Config{
-			Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: Version, TLS: cfg.TLS,
+			Server: cfg.ServerURL, Token: cfg.Token, Lang: cfg.Lang, Version: version, TLS: cfg.TLS,
 			Outbox: ob, Media: lazyMedia{&live}, MediaReady: ready, Log: log,
 			Frames: func() uint64 {
 				if m := live.Load(); m != nil {
@@ -184,7 +193,13 @@ func Run(ctx context.Context, cfg config.Config, cat *i18n.Catalogue, term *Term
 					welcome.Store(wl)
 					term.Say(i18n.Key("agent.page"), i18n.Args{"url": wl.CandidateURL})
 					if !cfg.NoBrowser {
-						openBrowser(wl.CandidateURL, log)
+						// Not waited for: a browser may keep the opener running.
+						go func(u string) {
+							if err := OpenBrowser(u); err != nil {
+								log.Info("could not open the browser", "err", err)
+								term.Say(i18n.Key("agent.browser_failed"), i18n.Args{"url": u})
+							}
+						}(wl.CandidateURL)
 					}
 					if hooks.Page != nil {
 						hooks.Page(wl.CandidateURL)
@@ -429,9 +444,11 @@ func openCamera(spec camera.Spec, o camera.Options) (camera.Source, error) {
 	}
 }
 
-// openBrowser opens url in the default browser; failing to is not fatal
-// (the URL was printed).
-func openBrowser(url string, log *slog.Logger) {
+// OpenBrowser opens url in the default browser and returns when the
+// system's opener has (xdg-open, open, or url.dll on Windows); an error
+// means the candidate must open the page by hand (the agent says so). A
+// variable so that tests see which page would open, without a display.
+var OpenBrowser = func(url string) error {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "windows":
@@ -441,9 +458,5 @@ func openBrowser(url string, log *slog.Logger) {
 	default:
 		cmd = exec.Command("xdg-open", url)
 	}
-	if err := cmd.Start(); err != nil {
-		log.Info("could not open the browser", "err", err)
-		return
-	}
-	go func() { _ = cmd.Wait() }()
+	return cmd.Run()
 }

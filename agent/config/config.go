@@ -42,7 +42,8 @@ type Config struct {
 	LangGuessed bool
 	// DataDir holds the outbox (--data). Default: the user's cache directory.
 	DataDir string
-	// NoBrowser stops the agent opening the candidate page (--no-browser).
+	// NoBrowser stops the agent opening the candidate page (--no-browser,
+	// KUZET_AGENT_NO_BROWSER=1).
 	NoBrowser bool
 	// NoChecks turns the system checks of rules 10.9–10.11 off
 	// (--no-checks), for test rigs that run many agents on one machine.
@@ -98,8 +99,15 @@ func (e *Error) Error() string { return string(e.Key) + fmt.Sprint(e.Args) }
 
 // Load parses args over the environment and defaults.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	return load(args, getenv, stderr, false)
+}
+
+// load is Load, and with join LoadJoin: the one argument is the join link.
+func load(args []string, getenv func(string) string, stderr io.Writer, join bool) (Config, error) {
 	c := Config{Camera: "auto", Mic: "auto", Screen: true, ScreenFPS: 1, Width: 640, Height: 480, FPS: 15, MaxKbps: 256, LogLevel: "warn"}
 	lang, guessed := systemLang(getenv, desktopLangs)
+	// A flag error is told in the system's language too, not in a fixed one.
+	c.Lang = i18n.Lang(lang)
 	fs := flag.NewFlagSet("kuzet-agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Server, "server", getenv("KUZET_AGENT_SERVER"), "server address, e.g. https://proctor.example.kz")
@@ -107,7 +115,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.Camera, "camera", or(getenv("KUZET_AGENT_CAMERA"), c.Camera), "camera: auto, test, file:PATH or a device such as /dev/video0")
 	fs.StringVar(&lang, "lang", lang, "language: kk, ru or en")
 	fs.StringVar(&c.DataDir, "data", getenv("KUZET_AGENT_DATA"), "directory for the outbox (default: the user cache directory)")
-	fs.BoolVar(&c.NoBrowser, "no-browser", false, "do not open the candidate page in the browser")
+	fs.BoolVar(&c.NoBrowser, "no-browser", getenv("KUZET_AGENT_NO_BROWSER") == "1", "do not open the candidate page in the browser (env KUZET_AGENT_NO_BROWSER=1)")
 	fs.BoolVar(&c.NoChecks, "no-checks", false, "turn the system checks off (the proctor is told)")
 	fs.IntVar(&c.Width, "width", c.Width, "capture width")
 	fs.IntVar(&c.Height, "height", c.Height, "capture height")
@@ -124,15 +132,35 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	if err := fs.Parse(args); err != nil {
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
 	}
-	if fs.NArg() > 0 {
-		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "unexpected argument " + fs.Arg(0)}}
-	}
 	l, err := i18n.ParseLang(lang)
 	if err != nil {
 		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": err.Error()}}
 	}
 	c.Lang = l
+	// --lang kk names the language: only the fallback is a guess.
+	fs.Visit(func(f *flag.Flag) { guessed = guessed && f.Name != "lang" })
 	c.LangGuessed = guessed && l == i18n.KK
+	if join {
+		if fs.NArg() != 1 {
+			return c, &Error{Key: i18n.Key("agent.join.missing")}
+		}
+		var named error
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "server" || f.Name == "token" {
+				named = &Error{Key: i18n.Key("agent.join.flags")}
+			}
+		})
+		if named != nil {
+			return c, named
+		}
+		server, token, err := ParseJoinLink(fs.Arg(0))
+		if err != nil {
+			return c, err
+		}
+		c.Server, c.Token = server, token
+	} else if fs.NArg() > 0 {
+		return c, &Error{Key: i18n.Key("agent.bad_flag"), Args: i18n.Args{"reason": "unexpected argument " + fs.Arg(0)}}
+	}
 	return c, c.validate()
 }
 
@@ -238,6 +266,13 @@ func trust(caFile, pin string) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// SystemLang is the candidate's language before any --lang (see
+// systemLang); guessed is true when it is only the Kazakh fallback.
+func SystemLang(getenv func(string) string) (lang i18n.Lang, guessed bool) {
+	l, guessed := systemLang(getenv, desktopLangs)
+	return i18n.Lang(l), guessed
 }
 
 // systemLang is the language the candidate's system is set to, or Kazakh

@@ -48,4 +48,15 @@ func TestLanguageFollowsTheSystemThenKazakh(t *testing.T) {
 	if c.Lang != i18n.RU || c.LangGuessed {
 		t.Fatalf("--lang ru: %s guessed %v", c.Lang, c.LangGuessed)
 	}
+	// --lang kk on a system without a locale is a choice, not the guess
+	// (the agent printed the fallback notice in three languages anyway).
+	c, err = Load([]string{"--server", "http://127.0.0.1:1", "--token", "t", "--lang", "kk"}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.Lang != i18n.KK || c.LangGuessed {
+		t.Fatalf("--lang kk without a locale: %s guessed %v, %v", c.Lang, c.LangGuessed, err)
+	}
+	// A bad flag is told in the system's language: the fallback, not Russian.
+	c, err = Load([]string{"--no-such-flag"}, func(string) string { return "" }, io.Discard)
+	if err == nil || c.Lang != i18n.KK {
+		t.Fatalf("bad flag without a locale: lang %q, err %v; want kk and an error", c.Lang, err)
+	}
 }

@@ -20,7 +20,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"kuzet.kz/kuzet/internal/buildinfo"
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/auth"
 	"kuzet.kz/kuzet/server/hub"
@@ -61,6 +63,16 @@ type Config struct {
 	Policy protocol.Policy
 	// LostAfter closes an agent that has been silent this long.
 	LostAfter time.Duration
+	// MinAgentVersion, if set, refuses agents whose hello version is below
+	// it, or not a release, at hello (server/config MinAgentVersion).
+	MinAgentVersion string
+	// AllowDevAgents lets agents that are not a release ("dev") in despite
+	// MinAgentVersion (-demo).
+	AllowDevAgents bool
+	// AgentDownloadURL is where the refused candidate gets the agent.
+	AgentDownloadURL string
+	// Catalogue words the refusal in the candidate's language.
+	Catalogue *i18n.Catalogue
 }
 
 // Link serves agent connections.
@@ -192,6 +204,10 @@ func (l *Link) session(conn *wsconn.Conn) error {
 	}
 	version, err := protocol.Negotiate(hello.Versions)
 	if err != nil {
+		return err
+	}
+	// Before the join token: a refused agent keeps it for the new one.
+	if err := l.outdated(hello); err != nil {
 		return err
 	}
 	// A join token opens the sitting once and is swapped for a resume
@@ -360,6 +376,30 @@ func (l *Link) register(a *agent) (back bool, err error) {
 	back = l.lost[a.sitting.ID]
 	delete(l.lost, a.sitting.ID)
 	return back, nil
+}
+
+// outdated refuses an agent below MinAgentVersion (or not a release, unless
+// AllowDevAgents). The message is already in the candidate's language
+// (hello.Lang), from the catalogue: the agent being refused is an old one,
+// which prints a refusal's message as it comes and cannot know a newer key.
+func (l *Link) outdated(h *protocol.Hello) error {
+	min, v := l.cfg.MinAgentVersion, h.Agent.Version
+	switch {
+	case min == "":
+		return nil
+	case !buildinfo.Release(v):
+		if l.cfg.AllowDevAgents {
+			return nil
+		}
+		if v == "" {
+			v = buildinfo.Dev
+		}
+	case buildinfo.Compare(v, min) >= 0:
+		return nil
+	}
+	l.log.Info("agent refused: below the minimum version", "agent_version", v, "minimum", min, "os", h.Agent.OS)
+	text := l.cfg.Catalogue.Text(i18n.Lang(h.Lang), i18n.Key("agent.outdated"), i18n.Args{"version": v, "minimum": min, "url": l.cfg.AgentDownloadURL})
+	return &protocol.Error{Code: protocol.ErrUnsupportedVersion, Message: text}
 }
 
 // closeReason names why an agent's socket ended.

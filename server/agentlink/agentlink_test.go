@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"kuzet.kz/kuzet/protocol"
+	"kuzet.kz/kuzet/protocol/i18n"
 	"kuzet.kz/kuzet/server/admin"
 	"kuzet.kz/kuzet/server/agentlink"
 	"kuzet.kz/kuzet/server/audit"
@@ -34,7 +35,10 @@ type fixture struct {
 	id    protocol.SittingID
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
+
+// setupWith is setup with the link's configuration changed by with.
+func setupWith(t *testing.T, with func(*agentlink.Config)) *fixture {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "kuzet.db"))
 	if err != nil {
@@ -68,8 +72,12 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := agentlink.New(agentlink.Config{Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir()), alog), Log: log,
-		PublicURL: "http://example", Policy: protocol.Policy{HeartbeatMS: 1000, CameraLostMS: 2000}, LostAfter: 5 * time.Second})
+	cfg := agentlink.Config{Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ingest.New(st, h, evidence.New(t.TempDir()), alog), Log: log,
+		PublicURL: "http://example", Policy: protocol.Policy{HeartbeatMS: 1000, CameraLostMS: 2000}, LostAfter: 5 * time.Second}
+	if with != nil {
+		with(&cfg)
+	}
+	link := agentlink.New(cfg)
 	srv := httptest.NewServer(link)
 	t.Cleanup(func() { link.Shutdown(); srv.Close() })
 	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http"), token: ns.Token, store: st, link: link, log: alog, adm: adm, id: ns.Sitting.ID}
@@ -93,9 +101,20 @@ func hello(token string, versions ...int) string {
 	return `{"v":1,"type":"hello","body":{"versions":` + string(v) + `,"token":"` + token + `","agent":{"version":"t","os":"linux","arch":"amd64"},"lang":"en"}}`
 }
 
+// helloAs is a hello from an agent of version in lang.
+func helloAs(token, version, lang string) string {
+	return `{"v":1,"type":"hello","body":{"versions":[1],"token":"` + token + `","agent":{"version":"` + version + `","os":"linux","arch":"amd64"},"lang":"` + lang + `"}}`
+}
+
 // expectRefusal reads until the server closes and checks that an error
 // message with code came first and the close frame carried closeCode.
 func expectRefusal(t *testing.T, ws *websocket.Conn, code protocol.ErrorCode, closeCode int) {
+	t.Helper()
+	refusal(t, ws, code, closeCode)
+}
+
+// refusal is expectRefusal returning the error message.
+func refusal(t *testing.T, ws *websocket.Conn, code protocol.ErrorCode, closeCode int) *protocol.Error {
 	t.Helper()
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var gotErr *protocol.Error
@@ -122,6 +141,7 @@ func expectRefusal(t *testing.T, ws *websocket.Conn, code protocol.ErrorCode, cl
 	if gotErr == nil || gotErr.Code != code || gotErr.Message == "" {
 		t.Fatalf("error message = %+v, want code %s with a message", gotErr, code)
 	}
+	return gotErr
 }
 
 func TestRefusals(t *testing.T) {
@@ -249,4 +269,60 @@ func TestEventsAreAckedStoredOnceAndEndedSittingsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectRefusal(t, ws4, protocol.ErrSittingClosed, protocol.CloseSittingClosed)
+}
+
+// Issue 13: with -min-agent-version an agent below it, or a dev build
+// without -demo, is refused at hello with its version, the minimum and
+// where to download the new one, in the candidate's language (an old agent
+// prints the message as it comes). The join token stays unused, so the
+// new agent joins with the same link. Versions compare as semver.
+func TestAgentBelowTheMinimumVersionIsRefused(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://proctor.example.kz/download/"
+	for _, dev := range []bool{false, true} {
+		f := setupWith(t, func(c *agentlink.Config) {
+			c.MinAgentVersion, c.AgentDownloadURL, c.Catalogue, c.AllowDevAgents = "1.4.0", url, cat, dev
+		})
+		refused := []string{"1.3.9", "0.1.0", "1.4.0-rc.1"}
+		if !dev {
+			refused = append(refused, "dev", "", "v0.0.0-20250601100000-3e8b2a7c1d90")
+		}
+		for i, v := range refused {
+			lang := []string{"kk", "ru", "en"}[i%3]
+			ws := dial(t, f)
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(helloAs(f.token, v, lang))); err != nil {
+				t.Fatal(err)
+			}
+			e := refusal(t, ws, protocol.ErrUnsupportedVersion, protocol.CloseUnsupportedVersion)
+			shown := v
+			if v == "" {
+				shown = "dev"
+			}
+			want := cat.Text(i18n.Lang(lang), i18n.Key("agent.outdated"), i18n.Args{"version": shown, "minimum": "1.4.0", "url": url})
+			if e.Message != want || !strings.Contains(e.Message, url) {
+				t.Errorf("version %q (%s): message %q, want %q", v, lang, e.Message, want)
+			}
+		}
+		st, err := f.store.Sitting(f.id)
+		if err != nil || st.JoinNonce == "" {
+			t.Fatalf("a refused agent used the join token (nonce %q, %v)", st.JoinNonce, err)
+		}
+		// 1.10.0 is above 1.4.0 (not in string order); with -demo a dev
+		// build gets in too.
+		ok := "1.10.0"
+		if dev {
+			ok = "dev"
+		}
+		ws := dial(t, f)
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(helloAs(f.token, ok, "kk"))); err != nil {
+			t.Fatal(err)
+		}
+		_, data, err := ws.ReadMessage()
+		if err != nil || !strings.Contains(string(data), `"type":"welcome"`) {
+			t.Fatalf("version %s (dev allowed %v) with the same join token got %s, %v", ok, dev, data, err)
+		}
+	}
 }

@@ -146,6 +146,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Re
 	link := agentlink.New(agentlink.Config{
 		Store: st, Tokens: adm, Hub: h, Roster: ros, SFU: sfu, Ingest: ing, Log: log.With("part", "agents"),
 		PublicURL: cfg.PublicURL, Policy: policy, LostAfter: cfg.AgentLostAfter,
+		MinAgentVersion: cfg.MinAgentVersion, AllowDevAgents: cfg.Demo, AgentDownloadURL: cfg.AgentDownloadURL, Catalogue: cat,
 	})
 	cons := consent.New(consent.Config{Store: st, Ingest: ing, Agents: link, Retention: cfg.Retention, Log: log.With("part", "consent")})
 	notice := cons.Notice()

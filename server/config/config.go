@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +111,18 @@ type Config struct {
 	// address (flag -debug-listen, e.g. 127.0.0.1:6060). Keep it on
 	// loopback: it is not authenticated.
 	DebugListen string
+	// MinAgentVersion, if set, is the oldest kuzet-agent release (X.Y.Z)
+	// a sitting accepts (flag -min-agent-version): an agent below it is
+	// refused at hello — before its join token is used — with its
+	// version, the minimum and AgentDownloadURL, in the candidate's
+	// language. A build that is not a release ("dev") is refused too,
+	// except with -demo, which runs the agent built from the checkout.
+	// Default: none, every version is accepted.
+	MinAgentVersion string
+	// AgentDownloadURL is where candidates get the agent (flag
+	// -agent-download-url), named in that refusal. Required with
+	// -min-agent-version: a refusal must say where the new one is.
+	AgentDownloadURL string
 	// LogLevel is debug, info, warn or error (flag -log-level). Default info.
 	LogLevel string
 	// LogJSON writes logs as JSON lines (flag -log-json).
@@ -163,6 +176,8 @@ func Load(args []string, getenv func(string) string, usage func(*flag.FlagSet)) 
 	fs.StringVar(&c.RuleSets, "rulesets", "", "directory of rule-set files (default DATA/rulesets)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR prefixes, comma-separated")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "serve the Go profiler on this loopback address (support)")
+	fs.StringVar(&c.MinAgentVersion, "min-agent-version", "", "refuse kuzet-agent releases below this version X.Y.Z (and dev builds, except with -demo)")
+	fs.StringVar(&c.AgentDownloadURL, "agent-download-url", "", "where candidates download kuzet-agent, told to an agent below -min-agent-version")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "write logs as JSON lines")
 	if usage != nil {
@@ -265,6 +280,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("-debug-listen %q: the profiler has no login, so it must be on a loopback address such as 127.0.0.1:6060", c.DebugListen))
 		}
 	}
+	errs = append(errs, c.agentVersions()...)
 	if err := c.auditKeysApart(); err != nil {
 		errs = append(errs, err)
 	}
@@ -274,6 +290,25 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-log-level %q: use debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// releaseVersion is X.Y.Z, the form scripts/release stamps.
+var releaseVersion = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+
+// agentVersions checks -min-agent-version and -agent-download-url.
+func (c *Config) agentVersions() []error {
+	var errs []error
+	if c.MinAgentVersion != "" && !releaseVersion.MatchString(c.MinAgentVersion) {
+		errs = append(errs, fmt.Errorf("-min-agent-version %q: want a release version X.Y.Z such as 1.4.0", c.MinAgentVersion))
+	}
+	if c.AgentDownloadURL != "" {
+		if u, err := url.Parse(c.AgentDownloadURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("-agent-download-url %q: want an absolute http(s) URL such as https://proctor.example.kz/download/", c.AgentDownloadURL))
+		}
+	} else if c.MinAgentVersion != "" {
+		errs = append(errs, errors.New("-min-agent-version needs -agent-download-url: the refused candidate must be told where the new agent is"))
+	}
+	return errs
 }
 
 // WithPaths returns c with the paths that default to places in DataDir

@@ -45,12 +45,30 @@ func TestValidateNamesTheProblem(t *testing.T) {
 		{[]string{"-log-level", "loud"}, nil, "debug, info, warn or error"},
 		{nil, map[string]string{"KUZET_RTC_PORT": "many"}, "KUZET_RTC_PORT"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"-min-agent-version", "1.4", "-agent-download-url", "https://kuzet.kz/download/"}, nil, "want a release version X.Y.Z"},
+		{[]string{"-min-agent-version", "v1.4.0", "-agent-download-url", "https://kuzet.kz/download/"}, nil, "want a release version X.Y.Z"},
+		{[]string{"-min-agent-version", "1.4.0"}, nil, "needs -agent-download-url"},
+		{[]string{"-agent-download-url", "kuzet.kz/download"}, nil, "absolute http(s) URL"},
 	}
 	for _, tc := range cases {
 		_, err := Load(tc.args, env(tc.env), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Load(%v, %v) error = %v, want it to mention %q", tc.args, tc.env, err, tc.want)
 		}
+	}
+}
+
+// Issue 13: a minimum agent version with where to get it loads as given.
+func TestMinAgentVersion(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"KUZET_MIN_AGENT_VERSION": "1.10.0", "KUZET_AGENT_DOWNLOAD_URL": "https://kuzet.kz/download/"}), nil)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil && strings.Contains(err.Error(), "agent") {
+		t.Fatal(err)
+	}
+	if c.MinAgentVersion != "1.10.0" || c.AgentDownloadURL != "https://kuzet.kz/download/" {
+		t.Fatalf("got %q %q", c.MinAgentVersion, c.AgentDownloadURL)
 	}
 }
 

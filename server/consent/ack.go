@@ -73,4 +73,3 @@ func (m *Module) acknowledgement(id protocol.SittingID, n uint64) (protocol.Reco
 		after = recs[len(recs)-1].N
 	}
 }
-

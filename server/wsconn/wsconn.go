@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -282,9 +283,15 @@ func (c *Conn) Wait() {
 	c.wg.Wait()
 }
 
+// truncate cuts s to at most n bytes at a character boundary: a close
+// frame's reason must be valid UTF-8 (RFC 6455 §5.5.1), and a reason in
+// Kazakh or Russian cut inside a letter made clients drop the frame.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -74,5 +75,18 @@ func TestQuietPeerKeptByPongs(t *testing.T) {
 		}
 	case <-time.After(20 * opts.ReadTimeout):
 		t.Fatal("a peer that answers nothing was never closed")
+	}
+}
+
+// A close reason is cut at a letter, never inside one: RFC 6455 §5.5.1
+// wants it valid UTF-8, and gorilla drops a close frame that is not (a
+// Kazakh refusal lost its close code). Failed before: cut mid-letter.
+func TestTruncateKeepsUTF8(t *testing.T) {
+	s := "unsupported_version: Бұл агенттің нұсқасы — dev, ал сервер 1.4.0 немесе одан жаңа нұсқасын ғана қабылдайды."
+	for n := 0; n <= len(s)+1; n++ {
+		got := truncate(s, n)
+		if len(got) > n || !utf8.ValidString(got) || len(got) < n-utf8.UTFMax && len(got) < len(s) {
+			t.Fatalf("truncate(%d) = %q (%d bytes)", n, got, len(got))
+		}
 	}
 }

@@ -3,6 +3,10 @@
 // WebRTC and reports rule events with evidence.
 //
 //	kuzet-agent --server URL --token TOKEN [--camera auto|test|file:PATH|DEVICE] [--lang kk|ru|en]
+//	kuzet-agent join LINK [flags]     (the join link of the candidate's cabinet)
+//	kuzet-agent --version | version   (the version and build, one line)
+//	kuzet-agent check [--json]
+//	kuzet-agent analyze [--json] [--room-scan] FILES…
 //
 // It prints, in the candidate's language, what it is doing and what to fix.
 // If the server is unreachable or refuses the token it says so in one line
@@ -28,22 +32,18 @@ import (
 	"kuzet.kz/kuzet/agent/camera"
 	"kuzet.kz/kuzet/agent/config"
 	"kuzet.kz/kuzet/agent/precheck"
+	"kuzet.kz/kuzet/internal/buildinfo"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
 
 func main() { os.Exit(run()) }
 
 // langArg takes --lang out of a subcommand's arguments; without it the
-// language comes from the environment (KUZET_AGENT_LANG, then the locale),
-// else Russian. An unknown language is reported and Russian used.
-func langArg(args []string) ([]string, i18n.Lang) {
-	lang := i18n.RU
-	for _, k := range []string{"KUZET_AGENT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
-		if l, err := i18n.ParseLang(os.Getenv(k)); err == nil {
-			lang = l
-			break
-		}
-	}
+// language is the system's (KUZET_AGENT_LANG, the locale, the desktop's
+// setting: config.SystemLang), else Kazakh, the state language (issue
+// 16). An unknown language is reported and the system's used.
+func langArg(args []string, getenv func(string) string) ([]string, i18n.Lang) {
+	lang, _ := config.SystemLang(getenv)
 	var rest []string
 	set := func(v string) {
 		if l, err := i18n.ParseLang(v); err == nil {
@@ -70,7 +70,7 @@ func langArg(args []string) ([]string, i18n.Lang) {
 // checkCommand is `kuzet-agent check [--json] [--lang kk|ru|en]`: every
 // system check once (rules 10.9–10.11), exit 0 only if all ran and passed.
 func checkCommand(cat *i18n.Catalogue, args []string) int {
-	rest, lang := langArg(args)
+	rest, lang := langArg(args, os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -78,6 +78,14 @@ func checkCommand(cat *i18n.Catalogue, args []string) int {
 }
 
 func run() int {
+	if len(os.Args) == 2 {
+		switch os.Args[1] {
+		case "--version", "-version", "version":
+			// Identifiers only, the same in every language (buildinfo).
+			fmt.Println(buildinfo.Get().String("kuzet-agent"))
+			return app.ExitOK
+		}
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kuzet-agent: text catalogue:", err)
@@ -93,14 +101,20 @@ func run() int {
 		case "analyze":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			args, lang := langArg(os.Args[2:])
+			args, lang := langArg(os.Args[2:], os.Getenv)
 			return analyze.RunCommand(ctx, args, os.Stdout, os.Stderr, cat, lang)
 		}
 	}
-	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
+	load := config.Load
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "join" {
+		// The join link of the cabinet: the server and token without typing.
+		load, args = config.LoadJoin, args[1:]
+	}
+	cfg, err := load(args, os.Getenv, os.Stderr)
 	lang := cfg.Lang
 	if !lang.Valid() {
-		lang = i18n.RU
+		lang, _ = config.SystemLang(os.Getenv)
 	}
 	term := app.NewTerminal(os.Stdout, cat, lang)
 	if err != nil {

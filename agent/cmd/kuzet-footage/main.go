@@ -32,7 +32,7 @@ func lang() i18n.Lang {
 			return l
 		}
 	}
-	return i18n.RU
+	return i18n.KK // the state language, as kuzet-agent falls back to (issue 16)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -3,6 +3,7 @@
 //
 //	kuzet-audit verify FILE [--key audit.pub] [--lang kk|ru|en]
 //	kuzet-audit witness --state FILE --key audit.pub (--kept-size | --checkpoint FILE [--proof FILE])
+//	kuzet-audit --version | version
 //
 // It checks the checkpoint's signature, every entry's inclusion proof and
 // every evidence and recording file's hash, and names the first entry that
@@ -13,14 +14,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 
+	"kuzet.kz/kuzet/internal/buildinfo"
 	"kuzet.kz/kuzet/server/audit"
 	"kuzet.kz/kuzet/server/audit/witness"
 )
 
 func main() {
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version" || os.Args[1] == "version") {
+		// Which build verifies: the release stamp (scripts/release) or dev.
+		fmt.Println(buildinfo.Get().String("kuzet-audit"))
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	var code int
 	if len(os.Args) > 1 && os.Args[1] == "witness" {
