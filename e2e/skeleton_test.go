@@ -138,7 +138,7 @@ func startAgentWith(t *testing.T, url, token, dataDir string, hooks agentapp.Hoo
 	if page == nil {
 		page = func(u string) {
 			go func() {
-				if _, err := kit.Consent(u, true, "en"); err != nil {
+				if _, err := kit.ConsentTLS(u, true, "en", cfg.TLS); err != nil {
 					t.Errorf("consent: %v", err)
 				}
 			}()

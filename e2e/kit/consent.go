@@ -2,6 +2,7 @@ package kit
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,11 @@ import (
 // the first status and posts the decision in lang. It returns the consent
 // as the server then holds it.
 func Consent(pageURL string, given bool, lang string) (protocol.ConsentState, error) {
+	return ConsentTLS(pageURL, given, lang, nil)
+}
+
+// ConsentTLS is Consent over TLS trusting tc (the agent's pinned server).
+func ConsentTLS(pageURL string, given bool, lang string, tc *tls.Config) (protocol.ConsentState, error) {
 	var state protocol.ConsentState
 	u, err := url.Parse(pageURL)
 	if err != nil {
@@ -31,7 +37,7 @@ func Consent(pageURL string, given bool, lang string) (protocol.ConsentState, er
 	}
 	token := q.Get("t")
 	ws := url.URL{Scheme: strings.Replace(u.Scheme, "http", "ws", 1), Host: u.Host, Path: "/v1/candidate", RawQuery: url.Values{"t": {token}}.Encode()}
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: tc}
 	conn, _, err := d.Dial(ws.String(), nil)
 	if err != nil {
 		return state, fmt.Errorf("the candidate channel: %w", err)
@@ -66,7 +72,7 @@ func Consent(pageURL string, given bool, lang string) (protocol.ConsentState, er
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}).Do(req)
 	if err != nil {
 		return state, err
 	}
