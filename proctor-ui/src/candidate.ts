@@ -7,7 +7,7 @@ import type { Action, CandidateToServerMessage, ConsentNotice, ConsentState, Fee
 import { api, ApiError } from "./api";
 import { Channel, type ChannelState } from "./channel";
 import { h, formatTime } from "./dom";
-import { recordItem, ruleTitle } from "./events";
+import { eventText, recordItem, ruleTitle } from "./events";
 import { initialLang, lang, loadCatalogue, t, onLangChange, has } from "./i18n";
 import { langSwitch } from "./lang-switch";
 
@@ -17,6 +17,7 @@ const token = params.get("t") ?? "";
 
 let status: Status | null = null;
 let conn: ChannelState = "connecting";
+let everOpen = false;
 let fatal = "";
 const records: FeedRecord[] = [];
 
@@ -68,6 +69,57 @@ function ackLine(n: number): HTMLElement {
   const b = h("button", { type: "button", class: "ack", "data-ack": n, disabled: acking.has(n) }, t("ui.candidate.ack"));
   b.addEventListener("click", () => void acknowledge(n));
   return b;
+}
+
+// The system checks the page shows, each with its state and fix: remote
+// access (10.9), headsets (10.10), other materials and displays (10.11).
+const checkedRules = ["10.9", "10.10", "10.11"] as const;
+
+type CheckState = "pending" | "ok" | "partial" | "problem" | "unchecked";
+
+/** A rule's check as the records tell it: each check's pre-check outcome
+ * (could it run?), then every span the continuous checks opened and
+ * closed since. */
+function checkOf(rule: string): { state: CheckState; problems: string[] } {
+  const open = new Map<string, string>();
+  const ran = new Map<string, boolean>();
+  for (const r of records) {
+    const e = r.event;
+    if (!e || e.rule !== rule) continue;
+    if (e.kind === "instant") {
+      ran.set(e.subject, e.severity !== "unchecked");
+      continue;
+    }
+    if (e.kind === "end") open.delete(e.subject);
+    else if (e.severity === "violation" || e.severity === "suspected") open.set(e.subject, eventText(e));
+  }
+  if (open.size) return { state: "problem", problems: [...open.values()] };
+  const outcomes = [...ran.values()];
+  if (!outcomes.length) return { state: "pending", problems: [] };
+  if (outcomes.every((x) => !x)) return { state: "unchecked", problems: [] };
+  return { state: outcomes.every((x) => x) ? "ok" : "partial", problems: [] };
+}
+
+/** The pre-check: each rule with a plain state and, for a problem, what
+ * was found and what to do; it follows the checks live. */
+function checksSection(): HTMLElement | null {
+  if (!consent.given) return null;
+  const rows = checkedRules.map((rule) => {
+    const c = checkOf(rule);
+    return h("li", { class: `check check-${c.state}`, "data-rule": rule, "data-state": c.state },
+      h("strong", {}, t("ui.rule", { rule }), " ", ruleTitle(rule)), " — ",
+      h("span", { class: "check-state" }, t(`ui.check.${c.state}`)),
+      ...c.problems.map((p) => h("div", { class: "check-found" }, p)),
+      c.state === "problem" ? h("div", { class: "check-fix" }, t(`rule.${rule}.fix`)) : null,
+      c.state === "unchecked" ? h("div", { class: "check-fix" }, t("ui.check.unchecked_means")) : null,
+      c.state === "partial" ? h("div", { class: "check-fix" }, t("ui.check.partial_means")) : null);
+  });
+  const states = checkedRules.map((r) => checkOf(r).state);
+  const summary = states.includes("problem") ? "problem" : states.includes("pending") ? "pending" : "ready";
+  return h("section", { class: "checks", id: "checks", "aria-labelledby": "checks-title" },
+    h("h2", { id: "checks-title" }, t("ui.check.title")),
+    h("ul", { class: "check-list" }, ...rows),
+    h("p", { class: `check-summary summary-${summary}`, id: "checks-summary", role: "status" }, t(`ui.check.summary_${summary}`)));
 }
 
 /** The notice with the two answers; once given, one line saying so. */
@@ -199,9 +251,12 @@ function render(): void {
       "main",
       { class: "candidate" },
       h("p", { class: `conn conn-${conn}`, role: "status", id: "conn" }, fatal || t(`ui.conn.${conn}`)),
+      // A lost connection, calmly: nothing is lost, it comes back by itself.
+      !fatal && conn !== "open" && everOpen ? h("p", { class: "conn-calm", id: "conn-calm" }, t("ui.conn.calm")) : null,
       paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
       consentSection(),
       state,
+      checksSection(),
       noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList),
         ackError ? h("p", { class: "refusal", role: "alert" }, ackError) : null) : null,
       h(
@@ -258,6 +313,7 @@ async function main(): Promise<void> {
     },
     onState: (s) => {
       conn = s;
+      if (s === "open") everOpen = true;
       if (s === "open") {
         records.length = 0;
         last = 0;
