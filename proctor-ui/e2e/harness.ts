@@ -358,3 +358,17 @@ export function chromiumCPU(): number {
 export function treeCPU(pid: number): number {
   return subtreeCPU(pid);
 }
+
+/** Runs axe-core over the page for WCAG 2.1 A and AA and fails naming
+ * every violation (rule, impact, the elements). what names the page. */
+export async function axe(page: Page, what: string): Promise<void> {
+  const src = readFileSync(join(repo, "proctor-ui", "node_modules", "axe-core", "axe.min.js"), "utf8");
+  // Evaluated over the DevTools protocol, which the page's CSP does not block.
+  await page.evaluate(src);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } };
+    const r = await w.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  if (violations.length) throw new Error(`axe-core found ${violations.length} WCAG 2.1 AA violations on ${what}:\n${violations.join("\n")}`);
+}
