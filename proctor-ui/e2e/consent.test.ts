@@ -58,6 +58,16 @@ test("the candidate reads the consent notice in kk, ru and en, refuses, then agr
     await waitFor("the camera on", async () => (await page.locator("#camera").innerText()) === "video is being sent", 30000);
     await shot(page, "consent-given");
 
+    // The ID step (rule 10.1): the guide frame and the countdown, who sees
+    // the photo, then the word that it was taken.
+    await page.locator("#id-step").waitFor({ timeout: 15000 });
+    assert.match(await page.locator("#id-count").innerText(), /the picture is taken in \d+ s\.$|keep holding/);
+    assert.match(await page.locator("#id-who").innerText(), /Only the HR service sees this photo.*p\.74-1/);
+    await page.locator("#id-step").screenshot({ path: "/tmp/id-step.png" });
+    await shot(page, "candidate-id-step");
+    await page.locator("#id-done").waitFor({ timeout: 30000 });
+    assert.equal(await page.locator("#id-step").count(), 0);
+
     // A proctor's warning: the candidate reads it, says so, and the
     // proctor's feed has the acknowledgement.
     const proctor = await Staff.login(sys, sys.demo.proctor_user, sys.demo.proctor_password);

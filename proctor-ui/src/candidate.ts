@@ -122,6 +122,27 @@ function checksSection(): HTMLElement | null {
     h("p", { class: `check-summary summary-${summary}`, id: "checks-summary", role: "status" }, t(`ui.check.summary_${summary}`)));
 }
 
+/** The ID step (rule 10.1): once the agent asks, a guide frame and the
+ * seconds until the photo, and who sees it (HR alone, p.74-1); then a
+ * line saying it was taken. */
+function idStep(): HTMLElement | null {
+  let prompt: FeedRecord | undefined;
+  let taken: FeedRecord | undefined;
+  for (const r of records) {
+    if (r.event?.subject === "idphoto:prompt") prompt = r;
+    if (r.event?.subject === "id.photo") taken = r;
+  }
+  if (!prompt?.event) return null;
+  if (taken && taken.n > prompt.n) return h("p", { class: "id-done", id: "id-done" }, t("ui.id.done"));
+  const wait = Number(prompt.event.args?.["seconds"] ?? "10");
+  const left = Math.max(0, Math.ceil(wait - (Date.now() - new Date(prompt.event.time).getTime()) / 1000));
+  return h("section", { class: "id-step", id: "id-step", "aria-labelledby": "id-title" },
+    h("h2", { id: "id-title" }, t("ui.id.title")),
+    h("div", { class: "id-guide", "aria-hidden": "true" }, h("div", { class: "id-card" }, h("div", { class: "id-photo" }), h("div", { class: "id-lines" }))),
+    h("p", { id: "id-count", role: "timer", "aria-live": "polite" }, left > 0 ? t("ui.id.hold", { seconds: String(left) }) : t("ui.id.now")),
+    h("p", { class: "meta", id: "id-who" }, t("ui.id.who")));
+}
+
 /** The notice with the two answers; once given, one line saying so. */
 function consentSection(): HTMLElement | null {
   if (!notice) return null;
@@ -256,6 +277,7 @@ function render(): void {
       paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
       consentSection(),
       state,
+      idStep(),
       checksSection(),
       noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList),
         ackError ? h("p", { class: "refusal", role: "alert" }, ackError) : null) : null,
@@ -326,6 +348,10 @@ async function main(): Promise<void> {
     },
   });
   window.setInterval(() => ch.send("heartbeat", { time: new Date().toISOString() }), 20000);
+  // The ID step's countdown.
+  window.setInterval(() => {
+    if (document.getElementById("id-step")) render();
+  }, 1000);
   render();
 }
 
