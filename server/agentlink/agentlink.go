@@ -218,22 +218,22 @@ func (l *Link) session(conn *wsconn.Conn) error {
 		st, resume, err = l.cfg.Tokens.Join(hello.Token)
 		switch {
 		case errors.Is(err, admin.ErrSittingEnded):
-			return protocol.Errorf(protocol.ErrSittingClosed, "%v", err)
+			return l.refusal(hello, protocol.ErrSittingClosed, err)
 		case errors.Is(err, admin.ErrTokenInvalid), errors.Is(err, admin.ErrTokenUsed), errors.Is(err, admin.ErrTokenExpired):
-			return protocol.Errorf(protocol.ErrUnauthorized, "%v", err)
+			return l.refusal(hello, protocol.ErrUnauthorized, err)
 		case err != nil:
 			return fmt.Errorf("join: %w", err)
 		}
 	} else {
 		st, err = l.cfg.Store.SittingByTokenHash(auth.TokenHash(hello.Token))
 		if errors.Is(err, store.ErrNotFound) {
-			return protocol.Errorf(protocol.ErrUnauthorized, "%v", admin.ErrTokenInvalid)
+			return l.refusal(hello, protocol.ErrUnauthorized, admin.ErrTokenInvalid)
 		}
 		if err != nil {
 			return fmt.Errorf("look up sitting token: %w", err)
 		}
 		if st.State == protocol.StateEnded {
-			return protocol.Errorf(protocol.ErrSittingClosed, "%v", admin.ErrSittingEnded)
+			return l.refusal(hello, protocol.ErrSittingClosed, admin.ErrSittingEnded)
 		}
 	}
 	log := l.log.With("sitting", st.ID)
@@ -400,6 +400,27 @@ func (l *Link) outdated(h *protocol.Hello) error {
 	l.log.Info("agent refused: below the minimum version", "agent_version", v, "minimum", min, "os", h.Agent.OS)
 	text := l.cfg.Catalogue.Text(i18n.Lang(h.Lang), i18n.Key("agent.outdated"), i18n.Args{"version": v, "minimum": min, "url": l.cfg.AgentDownloadURL})
 	return &protocol.Error{Code: protocol.ErrUnsupportedVersion, Message: text}
+}
+
+// refusalKeys word the join refusals, each with what to do next, in the
+// candidate's language; the agent prints a refusal's message as it comes.
+var refusalKeys = map[error]i18n.Key{
+	admin.ErrTokenInvalid: "agent.err.token_invalid",
+	admin.ErrTokenUsed:    "agent.err.token_used",
+	admin.ErrTokenExpired: "agent.err.token_expired",
+	admin.ErrSittingEnded: "agent.err.sitting_ended",
+}
+
+// refusal is the error an agent gets for a refused join, in hello.Lang.
+func (l *Link) refusal(h *protocol.Hello, code protocol.ErrorCode, err error) error {
+	for e, key := range refusalKeys {
+		if errors.Is(err, e) && l.cfg.Catalogue != nil {
+			if lang, perr := i18n.ParseLang(h.Lang); perr == nil {
+				return &protocol.Error{Code: code, Message: l.cfg.Catalogue.Text(lang, key, nil)}
+			}
+		}
+	}
+	return protocol.Errorf(code, "%v", err)
 }
 
 // closeReason names why an agent's socket ended.

@@ -326,3 +326,26 @@ func TestAgentBelowTheMinimumVersionIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A refused join says what to do next in the candidate's language: a
+// wrong token in Kazakh and Russian, and in English as before.
+func TestJoinRefusalsInTheCandidatesLanguage(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := setupWith(t, func(c *agentlink.Config) { c.Catalogue = cat })
+	for lang, want := range map[string]string{
+		"kk": "кезең токені жарамсыз",
+		"ru": "токен этапа недействителен",
+		"en": "the sitting token is not valid: check it against the one your organiser gave for this stage",
+	} {
+		ws := dial(t, f)
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(helloAs("nope", "t", lang))); err != nil {
+			t.Fatal(err)
+		}
+		if e := refusal(t, ws, protocol.ErrUnauthorized, protocol.CloseUnauthorized); !strings.HasPrefix(e.Message, want) {
+			t.Errorf("%s: %q, want it to start %q", lang, e.Message, want)
+		}
+	}
+}
