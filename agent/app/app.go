@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"kuzet.kz/kuzet/agent/camera"
@@ -356,7 +358,7 @@ func startCapture(cfg config.Config, hooks Hooks, emit func(finding.Transition),
 		return nil, ExitCameraError
 	}
 	if err != nil {
-		term.Say(i18n.Key("camera.open_failed"), i18n.Args{"device": cfg.Camera, "reason": err.Error()})
+		term.Say(cameraErrorKey(err), i18n.Args{"device": cfg.Camera, "reason": err.Error()})
 		return nil, ExitCameraError
 	}
 	if hooks.Source != nil {
@@ -388,6 +390,18 @@ func startCapture(cfg config.Config, hooks Hooks, emit func(finding.Transition),
 	m.camera.AddTap(eyes.tap)
 	eyes.ScanCamera(time.Now(), src.Name())
 	return m, ExitOK
+}
+
+// cameraErrorKey words a camera that would not open with what to do: in
+// use by another program, permission refused, or the general case.
+func cameraErrorKey(err error) i18n.Key {
+	switch {
+	case errors.Is(err, syscall.EBUSY):
+		return "camera.busy"
+	case errors.Is(err, fs.ErrPermission):
+		return "camera.denied"
+	}
+	return "camera.open_failed"
 }
 
 // lazyMedia gives the session the publisher's peers once capture started
