@@ -83,6 +83,15 @@ test("the candidate reads the consent notice in kk, ru and en, refuses, then agr
     const tl = await admin.ok<{ records: Array<{ action?: { kind: string; target?: number; actor: string } }> }>("GET", `/api/replay/sittings/${sitting!.id}`);
     assert.ok(tl.records.some((r) => r.action?.kind === "acknowledged" && r.action.target === warned.record.n && r.action.actor === "candidate"), "the acknowledgement is in the sitting's log");
 
+    // The room scan (rule 10.7): the steps and a turning ring while the
+    // agent measures.
+    await proctor.ok("POST", `/api/sittings/${sitting!.id}/room-scan`, { note: "e2e" });
+    const scan = page.locator('#room-scan[data-state="running"]');
+    await scan.waitFor({ timeout: 15000 });
+    assert.equal(await scan.locator("ol.scan-steps li").count(), 3);
+    assert.equal(await scan.locator(".scan-ring").getAttribute("aria-label"), "The agent is measuring the turn");
+    await scan.screenshot({ path: "/tmp/room-scan.png" });
+
     // A reload keeps the decision and the acknowledgement.
     await page.reload();
     await page.locator("#consent-given").waitFor({ timeout: 15000 });

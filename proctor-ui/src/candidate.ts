@@ -122,6 +122,36 @@ function checksSection(): HTMLElement | null {
     h("p", { class: `check-summary summary-${summary}`, id: "checks-summary", role: "status" }, t(`ui.check.summary_${summary}`)));
 }
 
+/** The room scan (rule 10.7): while the agent measures, how to turn with a
+ * turning camera; then the measured rotation as a ring, and for a scan
+ * that did not pass, what went wrong and how to do it again. */
+function roomScan(): HTMLElement | null {
+  let request: FeedRecord | undefined;
+  let result: FeedRecord | undefined;
+  for (const r of records) {
+    if (r.event?.subject === "roomscan:request") request = r;
+    if (r.event?.subject === "roomscan") result = r;
+  }
+  if (!request) return null;
+  const done = result && result.n > request.n ? result.event : undefined;
+  const degrees = Math.min(360, Number(done?.args?.["degrees"] ?? "0"));
+  const passed = done?.severity === "info";
+  const ring = h("div", {
+    class: `scan-ring ${done ? (passed ? "scan-passed" : "scan-failed") : "scan-running"}`,
+    role: "img",
+    "aria-label": done ? t("ui.scan.measured", { degrees: String(degrees) }) : t("ui.scan.measuring"),
+  }, h("span", { class: "scan-center" }, done ? `${degrees}°` : "360°"));
+  // Through the CSSOM: the page's CSP allows no style attributes.
+  if (done) ring.style.setProperty("--scan-deg", `${degrees}deg`);
+  return h("section", { class: "room-scan", id: "room-scan", "data-state": done ? (passed ? "passed" : "failed") : "running", "aria-labelledby": "scan-title" },
+    h("h2", { id: "scan-title" }, t("ui.scan.title")),
+    ring,
+    done
+      ? h("p", { id: "scan-result", role: "status" }, eventText(done))
+      : h("ol", { class: "scan-steps" }, ...["1", "2", "3"].map((n) => h("li", {}, t(`ui.scan.step${n}`)))),
+    done && !passed ? h("p", { class: "check-fix", id: "scan-retry" }, t("ui.scan.retry")) : null);
+}
+
 /** The ID step (rule 10.1): once the agent asks, a guide frame and the
  * seconds until the photo, and who sees it (HR alone, p.74-1); then a
  * line saying it was taken. */
@@ -277,6 +307,7 @@ function render(): void {
       paused() ? h("p", { class: "paused-banner", role: "alert", id: "paused" }, t("dashboard.cand.paused_banner")) : null,
       consentSection(),
       state,
+      roomScan(),
       idStep(),
       checksSection(),
       noticeList.length ? h("section", {}, h("h2", {}, t("ui.candidate.notices")), h("ul", { class: "notices" }, ...noticeList),
