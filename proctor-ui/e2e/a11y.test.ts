@@ -2,9 +2,11 @@
 // page of the web app, as each role first sees it, in Kazakh (the default)
 // and in English: the sign-in page, the proctor's dashboard, HR's page, the
 // replay, the accounts page, the commission's grading page, the
-// candidate's cabinet and the candidate page with its consent notice.
+// candidate's cabinet, the join link's page and the candidate page with
+// its consent notice.
 
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { axe, createSittings, launch, loginAs, pageLink, startAgent, startServer } from "./harness.js";
@@ -60,6 +62,17 @@ test("axe-core finds no WCAG 2.1 AA violation on any page", { timeout: 150000 },
     await cabinet.locator("main").waitFor({ timeout: 15000 });
     await cabinet.waitForLoadState("networkidle");
     await axe(cabinet, "the candidate's cabinet");
+    // The join link opened in a browser: how to start the agent with it.
+    const join = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    await join.goto(`${sys.url}/join?lang=kk#token=jt-example`);
+    await join.locator("#join-command").waitFor({ timeout: 15000 });
+    assert.equal(await join.locator("#join-command").innerText(), `kuzet-agent join '${sys.url}/join#token=jt-example'`);
+    assert.match(await join.locator("h1").nth(1).innerText(), /^Бақыланатын кезеңді бастау$/);
+    await axe(join, "the join link's page (kk)");
+    await join.goto(`${sys.url}/join?lang=en`);
+    await join.reload();
+    await join.locator("#join-invalid").waitFor({ timeout: 15000 });
+    assert.match(await join.locator("#join-invalid").innerText(), /carries no token/);
     const cand = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     await cand.goto(await pageLink(agent));
     await cand.locator("#consent").waitFor({ timeout: 15000 });

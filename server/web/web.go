@@ -553,6 +553,12 @@ func (s *Server) ui() http.Handler {
 	}
 	files := http.FileServerFS(s.cfg.UI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/join" {
+			// The cabinet's join link (kuzet-agent join LINK) opened in a
+			// browser: the page that says how to start the agent.
+			r = r.Clone(r.Context())
+			r.URL.Path = "/join.html"
+		}
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
