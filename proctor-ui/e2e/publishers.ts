@@ -83,10 +83,24 @@ export async function startPublishers(sys: System, tokens: string[], fps = 7, th
           send("candidate", { candidate: c.candidate ?? "", sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
         };
         ws.onmessage = (ev: MessageEvent) => {
-          const m = JSON.parse(String(ev.data)) as { type: string; body: { sdp?: string; candidate?: string; sdpMid?: string; sdpMLineIndex?: number } };
+          const m = JSON.parse(String(ev.data)) as {
+            type: string;
+            body: { sdp?: string; candidate?: string; sdpMid?: string; sdpMLineIndex?: number; candidate_url?: string; consent?: { given: boolean } };
+          };
           if (m.type === "welcome") {
             window.setInterval(() => send("heartbeat", { time: new Date().toISOString() }), 500);
+            const pageURL = m.body.candidate_url ?? "";
+            const given = m.body.consent?.given ?? false;
             void (async () => {
+              // Nothing is published before the candidate's consent: the
+              // synthetic candidate agrees as the page does.
+              if (!given) {
+                const page = new URLSearchParams(new URL(pageURL).hash.slice(1)).get("t") ?? "";
+                const auth = { Authorization: `Bearer ${page}` };
+                const v = (await (await fetch("/v1/consent", { headers: auth })).json()) as { notice: { digest: string } };
+                const r = await fetch("/v1/consent", { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ given: true, notice: v.notice.digest, lang: "en" }) });
+                if (!r.ok) throw new Error(`consent: ${r.status}`);
+              }
               await pc.setLocalDescription(await pc.createOffer());
               // The server names tracks by their id: camera and camera_thumb.
               const sdp = (pc.localDescription?.sdp ?? "").replaceAll(camera.id, "camera").replaceAll(thumb.id, "camera_thumb");
