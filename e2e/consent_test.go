@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +15,6 @@ import (
 	"kuzet.kz/kuzet/protocol"
 	"kuzet.kz/kuzet/protocol/i18n"
 )
-
-// syncBuffer is a terminal the test reads while the agent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestNoCaptureBeforeConsent: a real agent joins a new sitting and opens
 // no camera, publishes nothing and runs no check until the candidate
@@ -72,7 +53,7 @@ func TestNoCaptureBeforeConsent(t *testing.T) {
 	}
 	pages := make(chan string, 1)
 	sources := make(chan camera.Source, 1)
-	var term syncBuffer
+	var term lockedBuffer
 	actx, stop := context.WithCancel(ctx)
 	done := make(chan int, 1)
 	go func() {

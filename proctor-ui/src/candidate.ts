@@ -36,11 +36,16 @@ async function decide(given: boolean): Promise<void> {
   try {
     consent = await api<ConsentState>("POST", "/v1/consent", { given, notice: notice.digest, lang: lang() }, token);
   } catch (err) {
-    consentError = err instanceof ApiError && has(err.key) ? t(err.key) : err instanceof Error ? err.message : String(err);
+    consentError = errorText(err);
   } finally {
     consentBusy = false;
   }
   render();
+}
+
+/** A refused request in the page's language, else the server's words. */
+function errorText(err: unknown): string {
+  return err instanceof ApiError && has(err.key) ? t(err.key) : err instanceof Error ? err.message : String(err);
 }
 
 // Acknowledgements being sent, by record number, and the last failure.
@@ -55,7 +60,7 @@ async function acknowledge(n: number): Promise<void> {
   try {
     await api("POST", "/v1/acknowledge", { record: n }, token);
   } catch (err) {
-    ackError = err instanceof ApiError && has(err.key) ? t(err.key) : err instanceof Error ? err.message : String(err);
+    ackError = errorText(err);
   } finally {
     acking.delete(n);
   }
